@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tap_selftest - the TAP producer checked from outside: run the tap_demo helper
+ * in each mode and compare its stdout and exit status with what TAP requires.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct tcase {
+	const char *mode;
+	const char *stdout_want;
+	int exit_want;
+	const char *stderr_has; /* substring expected on stderr, or NULL */
+};
+
+static const struct tcase tcases[] = {
+	{ "plan", "1..3\nok 1 - first\nok 2 - second\nok 3 - third\n", 0, NULL },
+	{ "fail", "1..3\nnot ok 1 - zero is false\nnot ok 2 - five is seven\nnot ok 3 - x is NULL\n", 3,
+	  "#          got: 5\n#     expected: 7" },
+	{ "lazy", "ok 1 - a\nok 2 - three below four\nok 3 # SKIP not here\nok 4 # SKIP not here\n1..4\n",
+	  0, NULL },
+	{ "skipall", "1..0 # SKIP no root\n", 0, NULL },
+	{ "fork", "ok 1 - before fork\nok 2 - after fork\n1..2\n", 0, NULL },
+	{ "bail", "1..2\nok 1 - one\nBail out! cannot go on\n", 255, NULL },
+	{ "short", "1..3\nok 1 - only one\n", 255, "planned 3 tests but ran 1" },
+	{ "todo", "1..2\nnot ok 1 - known bug # TODO not yet\nok 2 - fine\n", 0,
+	  "Failed (TODO) test 'known bug'" },
+	{ "timeout", "1..1\nBail out! timeout: the test ran past its time limit\n", 255, NULL },
+};
+
+static int slurp(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int main(void)
+{
+	char demo[PATH_MAX];
+
+	lab_clean_fds(0);
+	tap_timeout(60);
+	lab_build_path("t/helpers/tap_demo", demo, sizeof(demo));
+	if (access(demo, X_OK) != 0)
+		bail("helper %s is missing: build with make", demo);
+	plan((int)(sizeof(tcases) / sizeof(tcases[0])) * 3);
+
+	for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		const struct tcase *tc = &tcases[i];
+		int out[2], err[2], st = 0;
+		char obuf[4096], ebuf[4096];
+		pid_t pid;
+
+		if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+			bail("pipe2: %s", strerror(errno));
+		pid = fork();
+		if (pid < 0)
+			bail("fork: %s", strerror(errno));
+		if (pid == 0) {
+			dup2(out[1], 1);
+			dup2(err[1], 2);
+			execl(demo, demo, tc->mode, (char *)NULL);
+			_exit(127);
+		}
+		tap_track_child(pid);
+		close(out[1]);
+		close(err[1]);
+		slurp(out[0], obuf, sizeof(obuf));
+		slurp(err[0], ebuf, sizeof(ebuf));
+		close(out[0]);
+		close(err[0]);
+		if (lab_wait_timeout(pid, &st, 10000) < 0)
+			lab_kill_reap(pid);
+		tap_untrack_child(pid);
+		is_str(obuf, tc->stdout_want, "mode %s: stdout is the expected TAP stream", tc->mode);
+		is_int(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), tc->exit_want,
+		       "mode %s: exit status is %d", tc->mode, tc->exit_want);
+		if (tc->stderr_has)
+			ok(strstr(ebuf, tc->stderr_has) != NULL, "mode %s: stderr says '%s'", tc->mode,
+			   tc->stderr_has);
+		else
+			ok(tc->exit_want != 0 || strstr(ebuf, "Failed") == NULL,
+			   "mode %s: stderr reports no failure", tc->mode);
+	}
+	return exit_status();
+}

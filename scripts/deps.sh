@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# deps.sh - install what cloexec-lab needs on Debian bookworm, idempotently.
+# Runs `apt-get update` once, only when something is missing. As non-root it
+# prints the exact command to run instead.
+#
+#   scripts/deps.sh            everything (build, tests, report, runtimes)
+#   scripts/deps.sh --core     only what `make` and `make test` need
+#   scripts/deps.sh --list     print the package list and exit
+#   scripts/deps.sh --check    exit 1 (and name them) if packages are missing
+set -u
+
+core=(make gcc g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+      libbenchmark-dev libbenchmark-tools python3 python3-scipy python3-numpy
+      perl gnuplot-nox iproute2 procps util-linux)
+# Runtimes of the fixtures (issue: runtime matrix).
+runtimes=(golang-go crystal ruby php-cli lua5.4 lua-socket tcl nodejs
+          openjdk-17-jdk-headless rustc python3)
+
+mode=all
+case "${1:-}" in
+	--core) mode=core ;;
+	--list) printf '%s\n' "${core[@]}" "${runtimes[@]}" | sort -u; exit 0 ;;
+	--check) mode=check ;;
+	-h|--help) sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	"") ;;
+	*) echo "deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+want=("${core[@]}")
+[ "$mode" = core ] || want+=("${runtimes[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+	# Accept a package that is installed, or a command that another source provides
+	# (e.g. nodejs from NodeSource satisfies `nodejs`).
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case "$st" in *" installed") continue ;; esac
+	missing+=("$p")
+done
+missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "$mode" = check ] || echo "deps: all ${#want[@]} packages present"
+	exit 0
+fi
+if [ "$mode" = check ]; then
+	echo "deps: missing: ${missing[*]}" >&2
+	exit 1
+fi
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run as root:  $cmd" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || { echo "deps: failed to run apt-get update" >&2; exit 1; }
+# Install one at a time only if the batch fails, so one unavailable runtime does not
+# block the rest; core packages must all install.
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+	rc=0
+	for p in "${missing[@]}"; do
+		apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 && continue
+		if printf '%s\n' "${core[@]}" | grep -qx "$p"; then
+			echo "deps: failed to install core package $p" >&2; rc=1
+		else
+			echo "deps: warning: runtime $p is not installable here; its fixture will say so" >&2
+		fi
+	done
+	exit $rc
+fi
+echo "deps: done"

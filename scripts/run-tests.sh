@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# run-tests.sh BUILD [JOBS] - run every TAP test under prove from a clean fd baseline.
+# Tests are the compiled harness/t/*.c (in BUILD/t) plus executable harness/t/*.sh.
+# The shell that runs us may leak fds (a /dev/null at 10, a pipe at 251...): close
+# them here so no test inherits them; each test also closes strays itself.
+set -u
+build=${1:-build}
+jobs=${2:-1}
+for fd in $(ls /proc/$$/fd); do
+	[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+done
+tests=()
+for t in "$build"/t/*; do
+	[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
+done
+for t in harness/t/*.sh; do
+	[ -f "$t" ] && tests+=("$t")
+done
+if [ ${#tests[@]} -eq 0 ]; then
+	echo "run-tests: no tests found under $build/t" >&2
+	exit 1
+fi
+export CLOEXEC_LAB_BUILD=$(cd "$build" && pwd)
+exec prove --timer -j "$jobs" --exec '' "${tests[@]}" </dev/null
