@@ -57,7 +57,7 @@ LIBLAB := $(BUILD)/harness/liblab.a
 $(BUILD)/harness/%.o: harness/%.c | $(BUILD)/.build-root
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
-$(LIBLAB): $(BUILD)/harness/tap.o $(BUILD)/harness/lab.o
+$(LIBLAB): $(patsubst harness/%.c,$(BUILD)/harness/%.o,$(wildcard harness/*.c))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
@@ -98,7 +98,7 @@ $(BUILD)/t/helpers/%: harness/t/helpers/%.c $(LIBLAB)
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LIBLAB) $(HELPER_LDLIBS_$*) $(LDLIBS)
 
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */module.mk */*/module.mk))
 
 all: $(BINS) $(TESTS) $(HELPERS)
 
