@@ -19,6 +19,7 @@ VMLINUX_H ?=
 SANITIZE  ?=
 QUICK     ?=
 J         ?= 1
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(V),1)
 Q :=
@@ -109,7 +110,7 @@ deps:
 # Tests: deps (when missing, as root), build, then prove over every test.
 test:
 	$(Q)bash scripts/deps.sh --soft
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
 	$(Q)$(MAKE) --no-print-directory test-only
 
 test-only:
