@@ -100,7 +100,7 @@ static const struct valid_case valid[] = {
 	  "\"\\xf0\\x9f\\x98\\x80\"" },
 	{ "raw UTF-8 passes through", "\"\xc3\xa9\"", "\"\\xc3\\xa9\"" },
 	{ "a 70-digit number", "1234567890123456789012345678901234567890123456789012345678901234567890",
-	  "1.2345678901234568e+69" },
+	  "1.2345678901234567e+69" },
 	{ "duplicate keys are kept in order", "{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}" },
 };
 
