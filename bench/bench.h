@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.h - what the benchmark files of cloexec-bench share: each file
+ * registers its families with the binding (gbench.h), and reports failures
+ * through bench_fail (a real failure) or bench_env_skip (the environment lacks
+ * something: not root, no IPv6, tracer not built) so main() can pick the exit
+ * code.
+ */
+#ifndef CLOEXEC_LAB_BENCH_H
+#define CLOEXEC_LAB_BENCH_H
+
+#include "gbench.h"
+
+/* Registration, one per file. */
+void bench_register_socket(void);
+void bench_register_accept(void);
+void bench_register_fdops(void);
+void bench_register_spawn(void);
+void bench_register_trace(void);
+
+/* Skip the current run as failed: "<what>: <strerror(err)>". */
+void bench_fail(gb_state *s, const char *what, int err);
+/* Skip the current run because the environment cannot run it; counted apart. */
+void bench_env_skip(gb_state *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Number of environment skips so far (main compares with the binding's errors). */
+long bench_env_skips(void);
+
+/* Whether fd has FD_CLOEXEC set (1), not (0), or cannot be read (-1). */
+int bench_is_cloexec(int fd);
+
+/* The fd limit main() raised RLIMIT_NOFILE to. */
+extern long bench_nofile;
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - cloexec-bench: benchmarks of the ways to get a close-on-exec fd
+ * (atomic flags vs a later fcntl/ioctl), of spawning with many open fds, and of
+ * the tracer's overhead, run through Google Benchmark. Prepares the process
+ * (clean fd baseline, RLIMIT_NOFILE raised, fd table pre-grown so no run pays
+ * for expand_files), registers every family, and hands over to the library.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+#include "lab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+long bench_nofile;
+static long env_skips;
+
+/* The fd table grows to hold this many fds before any benchmark runs. */
+#define BENCH_PREGROW_FDS 32768
+
+void bench_fail(gb_state *s, const char *what, int err)
+{
+	gb_skip_with_errorf(s, "%s: %s", what, strerror(err));
+}
+
+void bench_env_skip(gb_state *s, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	__atomic_add_fetch(&env_skips, 1, __ATOMIC_RELAXED);
+	gb_skip_with_errorf(s, "skipped: %s", buf);
+}
+
+long bench_env_skips(void)
+{
+	return __atomic_load_n(&env_skips, __ATOMIC_RELAXED);
+}
+
+int bench_is_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl < 0)
+		return -1;
+	return (fl & FD_CLOEXEC) ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cloexec-bench [--benchmark_* flags]\n"
+		"\n"
+		"Benchmarks of close-on-exec strategies through Google Benchmark. Names are\n"
+		"<group>/<variant>[/args]; bench/pairs.txt names each group's baseline.\n"
+		"Families: socket_{inet,inet6,unix}, accept_{tcp,unix}, pipe, dup3, dupfd, openat,\n"
+		"spawn_{fork,posix} (args: fds:N open fds), trace_socket (needs root and\n"
+		"build/cloexec-trace).\n"
+		"\n"
+		"Options (all of Google Benchmark's flags are accepted):\n"
+		"  --benchmark_list_tests=true        list the benchmark names and exit\n"
+		"  --benchmark_filter=REGEX           run only matching benchmarks\n"
+		"  --benchmark_min_time=SECONDS       minimum time per repetition (default 0.5)\n"
+		"  --benchmark_repetitions=N          repetitions (use >= 9 for the pair analysis)\n"
+		"  --benchmark_enable_random_interleaving=true\n"
+		"  --benchmark_out=FILE --benchmark_out_format=json\n"
+		"  -h, --help                         this text\n"
+		"\n"
+		"Exit status: 0 every run ran or was skipped for the environment (not root, no\n"
+		"IPv6, tracer not built: named on stderr), 1 a run failed, 2 usage.\n"
+		"\n"
+		"EXAMPLES\n"
+		"  cloexec-bench --benchmark_filter='^socket_inet/' --benchmark_min_time=0.2\n"
+		"  cloexec-bench --benchmark_filter='^spawn_' --benchmark_repetitions=9 \\\n"
+		"      --benchmark_enable_random_interleaving=true --benchmark_out=spawn.json \\\n"
+		"      --benchmark_out_format=json\n"
+		"  /usr/bin/python3 bench/pairs.py --pairs bench/pairs.txt spawn.json\n"
+		"  make bench QUICK=1        (the whole set, short; see bench/README.md)\n");
+}
+
+/* Raise the soft fd limit to the hard one: spawn runs hold up to 16k fds. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		bench_nofile = 1024;
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+
+		rl.rlim_cur = want > 1048576 ? 1048576 : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	bench_nofile = rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long)rl.rlim_cur;
+}
+
+/*
+ * Grow the fd table once, now, while single-threaded: the kernel never shrinks
+ * it, so later runs (threads included) never pay for expand_files.
+ */
+static void pregrow_fd_table(void)
+{
+	long top = bench_nofile - 1 < BENCH_PREGROW_FDS ? bench_nofile - 1 : BENCH_PREGROW_FDS;
+	int fd;
+
+	if (top <= 3)
+		return;
+	fd = fcntl(0, F_DUPFD_CLOEXEC, (int)top);
+	if (fd < 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (nul < 0)
+			return;
+		fd = fcntl(nul, F_DUPFD_CLOEXEC, (int)top);
+		close(nul);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void add_host_context(void)
+{
+	struct utsname u;
+	char line[256], cpu[256] = "unknown";
+	FILE *f;
+
+	if (uname(&u) == 0) {
+		gb_add_context("kernel", u.release);
+		gb_add_context("hostname", u.nodename);
+	}
+	f = fopen("/proc/cpuinfo", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			char *c = strchr(line, ':');
+
+			if (strncmp(line, "model name", 10) == 0 && c) {
+				snprintf(cpu, sizeof(cpu), "%s", c + 2);
+				cpu[strcspn(cpu, "\n")] = 0;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	gb_add_context("cpu", cpu);
+	snprintf(line, sizeof(line), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	gb_add_context("cores", line);
+	snprintf(line, sizeof(line), "%ld", bench_nofile);
+	gb_add_context("rlimit_nofile", line);
+}
+
+int main(int argc, char **argv)
+{
+	long errors;
+	int rc;
+
+	lab_clean_fds(0);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (strncmp(argv[i], "--benchmark_", 12) != 0) {
+			fprintf(stderr, "cloexec-bench: unknown argument '%s' (try --help)\n", argv[i]);
+			return 2;
+		}
+	}
+	raise_nofile();
+	pregrow_fd_table();
+	add_host_context();
+
+	bench_register_socket();
+	bench_register_accept();
+	bench_register_fdops();
+	bench_register_spawn();
+	bench_register_trace();
+
+	gb_initialize(&argc, argv);
+	if (argc > 1) {
+		fprintf(stderr, "cloexec-bench: unknown argument '%s' (try --help)\n", argv[1]);
+		return 2;
+	}
+	rc = gb_run();
+	errors = gb_error_count();
+	if (rc != 0 && errors > bench_env_skips()) {
+		fprintf(stderr, "cloexec-bench: %ld run(s) failed\n", errors - bench_env_skips());
+		return 1;
+	}
+	if (bench_env_skips())
+		fprintf(stderr, "cloexec-bench: %ld run(s) skipped by the environment\n",
+			bench_env_skips());
+	return 0;
+}

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MIT
+#
+# bench/module.mk - the benchmarks: a C binding to Google Benchmark (gbench.h/.cc),
+# the benchmarks in C (bench/*.c -> build/cloexec-bench), a static do-nothing
+# program they exec (build/bench/exit0), `make bench` and the binding's tests.
+#
+#   make bench            full run (>= 9 repetitions, random interleaving, ~10 min)
+#   make bench QUICK=1    short run (3 repetitions, < 2 min)
+#   make bench BENCH_FILTER=socket_   only matching benchmarks
+
+BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
+BENCH_GB_OBJ := $(BUILD)/bench/gbench.o
+BENCH_SRCS   := $(filter-out bench/exit0.c,$(wildcard bench/*.c))
+BENCH_OBJS   := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
+BENCH_BIN    := $(BUILD)/cloexec-bench
+BENCH_EXIT0  := $(BUILD)/bench/exit0
+
+BINS += $(BENCH_BIN) $(BENCH_EXIT0)
+
+$(BENCH_GB_OBJ): bench/gbench.cc | $(BUILD)/.build-root
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) $(CXXFLAGS) -Ibench -c $< -o $@
+
+$(BUILD)/bench/%.o: bench/%.c | $(BUILD)/.build-root
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Ibench -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OBJS) $(BENCH_GB_OBJ) $(LIBLAB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(BENCH_OBJS) $(BENCH_GB_OBJ) -o $@ $(LIBLAB) $(BENCH_LIBS) $(LDLIBS)
+
+# The program the spawn benchmarks exec: static, no libc start-up, exits at once, so the
+# measured cost is fork/exec and the fd table, not the dynamic loader. Never sanitized.
+$(BENCH_EXIT0): bench/exit0.c | $(BUILD)/.build-root
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -O2 -Wall -Wextra -Werror -static -nostdlib -fno-stack-protector \
+		-fno-pie -no-pie $< -o $@
+
+# Tests of the binding and the smoke run link the binding object and the C++ runtime.
+TEST_CFLAGS_bench_binding := -Ibench
+TEST_LDLIBS_bench_binding := $(BENCH_GB_OBJ) $(BENCH_LIBS)
+$(BUILD)/t/bench_binding: $(BENCH_GB_OBJ)
+$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0)
+
+# --- make bench --------------------------------------------------------------------------------
+BENCH_REPS    ?= $(if $(QUICK),3,9)
+BENCH_MINTIME ?= $(if $(QUICK),0.02,0.1)
+BENCH_FILTER  ?= .
+BENCH_OUTDIR  ?= results/bench
+
+bench: $(BENCH_BIN) $(BENCH_EXIT0)
+	$(Q)$(PYTHON) bench/pairs.py --check-pairs bench/pairs.txt
+	$(Q)mkdir -p $(BENCH_OUTDIR); \
+	stem=$$(date -u +%Y%m%d-%H%M%S)-$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit)-$$(hostname -s); \
+	out=$(BENCH_OUTDIR)/$$stem.json; \
+	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s)"; \
+	CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_BIN) --benchmark_filter='$(BENCH_FILTER)' \
+		--benchmark_repetitions=$(BENCH_REPS) --benchmark_min_time=$(BENCH_MINTIME) \
+		--benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=false \
+		--benchmark_display_aggregates_only=true \
+		--benchmark_out_format=json --benchmark_out=$$out.tmp; rc=$$?; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 1 ]; then rm -f $$out.tmp; exit $$rc; fi; \
+	mv $$out.tmp $$out && ln -sf $$stem.json $(BENCH_OUTDIR)/latest.json && \
+	$(PYTHON) bench/pairs.py --pairs bench/pairs.txt $$out && \
+	ln -sf $$stem.pairs.json $(BENCH_OUTDIR)/latest.pairs.json && exit $$rc

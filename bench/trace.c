@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * trace.c - the tracer's overhead on the traced program: socket()+close() with
+ *   trace_socket/untraced   no tracer running
+ *   trace_socket/filtered   build/cloexec-trace attached to an unrelated idle process
+ *                           (BPF programs run on our syscalls but filter them out)
+ *   trace_socket/traced     build/cloexec-trace -p <our pid> (every socket recorded)
+ * The tracer's JSON output goes to a drain process (a fork of ours) that tells
+ * us when the tracer's "start" line arrived, then discards the rest, so the
+ * tracer never blocks on a full pipe and we stay single-threaded. Timing starts
+ * only after the start line; needs root and the built tracer, else the run is
+ * skipped with the reason.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+#include "lab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TRACER_START_TIMEOUT_MS 30000
+#define TRACER_STOP_TIMEOUT_MS 10000
+
+enum trace_mode { T_NONE, T_FILTERED, T_TRACED };
+
+struct trace_case {
+	const char *name;
+	enum trace_mode mode;
+};
+
+struct tracer {
+	pid_t tracer, drain, idle;
+	int idle_w;	/* write end that keeps the idle process blocked */
+};
+
+/* The drain: forward nothing, signal once when the "start" line has been seen. */
+static void __attribute__((noreturn)) drain_main(int in, int ready)
+{
+	char buf[8192], line[512];
+	size_t ll = 0;
+	int signalled = 0;
+	ssize_t r;
+
+	while ((r = read(in, buf, sizeof(buf))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		for (ssize_t i = 0; i < r && !signalled; i++) {
+			if (buf[i] != '\n') {
+				if (ll < sizeof(line) - 1)
+					line[ll++] = buf[i];
+				continue;
+			}
+			line[ll] = 0;
+			ll = 0;
+			if (strstr(line, "\"type\":\"start\"")) {
+				if (write(ready, "1", 1) != 1)
+					_exit(1);
+				close(ready);
+				signalled = 1;
+			}
+		}
+	}
+	_exit(signalled ? 0 : 2);
+}
+
+static void tracer_stop(struct tracer *t)
+{
+	int st;
+
+	if (t->tracer > 0) {
+		kill(t->tracer, SIGINT);
+		if (lab_wait_timeout(t->tracer, &st, TRACER_STOP_TIMEOUT_MS) < 0)
+			lab_kill_reap(t->tracer);
+	}
+	if (t->drain > 0 && lab_wait_timeout(t->drain, &st, TRACER_STOP_TIMEOUT_MS) < 0)
+		lab_kill_reap(t->drain);
+	if (t->idle_w >= 0)
+		close(t->idle_w);
+	if (t->idle > 0 && lab_wait_timeout(t->idle, &st, TRACER_STOP_TIMEOUT_MS) < 0)
+		lab_kill_reap(t->idle);
+	t->tracer = t->drain = t->idle = 0;
+	t->idle_w = -1;
+}
+
+/* Start the tracer on target (our pid or an idle child) and wait for its start line. */
+static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, const char *path)
+{
+	int out[2] = { -1, -1 }, ready[2] = { -1, -1 }, idle[2] = { -1, -1 };
+	char pidbuf[32];
+	pid_t target = getpid();
+	struct pollfd p;
+	int pr;
+	char c;
+
+	t->tracer = t->drain = t->idle = 0;
+	t->idle_w = -1;
+	if (mode == T_FILTERED) {
+		if (pipe2(idle, O_CLOEXEC) < 0)
+			goto fail_errno;
+		t->idle = fork();
+		if (t->idle < 0)
+			goto fail_errno;
+		if (t->idle == 0) {
+			char b;
+
+			close(idle[1]);
+			while (read(idle[0], &b, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		close(idle[0]);
+		t->idle_w = idle[1];
+		target = t->idle;
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)target);
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+		goto fail_errno;
+
+	t->tracer = fork();
+	if (t->tracer < 0)
+		goto fail_errno;
+	if (t->tracer == 0) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (dup2(out[1], 1) < 0 || (nul >= 0 && dup2(nul, 2) < 0) ||
+		    (nul >= 0 && dup2(nul, 0) < 0))
+			_exit(3);
+		execl(path, path, "--json", "-p", pidbuf, (char *)NULL);
+		_exit(127);
+	}
+	t->drain = fork();
+	if (t->drain < 0)
+		goto fail_errno;
+	if (t->drain == 0) {
+		close(out[1]);
+		close(ready[0]);
+		drain_main(out[0], ready[1]);
+	}
+	close(out[0]);
+	close(out[1]);
+	close(ready[1]);
+	out[0] = out[1] = ready[1] = -1;
+
+	p = (struct pollfd){ .fd = ready[0], .events = POLLIN };
+	do
+		pr = poll(&p, 1, TRACER_START_TIMEOUT_MS);
+	while (pr < 0 && errno == EINTR);
+	if (pr <= 0 || read(ready[0], &c, 1) != 1) {
+		int st;
+
+		close(ready[0]);
+		if (lab_wait_timeout(t->tracer, &st, 0) == 0) {
+			t->tracer = 0;
+			gb_skip_with_errorf(s, "cloexec-trace exited before its start line (status 0x%x)",
+					    st);
+		} else {
+			gb_skip_with_errorf(s, "cloexec-trace printed no start line within %d ms",
+					    TRACER_START_TIMEOUT_MS);
+		}
+		tracer_stop(t);
+		return -1;
+	}
+	close(ready[0]);
+	return 0;
+
+fail_errno:;
+	int err = errno;
+
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (ready[i] >= 0)
+			close(ready[i]);
+	}
+	if (idle[0] >= 0 && t->idle <= 0)
+		close(idle[0]);
+	if (idle[1] >= 0 && t->idle_w < 0)
+		close(idle[1]);
+	tracer_stop(t);
+	bench_fail(s, "start tracer", err);
+	return -1;
+}
+
+static void bm_trace(gb_state *s, void *user)
+{
+	const struct trace_case *c = user;
+	struct tracer t = { .idle_w = -1 };
+	char path[4096];
+	uint64_t n = 0;
+
+	if (c->mode != T_NONE) {
+		char why[200];
+
+		if (!lab_bpf_usable(why, sizeof(why))) {
+			bench_env_skip(s, "%s", why);
+			return;
+		}
+		if (!lab_build_path("cloexec-trace", path, sizeof(path)) ||
+		    access(path, X_OK) < 0) {
+			bench_env_skip(s, "cloexec-trace not built (%s)", path);
+			return;
+		}
+		if (tracer_start(s, &t, c->mode, path) < 0)
+			return;
+	}
+	while (gb_keep_running_batch(s, &n)) {
+		for (uint64_t i = 0; i < n; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0) {
+				bench_fail(s, "socket", errno);
+				goto out;
+			}
+			close(fd);
+		}
+	}
+	gb_set_items_processed(s, (int64_t)gb_iterations_done(s));
+out:
+	if (c->mode != T_NONE)
+		tracer_stop(&t);
+}
+
+static const struct trace_case cases[] = {
+	{ "trace_socket/untraced", T_NONE },
+	{ "trace_socket/filtered", T_FILTERED },
+	{ "trace_socket/traced", T_TRACED },
+};
+
+void bench_register_trace(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		gb_bench *b = gb_register(cases[i].name, bm_trace, (void *)&cases[i]);
+
+		if (b)
+			gb_use_real_time(b);
+	}
+}
