@@ -1,0 +1,1071 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""
+report.py - build results/report.md and results/report.html from the latest runs.
+
+Reads results/repro.json (make repro), results/matrix.json (make matrix) and the
+latest Google Benchmark run in results/bench/ (make bench) with its .pairs.json,
+and writes one Markdown file that references SVG charts in charts/ beside it and
+one self-contained HTML file (embedded CSS, inline SVG, no scripts, nothing
+loaded from the network) with the same tables. Charts are drawn by gnuplot.
+
+A missing input leaves its section saying what is missing and which make target
+produces it. A corrupt input is one error line naming the file, exit 2, and
+nothing is written (all outputs go to temp files and are renamed at the end).
+"""
+
+import argparse
+import datetime
+import glob
+import html
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labstats as ls  # noqa: E402
+
+PROG = "report"
+EPILOG = """exit status: 0 report written, 2 usage or a corrupt input file (nothing written),
+3 cannot write the output.
+
+examples:
+  make report                                  # from results/ (what `make run` does)
+  results/report.py                            # same, run by hand
+  results/report.py --bench results/bench/20261123-161000-ab12cd3-vm.json
+  results/report.py --bench smoke.json --repro none --matrix none --out /tmp/r
+  results/report.py --metric cpu_time          # charts of CPU time instead of wall time
+"""
+
+TRACER_BASELINE_NAMES = ("none", "no-tracer", "no_tracer", "notrace", "untraced", "off",
+                         "baseline", "no_trace", "without")
+
+
+def warn(msg):
+    print("%s: %s" % (PROG, msg), file=sys.stderr)
+
+
+# --- formatting helpers ------------------------------------------------------------------------
+
+def fmt_ns(x):
+    if x is None:
+        return "-"
+    ax = abs(x)
+    if ax >= 100:
+        return "{:,.0f}".format(x)
+    if ax >= 10:
+        return "%.1f" % x
+    return "%.2f" % x
+
+
+def fmt_pct(x):
+    return "-" if x is None else "%+.1f%%" % x
+
+
+def val(x):
+    """Render a JSON value as table text."""
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, float):
+        return "%.4g" % x
+    if isinstance(x, list):
+        return ", ".join(val(v) for v in x) if x else "-"
+    if isinstance(x, dict):
+        return ", ".join("%s: %s" % (k, val(v)) for k, v in x.items())
+    return str(x)
+
+
+def slug(s):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", s).strip("_") or "x"
+
+
+# --- document model: blocks rendered to both Markdown and HTML ---------------------------------
+
+class Doc:
+    def __init__(self):
+        self.blocks = []
+
+    def h(self, level, text, anchor=None):
+        self.blocks.append(("h", level, text, anchor or slug(text).lower()))
+
+    def p(self, text, cls=None):
+        self.blocks.append(("p", text, cls))
+
+    def note(self, text):
+        self.blocks.append(("p", text, "note"))
+
+    def table(self, headers, rows, right=()):
+        """rows: lists of cells; a cell is text or (text, css class)."""
+        self.blocks.append(("table", headers, rows, set(right)))
+
+    def chart(self, name, title, svg):
+        self.blocks.append(("chart", name, title, svg))
+
+    def bullets(self, items):
+        self.blocks.append(("ul", items))
+
+
+def _cell(c):
+    return c if isinstance(c, tuple) else (c, None)
+
+
+def md_escape(s):
+    return str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def inline_md(s):
+    """Plain text to Markdown: escape what would format; `code` spans stay."""
+    return re.sub(r"([*<>\[\]])", r"\\\1", str(s))
+
+
+def inline_html(s):
+    """Plain text to HTML; `code` spans become <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(s)))
+
+
+def render_md(doc):
+    out = []
+    for b in doc.blocks:
+        if b[0] == "h":
+            out.append("%s %s\n" % ("#" * b[1], inline_md(b[2])))
+        elif b[0] == "p":
+            text = inline_md(b[1])
+            out.append(("> %s\n" % text) if b[2] == "note" else ("%s\n" % text))
+        elif b[0] == "ul":
+            out.append("".join("- %s\n" % inline_md(i) for i in b[1]))
+        elif b[0] == "table":
+            _, headers, rows, right = b
+            lines = ["| " + " | ".join(md_escape(h) for h in headers) + " |",
+                     "|" + "|".join(("---:" if i in right else "---") for i in range(len(headers)))
+                     + "|"]
+            for r in rows:
+                lines.append("| " + " | ".join(md_escape(_cell(c)[0]) for c in r) + " |")
+            out.append("\n".join(lines) + "\n")
+        elif b[0] == "chart":
+            _, name, title, _svg = b
+            out.append("![%s](charts/%s)\n" % (title.replace("]", ")"), name))
+    return "\n".join(out)
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em auto;
+max-width:72em;padding:0 1em;color:#1b1b1b;line-height:1.45}
+h1{border-bottom:2px solid #ccc;padding-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
+th,td{border:1px solid #ccc;padding:.25em .55em;vertical-align:top}
+th{background:#f1f3f5;text-align:left}td.r{text-align:right;font-variant-numeric:tabular-nums}
+tr:nth-child(even) td{background:#fafbfc}
+td.ok{color:#176f2c;font-weight:600}td.bad{color:#b3261e;font-weight:700}
+td.warn{color:#8a5a00}p.note{background:#fff8e1;border-left:4px solid #e0b000;padding:.4em .8em}
+figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
+figure svg{max-width:100%;height:auto;border:1px solid #eee}
+nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+def render_html(doc, title):
+    esc = html.escape
+    body = []
+    toc = [b for b in doc.blocks if b[0] == "h" and b[1] == 2]
+    for b in doc.blocks:
+        if b[0] == "h":
+            body.append('<h%d id="%s">%s</h%d>' % (b[1], esc(b[3]), esc(b[2]), b[1]))
+            if b[1] == 1 and toc:
+                body.append("<nav><ul>%s</ul></nav>" % "".join(
+                    '<li><a href="#%s">%s</a></li>' % (esc(t[3]), esc(t[2])) for t in toc))
+        elif b[0] == "p":
+            cls = ' class="%s"' % b[2] if b[2] else ""
+            body.append("<p%s>%s</p>" % (cls, inline_html(b[1])))
+        elif b[0] == "ul":
+            body.append("<ul>%s</ul>" % "".join("<li>%s</li>" % inline_html(i) for i in b[1]))
+        elif b[0] == "table":
+            _, headers, rows, right = b
+            t = ["<table><thead><tr>%s</tr></thead><tbody>" %
+                 "".join("<th>%s</th>" % esc(h) for h in headers)]
+            for r in rows:
+                cells = []
+                for i, c in enumerate(r):
+                    text, cls = _cell(c)
+                    classes = [x for x in (cls, "r" if i in right else None) if x]
+                    ca = ' class="%s"' % " ".join(classes) if classes else ""
+                    cells.append("<td%s>%s</td>" % (ca, esc(str(text))))
+                t.append("<tr>%s</tr>" % "".join(cells))
+            t.append("</tbody></table>")
+            body.append("".join(t))
+        elif b[0] == "chart":
+            _, name, ctitle, svg = b
+            body.append('<figure>%s<figcaption>%s</figcaption></figure>' % (svg, esc(ctitle)))
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            "<title>%s</title><style>%s</style></head><body>\n%s\n</body></html>\n" %
+            (esc(title), CSS, "\n".join(body)))
+
+
+def svg_for_html(svg, prefix):
+    """
+    Make a gnuplot SVG fit to inline in HTML: drop the XML prolog and doctype and
+    the namespace declarations (the HTML parser supplies them; they would be the
+    only URLs in the page), and prefix ids so several charts do not collide.
+    """
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+    svg = re.sub(r"""\bid=(['"])([^'"]+)\1""", lambda m: 'id="%s-%s"' % (prefix, m.group(2)), svg)
+    svg = re.sub(r"""(href=)(['"])#([^'"]+)\2""",
+                 lambda m: '%s"#%s-%s"' % (m.group(1), prefix, m.group(3)), svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: "url(#%s-%s)" % (prefix, m.group(1)), svg)
+    # A <script> would never be produced by the svg terminal without "mouse"; be sure.
+    svg = re.sub(r"<script.*?</script>", "", svg, flags=re.S)
+    return svg.strip()
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+class Charts:
+    """Draws charts with gnuplot into a temp dir; each chart is (file name, svg text)."""
+
+    def __init__(self, tmpdir):
+        self.dir = tmpdir
+        self.gnuplot = shutil.which("gnuplot")
+        self.made = {}
+        self.failed = []
+
+    def _run(self, name, script):
+        if not self.gnuplot:
+            return None
+        path = os.path.join(self.dir, name)
+        head = ('set terminal svg size %d,%d dynamic noenhanced font "sans,11" '
+                'background "#ffffff"\nset output "%s"\n' % (script[0], script[1], path))
+        try:
+            r = subprocess.run([self.gnuplot], input=head + script[2], text=True,
+                               capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            self.failed.append("%s: %s" % (name, e))
+            return None
+        if r.returncode != 0 or not os.path.exists(path):
+            self.failed.append("%s: gnuplot: %s" % (name, (r.stderr.strip().splitlines() or
+                                                          ["failed"])[-1]))
+            return None
+        with open(path, encoding="utf-8") as f:
+            svg = f.read()
+        self.made[name] = svg
+        return svg
+
+    @staticmethod
+    def _q(s):
+        return '"%s"' % str(s).replace("\\", "\\\\").replace('"', "'")
+
+    @staticmethod
+    def unit(vmax):
+        """A time unit that keeps tick labels short: (name, divisor)."""
+        if vmax >= 2e7:
+            return "ms", 1e6
+        if vmax >= 2e4:
+            return "us", 1e3
+        return "ns", 1.0
+
+    def spread(self, name, title, ylabel, items):
+        """Candlesticks: IQR box, min-max whiskers, median line. items: (label, summary)."""
+        uname, div = self.unit(max(s["max"] for _, s in items))
+        rows = []
+        for i, (label, s) in enumerate(items, 1):
+            rows.append("%d %r %r %r %r %r %s" % (i, s["q1"] / div, s["min"] / div,
+                                                s["max"] / div, s["q3"] / div,
+                                                s["median"] / div, self._q(label)))
+        width = max(560, min(1400, 200 + 90 * len(items)))
+        script = """set title %s
+set ylabel %s
+set style fill solid 0.35 border
+set boxwidth 0.55
+set grid ytics lc rgb "#dddddd"
+set yrange [0:*]
+set xrange [0.3:%f]
+set xtics rotate by -30 left scale 0
+set key outside top center horizontal
+set bmargin 9
+set rmargin 12
+$d << EOD
+%s
+EOD
+plot $d using 1:2:3:4:5:xticlabels(7) with candlesticks lc rgb "#4a78b5" \\
+	title "IQR (box), min-max (whiskers)" whiskerbars 0.5, \\
+     $d using 1:6:6:6:6 with candlesticks lc rgb "#111111" lw 2 title "median"
+""" % (self._q(title), self._q("%s per call (%s)" % (uname, ylabel)), len(items) + 0.7,
+       "\n".join(rows))
+        return self._run(name, (width, 460, script))
+
+    def savings(self, name, title, items):
+        """Bars of saving with 95% CI error bars. items: (label, saving, lo, hi)."""
+        uname, div = self.unit(max(max(abs(lo), abs(hi)) for _, _, lo, hi in items))
+        rows = ["%d %r %r %r %s" % (i, s / div, lo / div, hi / div, self._q(label))
+                for i, (label, s, lo, hi) in enumerate(items, 1)]
+        width = max(560, min(1400, 200 + 90 * len(items)))
+        script = """set title %s
+set ylabel "saving, %s per call (baseline - candidate)"
+set style fill solid 0.4 border
+set boxwidth 0.6
+set grid ytics lc rgb "#dddddd"
+set xrange [0.3:%f]
+set xtics rotate by -30 left scale 0
+set xzeroaxis lt -1
+set key outside top center horizontal
+set bmargin 10
+set rmargin 14
+$d << EOD
+%s
+EOD
+plot $d using 1:2:xticlabels(5) with boxes lc rgb "#5b9a5b" title "saving (Hodges-Lehmann)", \\
+     $d using 1:2:3:4 with yerrorbars lc rgb "#111111" pt 7 ps 0.5 title "95%% CI"
+""" % (self._q(title), uname, len(items) + 0.7, "\n".join(rows))
+        return self._run(name, (width, 480, script))
+
+    def scaling(self, name, title, xlabel, series):
+        """Lines per variant, log x: series: (label, [(x, summary)])."""
+        blocks, plots = [], []
+        uname, div = self.unit(max(s["q3"] for _, pts in series for _, s in pts))
+        for k, (label, pts) in enumerate(series):
+            rows = ["%r %r %r %r" % (x, s["median"] / div, s["q1"] / div, s["q3"] / div)
+                    for x, s in pts]
+            blocks.append("$s%d << EOD\n%s\nEOD" % (k, "\n".join(rows)))
+            plots.append("$s%d using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.6 title %s" %
+                         (k, self._q(label)))
+        script = """set title %s
+set xlabel %s
+set ylabel "%s per call (median, IQR bars)"
+set logscale x 2
+set format x "%%g"
+set offsets graph 0.03, graph 0.03, 0, 0
+set grid xtics ytics lc rgb "#dddddd"
+set yrange [0:*]
+set key outside top center horizontal
+%s
+plot %s
+""" % (self._q(title), self._q(xlabel), uname, "\n".join(blocks),
+       ", \\\n     ".join(plots))
+        return self._run(name, (760, 440, script))
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+def check_schema(doc, path, prefix):
+    if not isinstance(doc, dict):
+        raise ls.InputError("%s: not a JSON object (expected %s/1)" % (path, prefix))
+    sch = doc.get("schema")
+    if not isinstance(sch, str) or not sch.startswith(prefix + "/"):
+        raise ls.InputError("%s: schema is %r, expected \"%s/1\"" % (path, sch, prefix))
+    if sch.split("/", 1)[1] != "1":
+        raise ls.InputError("%s: unsupported schema version %r (this report reads %s/1)" %
+                            (path, sch, prefix))
+    if "host" in doc and not isinstance(doc["host"], dict):
+        raise ls.InputError("%s: \"host\" is not an object" % path)
+
+
+def list_of_objects(doc, key, path, required):
+    v = doc.get(key)
+    if v is None:
+        if required:
+            raise ls.InputError("%s: no \"%s\" list" % (path, key))
+        return []
+    if not isinstance(v, list):
+        raise ls.InputError("%s: \"%s\" is not a list" % (path, key))
+    for i, x in enumerate(v):
+        if not isinstance(x, dict):
+            raise ls.InputError("%s: %s[%d] is not an object" % (path, key, i))
+    return v
+
+
+def load_repro(path):
+    doc = ls.load_json(path, "cloexec-repro JSON")
+    check_schema(doc, path, "cloexec-repro")
+    list_of_objects(doc, "scenarios", path, True)
+    list_of_objects(doc, "race", path, False)
+    for i, r in enumerate(doc.get("race") or []):
+        for k in ("spawns", "leaks"):
+            if k in r and r[k] is not None and not isinstance(r[k], int):
+                raise ls.InputError("%s: race[%d].%s is not an integer" % (path, i, k))
+    return doc
+
+
+def load_matrix(path):
+    doc = ls.load_json(path, "cloexec-matrix JSON")
+    check_schema(doc, path, "cloexec-matrix")
+    list_of_objects(doc, "runtimes", path, True)
+    return doc
+
+
+def load_pairs(path):
+    doc = ls.load_json(path, "cloexec-pairs JSON")
+    check_schema(doc, path, "cloexec-pairs")
+    pairs = list_of_objects(doc, "pairs", path, True)
+    for i, p in enumerate(pairs):
+        for k in ("baseline_median_ns", "candidate_median_ns", "saving_ns"):
+            if not ls._num(p.get(k)):
+                raise ls.InputError("%s: pairs[%d].%s is not a number" % (path, i, k))
+        ci = p.get("ci95_ns")
+        if ci is not None and not (isinstance(ci, list) and len(ci) == 2 and
+                                   all(ls._num(c) for c in ci)):
+            raise ls.InputError("%s: pairs[%d].ci95_ns is not [lo, hi]" % (path, i))
+    return doc
+
+
+def parse_pairs_spec(path):
+    """
+    bench/pairs.txt: per group, the baseline variant first, then the candidates.
+    Accepted line forms (# comments): "group baseline cand..." (spaces, commas or a
+    colon after the group), or "group/baseline group/cand ...".
+    Returns {group: [baseline, cand...]} ({} when the file is absent or unreadable).
+    """
+    spec = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return spec
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        toks = [t for t in re.split(r"[\s,]+", line) if t]
+        if toks and toks[0].endswith(":"):
+            toks[0] = toks[0][:-1]
+            if not toks[0]:
+                toks = toks[1:]
+        if not toks:
+            continue
+        if "/" in toks[0]:
+            group = toks[0].split("/", 1)[0]
+            variants = [t.split("/", 1)[1] if "/" in t else t for t in toks]
+        else:
+            group, variants = toks[0], toks[1:]
+        if group and variants:
+            spec.setdefault(group, [])
+            for v in variants:
+                if v not in spec[group]:
+                    spec[group].append(v)
+    return spec
+
+
+def find_latest_bench(bench_dir):
+    latest = os.path.join(bench_dir, "latest.json")
+    if os.path.exists(latest):
+        return latest
+    runs = [p for p in glob.glob(os.path.join(bench_dir, "*.json"))
+            if not p.endswith(".pairs.json") and not os.path.basename(p).startswith(".")]
+    if not runs:
+        return None
+    return max(runs, key=lambda p: (os.path.basename(p), os.path.getmtime(p)))
+
+
+def pairs_beside(bench_path):
+    """The .pairs.json written beside a bench run (following a latest.json link)."""
+    cands = []
+    for p in (os.path.realpath(bench_path), bench_path):
+        stem = p[:-5] if p.endswith(".json") else p
+        cands.append(stem + ".pairs.json")
+    for c in cands:
+        if os.path.exists(c):
+            return c
+    return None
+
+
+# --- machine facts -----------------------------------------------------------------------------
+
+def _cmd(argv, pattern=None):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = (r.stdout or r.stderr).strip()
+    if r.returncode != 0 or not out:
+        return None
+    line = out.splitlines()[0].strip()
+    if pattern:
+        m = re.search(pattern, out)
+        return m.group(1) if m else line
+    return line
+
+
+def _dpkg(pkg):
+    v = _cmd(["dpkg-query", "-W", "-f", "${Version}", pkg])
+    return v if v else None
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def this_machine():
+    cpu = re.search(r"^model name\s*:\s*(.+)$", _read("/proc/cpuinfo"), re.M)
+    mem = re.search(r"^MemTotal:\s*(\d+)\s*kB", _read("/proc/meminfo"), re.M)
+    distro = re.search(r'^PRETTY_NAME="?([^"\n]+)"?', _read("/etc/os-release"), re.M)
+    libbpf = _cmd(["pkg-config", "--modversion", "libbpf"]) or _dpkg("libbpf-dev")
+    gbench = _dpkg("libbenchmark-dev") or _cmd(["pkg-config", "--modversion", "benchmark"])
+    return {
+        "hostname": socket.gethostname(),
+        "kernel": platform.release(),
+        "cpu": cpu.group(1).strip() if cpu else platform.machine(),
+        "cores": str(os.cpu_count()),
+        "memory": "%.1f GiB" % (int(mem.group(1)) / 1048576.0) if mem else None,
+        "distro": distro.group(1) if distro else None,
+        "gcc": _cmd(["gcc", "-dumpfullversion"]),
+        "clang": _cmd(["clang", "--version"], r"version\s+(\S+)"),
+        "libbpf": libbpf,
+        "Google Benchmark": gbench,
+        "bpftool": _cmd(["bpftool", "version"], r"v(\S+)"),
+        "gnuplot": _cmd(["gnuplot", "--version"], r"gnuplot\s+(.+)"),
+        "python3": platform.python_version(),
+    }
+
+
+# --- the report --------------------------------------------------------------------------------
+
+class Report:
+    def __init__(self, args):
+        self.a = args
+        self.doc = Doc()
+        self.charts = None
+        self.missing = []
+
+    # ---- sections
+
+    @staticmethod
+    def _missing_text(what, path, target):
+        if path == "none":
+            return "No %s: left out on the command line." % what
+        return "No %s: %s is missing. Run `%s` to produce it." % (what, path, target)
+
+    def facts(self, now, inputs):
+        d = self.doc
+        d.h(2, "Machine and versions", "machine")
+        cols = [("report built here", now)]
+        for label, doc in inputs:
+            if doc is not None:
+                cols.append((label, doc))
+        keys = ["hostname", "kernel", "cpu", "cores", "memory", "distro", "date", "commit",
+                "gcc", "clang", "libbpf", "Google Benchmark", "bpftool", "gnuplot", "python3"]
+        extra = []
+        for _, doc in cols[1:]:
+            for k in doc:
+                if k not in keys and k not in extra:
+                    extra.append(k)
+        rows = []
+        for k in keys + extra:
+            cells = [val(c.get(k)) if c.get(k) is not None else "-" for _, c in cols]
+            if any(c != "-" for c in cells):
+                rows.append([k] + cells)
+        d.table(["fact"] + [c[0] for c in cols], rows)
+        d.p("Columns: \"report built here\" is the machine running make report, now; the others "
+            "are the host blocks recorded in each input file when it was produced.")
+
+    def repro(self, doc, path):
+        d = self.doc
+        d.h(2, "Port reuse and race reproduction", "repro")
+        if doc is None:
+            d.note(self._missing_text("reproduction results", path, "make repro"))
+            return
+        d.p("Source: %s" % path)
+        sc = doc.get("scenarios") or []
+        npass = sum(1 for s in sc if s.get("pass") is True)
+        d.p("%d scenarios, %d pass, %d fail." % (len(sc), npass, len(sc) - npass))
+        rows = []
+        for s in sc:
+            ok = s.get("pass")
+            rows.append([val(s.get("id")), val(s.get("strategy")), val(s.get("spawn")),
+                         val(s.get("expected")), val(s.get("observed")),
+                         ("pass", "ok") if ok is True else ("FAIL", "bad"),
+                         val(s.get("detail"))])
+        if rows:
+            d.table(["scenario", "strategy", "spawn", "expected", "observed", "pass", "detail"],
+                    rows)
+        race = doc.get("race") or []
+        d.h(3, "Race: a fork inside the socket()->fcntl() window", "race")
+        if not race:
+            d.note("%s has no race runs." % path)
+            return
+        rows = []
+        for r in race:
+            spawns, leaks = r.get("spawns"), r.get("leaks")
+            w = ls.wilson(leaks, spawns) if isinstance(spawns, int) and \
+                isinstance(leaks, int) and spawns > 0 and 0 <= leaks <= spawns else None
+            rows.append([val(r.get("strategy")), val(spawns), val(r.get("sockets")), val(leaks),
+                         "%.3f%%" % (100 * w[0]) if w else "-",
+                         "%.3f%% - %.3f%%" % (100 * w[1], 100 * w[2]) if w else "-",
+                         val(r.get("duration_ms"))])
+        d.table(["strategy", "spawns", "sockets", "leaks", "leaks per spawn",
+                 "95% CI (Wilson)", "duration ms"], rows, right=(1, 2, 3, 4, 5, 6))
+        d.p("Leak rate = leaks / spawns: children that exec'd holding a socket created without "
+            "the flag; the interval is the Wilson score interval for a proportion.")
+
+    def matrix(self, doc, path):
+        d = self.doc
+        d.h(2, "Runtime matrix", "matrix")
+        if doc is None:
+            d.note(self._missing_text("runtime matrix", path, "make matrix"))
+            return
+        d.p("Source: %s%s" % (path, (", tracer " + val(doc.get("tracer"))) if doc.get("tracer")
+                              else ""))
+        rows = []
+        for r in doc.get("runtimes") or []:
+            st = r.get("status")
+            acc = r.get("accept")
+            if isinstance(acc, dict):
+                acc = "%s: %s" % (val(acc.get("syscall")), val(acc.get("verdict")))
+            helpers = r.get("helpers")
+            if isinstance(helpers, list):
+                helpers = "; ".join("%s (%s)" % (val(h.get("comm")), val(h.get("inherited")))
+                                    if isinstance(h, dict) else val(h) for h in helpers) or "-"
+            inh = r.get("child_inherited")
+            agree = r.get("tracer_agrees")
+            notes = [x for x in (r.get("reason"), r.get("notes")) if x]
+            rows.append([
+                val(r.get("runtime")), val(r.get("version")),
+                (val(st), "ok" if st == "ok" else ("warn" if st == "not-installed" else "bad")),
+                (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
+                val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")), val(helpers),
+                (val(inh), "bad" if isinstance(inh, list) and inh else None),
+                val(r.get("passed")),
+                (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") else None),
+                (val(agree), "bad" if agree is False else None),
+                "; ".join(val(n) for n in notes) or "-"])
+        d.table(["runtime", "version", "status", "socket", "accept", "redundant fcntl", "spawn",
+                 "helpers", "child inherited", "passed", "rebind", "tracer agrees", "notes"],
+                rows)
+
+    # ---- benchmarks
+
+    def bench(self, bdoc, benches, path, pairs_doc, pairs_path, spec):
+        d = self.doc
+        metric = self.a.metric
+        d.h(2, "Benchmarks", "bench")
+        if bdoc is None:
+            d.note("No benchmark run: %s. Run `make bench` (or `make bench QUICK=1`) to produce "
+                   "results/bench/<stamp>.json." % path)
+            return
+        ctx = bdoc.get("context") or {}
+        reps = sorted({len(b.times(metric)) for b in benches.values() if b.times(metric)})
+        d.p("Source: %s (%d benchmarks, repetitions per benchmark: %s, metric: %s per call, "
+            "library build: %s, date: %s)." % (path, len(benches),
+                                               ", ".join(map(str, reps)) or "none", metric,
+                                               val(ctx.get("library_build_type")),
+                                               val(ctx.get("date"))))
+        if reps and reps[0] < 9:
+            d.note("Fewer than 9 repetitions: spreads and intervals are wide and significance is "
+                   "hard to reach; a full `make bench` runs 9.")
+        errs = [b for b in benches.values() if b.error]
+        if errs:
+            d.note("%d benchmarks reported an error and are left out: %s" % (
+                len(errs), "; ".join("%s: %s" % (b.run_name, b.error) for b in errs)))
+        good = [b for b in benches.values() if b.times(metric)]
+        if not good:
+            d.note("%s holds no per-repetition rows to report." % path)
+            return
+
+        groups = {}
+        for b in good:
+            groups.setdefault(b.group, []).append(b)
+        scaling = {g: self._scaling_series(bs) for g, bs in groups.items()}
+        tracer = [g for g in groups if "trac" in g.lower()]
+
+        # Per group: ns/call per variant.
+        d.h(3, "Cost per call by group", "groups")
+        d.p("Box = interquartile range of the repetitions, whiskers = min and max, line = median "
+            "(%s, ns per call)." % metric)
+        for g, bs in groups.items():
+            if scaling[g] or g in tracer:
+                continue
+            self._group_block(g, bs, metric)
+
+        # Pairs.
+        self._pairs(groups, pairs_doc, pairs_path, spec, metric)
+
+        # Scaling with the fd count.
+        d.h(3, "Spawn cost vs number of open fds", "scaling")
+        any_scaling = False
+        for g, series in scaling.items():
+            if not series:
+                continue
+            any_scaling = True
+            key = series[0][2] or ("open fds" if re.search(r"spawn|fd|exec|fork", g, re.I)
+                                  else "argument")
+            name = "scaling-%s.svg" % slug(g)
+            svg = self.charts.scaling(name, "%s: cost vs %s" % (g, key), "%s (log scale)" % key,
+                                      [(lbl, pts) for lbl, pts, _ in series])
+            if svg:
+                d.chart(name, "%s: ns per call vs %s, per variant" % (g, key), svg)
+            headers = [key] + [lbl for lbl, _, _ in series]
+            xs = sorted({x for _, pts, _ in series for x, _ in pts})
+            rows = []
+            for x in xs:
+                row = [str(x)]
+                for _, pts, _ in series:
+                    s = dict(pts).get(x)
+                    row.append("%s (IQR %s)" % (fmt_ns(s["median"]), fmt_ns(s["iqr"]))
+                               if s else "-")
+                rows.append(row)
+            d.table(headers, rows, right=range(1, len(headers)))
+            slopes = []
+            for lbl, pts, _ in series:
+                if len(pts) >= 2:
+                    (x0, s0), (x1, s1) = pts[0], pts[-1]
+                    if x1 != x0:
+                        slopes.append("%s: %s ns per extra fd (%d -> %d)" % (
+                            lbl, fmt_ns((s1["median"] - s0["median"]) / (x1 - x0)), x0, x1))
+            if slopes:
+                d.bullets(slopes)
+        if not any_scaling:
+            d.note("No benchmark in %s varies a numeric argument over 3 or more values (the "
+                   "spawn-vs-fd-count benchmarks); run the full `make bench`." % path)
+
+        # Tracer overhead.
+        d.h(3, "Tracer overhead", "tracer")
+        if not tracer:
+            d.note("No tracer benchmarks (a group named like \"tracer\") in %s; run the full "
+                   "`make bench`." % path)
+        for g in tracer:
+            self._tracer_block(g, groups[g], spec, metric)
+
+    def _scaling_series(self, bs):
+        """[(label, [(x, summary)], key)] for variants that vary one numeric arg >= 3 ways."""
+        by = {}
+        for b in bs:
+            nums = ls.numeric_args(b.args)
+            if not nums:
+                continue
+            idx, key, x = nums[0]
+            comps = b.args.split("/")
+            rest = "/".join(c for i, c in enumerate(comps) if i != idx and c)
+            label = b.variant + ((" " + rest) if rest else "")
+            by.setdefault((label, key), []).append((x, ls.summary(b.times(self.a.metric))))
+        out = []
+        for (label, key), pts in by.items():
+            if len({x for x, _ in pts}) >= 3:
+                out.append((label, sorted(pts, key=lambda t: t[0]), key))
+        return out
+
+    def _label(self, b):
+        return b.variant + ((" " + b.args) if b.args else "")
+
+    def _group_block(self, g, bs, metric, heading=True):
+        d = self.doc
+        if heading:
+            d.h(4, g, "g-" + slug(g).lower())
+        # Args every benchmark of the group shares (e.g. threads:1) go in the title.
+        comps = [set(b.args.split("/")) if b.args else set() for b in bs]
+        common = set.intersection(*comps) if comps else set()
+        items = []
+        for b in bs:
+            rest = [c for c in (b.args.split("/") if b.args else []) if c not in common]
+            items.append((" ".join([b.variant] + rest), ls.summary(b.times(metric))))
+        name = "group-%s.svg" % slug(g)
+        title = "%s%s" % (g, (" (" + ", ".join(sorted(common)) + ")") if common else "")
+        svg = self.charts.spread(name, title, metric, items)
+        if svg:
+            d.chart(name, "%s: ns per call per variant (median, IQR, min-max)" % g, svg)
+        d.table(["benchmark", "n", "median ns", "IQR ns", "min ns", "max ns",
+                 "cpu median ns"],
+                [[b.run_name, str(s["n"]), fmt_ns(s["median"]), fmt_ns(s["iqr"]),
+                  fmt_ns(s["min"]), fmt_ns(s["max"]), fmt_ns(ls.median(b.cpu) if b.cpu else None)]
+                 for b, (_, s) in zip(bs, items)], right=(1, 2, 3, 4, 5, 6))
+
+    def _compute_pairs(self, groups, spec, metric):
+        pairs = []
+        for g, order in spec.items():
+            if g not in groups or len(order) < 2:
+                continue
+            base_v = order[0]
+            by = {}
+            for b in groups[g]:
+                by.setdefault(b.variant, {})[b.args] = b
+            for cand_v in order[1:]:
+                for args, bb in (by.get(base_v) or {}).items():
+                    cb = (by.get(cand_v) or {}).get(args)
+                    if cb is None:
+                        continue
+                    x, y = bb.times(metric), cb.times(metric)
+                    ci = ls.shift_ci(x, y)
+                    sb, sc = ls.summary(x), ls.summary(y)
+                    saving = sb["median"] - sc["median"]
+                    pairs.append({"group": g, "args": args, "baseline": base_v,
+                                  "candidate": cand_v, "baseline_median_ns": sb["median"],
+                                  "candidate_median_ns": sc["median"],
+                                  "baseline_iqr_ns": sb["iqr"], "candidate_iqr_ns": sc["iqr"],
+                                  "saving_ns": saving,
+                                  "saving_pct": 100.0 * saving / sb["median"] if sb["median"]
+                                  else None,
+                                  "ci95_ns": [ci[1], ci[2]],
+                                  "significant": ci[1] > 0 or ci[2] < 0,
+                                  "p": ls.utest_p(x, y), "n": (len(x), len(y))})
+        return pairs
+
+    def _pairs(self, groups, pairs_doc, pairs_path, spec, metric):
+        d = self.doc
+        d.h(3, "Savings: atomic flag vs the non-atomic way", "pairs")
+        if pairs_doc is not None:
+            pairs = pairs_doc.get("pairs") or []
+            d.p("Source: %s (written by make bench)." % pairs_path)
+        else:
+            pairs = self._compute_pairs(groups, spec, metric)
+            if not spec:
+                d.note("No .pairs.json beside the run and no bench/pairs.txt to say which variant "
+                       "is the baseline of each group: no savings to show (run `make bench`).")
+                return
+            d.p("No .pairs.json beside the run: recomputed here from the raw repetition rows "
+                "(%s) with the baselines in %s. Saving = baseline median - candidate median; "
+                "the 95%% CI is the distribution-free (Mann-Whitney) interval of the shift." %
+                (metric, self.a.pairs_spec))
+        if not pairs:
+            d.note("No baseline/candidate pairs found in this run.")
+            return
+        rows, items = [], []
+        for p in pairs:
+            ci = p.get("ci95_ns")
+            sig = p.get("significant")
+            if sig is None and ci:
+                sig = ci[0] > 0 or ci[1] < 0
+            if sig and ci and ci[0] > 0:
+                verdict = ("faster", "ok")
+            elif sig and ci and ci[1] < 0:
+                verdict = ("slower", "bad")
+            elif sig:
+                verdict = ("yes", "ok")
+            else:
+                verdict = ("no (CI includes 0)", "warn")
+            pv = p.get("p")
+            rows.append([val(p.get("group")), val(p.get("args")) if p.get("args") else "-",
+                         val(p.get("baseline")), val(p.get("candidate")),
+                         fmt_ns(p.get("baseline_median_ns")), fmt_ns(p.get("candidate_median_ns")),
+                         fmt_ns(p.get("saving_ns")), fmt_pct(p.get("saving_pct")),
+                         ("[%s, %s]" % (fmt_ns(ci[0]), fmt_ns(ci[1]))) if ci else "-",
+                         "%.2g" % pv if isinstance(pv, float) else "-", verdict])
+            if ci:
+                lbl = "%s: %s vs %s%s" % (p.get("group"), p.get("candidate"), p.get("baseline"),
+                                          (" " + p["args"]) if p.get("args") else "")
+                items.append((lbl, p["saving_ns"], ci[0], ci[1]))
+        if items:
+            name = "pairs-saving.svg"
+            svg = self.charts.savings(name, "Saving per call with 95% CI", items)
+            if svg:
+                d.chart(name, "Saving per call (baseline - candidate, ns) with 95% confidence "
+                        "interval; above zero the candidate is faster", svg)
+        d.table(["group", "args", "baseline", "candidate", "baseline median ns",
+                 "candidate median ns", "saving ns", "saving %", "95% CI ns", "U-test p",
+                 "significant"], rows, right=(4, 5, 6, 7, 8, 9))
+        d.p("A saving is claimed only when its 95% confidence interval excludes zero.")
+
+    def _tracer_block(self, g, bs, spec, metric):
+        d = self.doc
+        self._group_block(g, bs, metric, heading=True)
+        variants = [b.variant for b in bs]
+        base = None
+        if g in spec and spec[g][0] in variants:
+            base = spec[g][0]
+        else:
+            for v in variants:
+                if v.lower() in TRACER_BASELINE_NAMES or re.match(r"^(no|un|without)[-_]?trac",
+                                                                   v.lower()):
+                    base = v
+                    break
+        if base is None:
+            d.note("Cannot tell which %s variant runs without the tracer (name it \"none\" or list "
+                   "it first in bench/pairs.txt); overhead not computed." % g)
+            return
+        rows = []
+        for b in bs:
+            if b.variant == base:
+                continue
+            bb = next((x for x in bs if x.variant == base and x.args == b.args), None)
+            if bb is None:
+                continue
+            x, y = bb.times(metric), b.times(metric)
+            ci = ls.shift_ci(y, x)  # candidate - baseline: the overhead
+            mb, mc = ls.median(x), ls.median(y)
+            over = mc - mb
+            sig = ci[1] > 0 or ci[2] < 0
+            rows.append([self._label(b), fmt_ns(mb), fmt_ns(mc), fmt_ns(over),
+                         fmt_pct(100.0 * over / mb if mb else None),
+                         "[%s, %s]" % (fmt_ns(ci[1]), fmt_ns(ci[2])),
+                         ("yes", "warn") if sig else ("no (CI includes 0)", None)])
+        if rows:
+            d.table(["variant", "without tracer ns (%s)" % base, "with ns", "overhead ns",
+                     "overhead %", "95% CI ns", "significant"], rows, right=(1, 2, 3, 4, 5))
+
+
+def _short(p):
+    """A path relative to the current directory when it is below it (for messages)."""
+    r = os.path.relpath(p)
+    return p if r.startswith("..") else r
+
+
+def main():
+    here = _short(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.abspath(here))
+    ap = argparse.ArgumentParser(
+        prog="report.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Build report.md and report.html (with SVG charts) from the latest "
+                    "cloexec-lab runs.", epilog=EPILOG)
+    ap.add_argument("--results", default=here, metavar="DIR",
+                    help="where the inputs are (default: %(default)s)")
+    ap.add_argument("--repro", metavar="FILE", help="repro JSON (default: DIR/repro.json; "
+                    "'none' to leave the section out)")
+    ap.add_argument("--matrix", metavar="FILE", help="matrix JSON (default: DIR/matrix.json)")
+    ap.add_argument("--bench", metavar="FILE", help="Google Benchmark JSON (default: "
+                    "DIR/bench/latest.json, else the newest DIR/bench/*.json)")
+    ap.add_argument("--pairs", metavar="FILE", help="pairs JSON (default: beside the bench "
+                    "file; 'none' to recompute from the raw rows)")
+    ap.add_argument("--pairs-spec", default=_short(os.path.join(root, "bench", "pairs.txt")),
+                    metavar="FILE", help="baselines per group (default: %(default)s)")
+    ap.add_argument("--out", metavar="DIR", help="output directory (default: DIR)")
+    ap.add_argument("--metric", choices=("real_time", "cpu_time"), default="real_time",
+                    help="time per call to report (default: %(default)s)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    a = ap.parse_args()
+
+    res = a.results
+    out = a.out or res
+    paths = {
+        "repro": a.repro or os.path.join(res, "repro.json"),
+        "matrix": a.matrix or os.path.join(res, "matrix.json"),
+    }
+    bench_path = a.bench or find_latest_bench(os.path.join(res, "bench"))
+
+    # Load everything first: a corrupt input stops us before anything is written.
+    errors, missing = [], []
+    docs = {}
+    for key, loader, target in (("repro", load_repro, "make repro"),
+                                ("matrix", load_matrix, "make matrix")):
+        p = paths[key]
+        if p == "none":
+            docs[key] = None
+            continue
+        if not os.path.exists(p) and not os.path.islink(p):
+            missing.append("%s is missing (run `%s`)" % (p, target))
+            docs[key] = None
+            continue
+        try:
+            docs[key] = loader(p)
+        except ls.InputError as e:
+            errors.append(str(e))
+    bdoc, benches, pairs_doc, pairs_path = None, {}, None, None
+    if bench_path is None:
+        bench_path = "no run in %s" % os.path.join(res, "bench")
+        missing.append("%s (run `make bench`)" % bench_path)
+    elif bench_path == "none":
+        bench_path = "left out (--bench none)"
+    elif not os.path.exists(bench_path):
+        missing.append("%s is missing (run `make bench`)" % bench_path)
+        bench_path = "%s is missing" % bench_path
+    else:
+        try:
+            bdoc, benches = ls.load_gbench(bench_path)
+        except ls.InputError as e:
+            errors.append(str(e))
+        pairs_path = a.pairs if a.pairs else pairs_beside(bench_path)
+        if pairs_path == "none":
+            pairs_path = None
+        if pairs_path:
+            try:
+                pairs_doc = load_pairs(pairs_path)
+            except ls.InputError as e:
+                errors.append(str(e))
+    if errors:
+        for e in errors:
+            print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
+    for m in missing:
+        warn("note: %s; its section says so" % m)
+
+    spec = parse_pairs_spec(a.pairs_spec)
+    try:
+        os.makedirs(os.path.join(out, "charts"), exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=".report-", dir=out)
+    except OSError as e:
+        print("%s: failed to create %s: %s" % (PROG, out, e.strerror), file=sys.stderr)
+        return 3
+    try:
+        r = Report(a)
+        r.charts = Charts(tmp)
+        d = r.doc
+        now = this_machine()
+        gen = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        d.h(1, "cloexec-lab report", "top")
+        d.p("Generated %s on %s (kernel %s, %s, %s cores)." % (
+            gen, now["hostname"], now["kernel"], now["cpu"], now["cores"]))
+        bhost = None
+        if bdoc is not None:
+            ctx = bdoc.get("context") or {}
+            bhost = dict(ctx.get("host") or {}) if isinstance(ctx.get("host"), dict) else {}
+            bhost.setdefault("hostname", ctx.get("host_name"))
+            bhost.setdefault("cores", ctx.get("num_cpus"))
+            bhost.setdefault("date", ctx.get("date"))
+            for k, v in ctx.items():
+                if k in ("kernel", "cpu", "commit") and isinstance(v, (str, int)):
+                    bhost.setdefault(k, v)
+        matrix_host = dict((docs["matrix"] or {}).get("host") or {}) if docs["matrix"] else None
+        if matrix_host is not None:
+            for rt in docs["matrix"].get("runtimes") or []:
+                if rt.get("runtime") and rt.get("version"):
+                    matrix_host.setdefault(str(rt["runtime"]), rt["version"])
+        r.facts(now, [("repro.json", (docs["repro"] or {}).get("host") if docs["repro"] else
+                       None), ("matrix.json", matrix_host),
+                      ("bench run", bhost)])
+        r.repro(docs["repro"], paths["repro"])
+        r.matrix(docs["matrix"], paths["matrix"])
+        r.bench(bdoc, benches, bench_path, pairs_doc, pairs_path, spec, )
+        if not r.charts.gnuplot:
+            warn("note: gnuplot not found, the report has no charts (make deps installs "
+                 "gnuplot-nox)")
+            d.note("Charts left out: gnuplot is not installed (make deps).")
+        for f in r.charts.failed:
+            warn("warning: chart %s" % f)
+        d.h(2, "Inputs", "inputs")
+        d.bullets(["repro: %s" % paths["repro"], "matrix: %s" % paths["matrix"],
+                   "bench: %s" % bench_path, "pairs: %s" % (pairs_path or "recomputed"),
+                   "pairs spec: %s" % a.pairs_spec])
+
+        md = render_md(d)
+        # In HTML the charts are inline; give each its own id prefix.
+        n = 0
+        for i, b in enumerate(d.blocks):
+            if b[0] == "chart":
+                n += 1
+                d.blocks[i] = (b[0], b[1], b[2], svg_for_html(b[3], "c%d" % n))
+        page = render_html(d, "cloexec-lab report")
+
+        # Publish: charts first, then the two documents, each by rename.
+        cdir = os.path.join(out, "charts")
+        for old in glob.glob(os.path.join(cdir, "*.svg")):
+            if os.path.basename(old) not in r.charts.made:
+                os.unlink(old)
+        for name in r.charts.made:
+            os.replace(os.path.join(tmp, name), os.path.join(cdir, name))
+        ls.write_atomic(os.path.join(out, "report.md"), md)
+        ls.write_atomic(os.path.join(out, "report.html"), page)
+    except OSError as e:
+        print("%s: failed to write the report in %s: %s" % (PROG, out, e.strerror or e),
+              file=sys.stderr)
+        return 3
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not a.quiet:
+        print("report: wrote %s and %s (%d charts in %s)" % (
+            os.path.join(out, "report.md"), os.path.join(out, "report.html"),
+            len(r.charts.made), os.path.join(out, "charts")))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
