@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fx_common.h - shared code of the truth fixtures (harness/t/helpers/fx_*.c).
+ *
+ * A fixture does one fd operation whose close-on-exec outcome is known by
+ * construction, then spawns build/t/helpers/fx_child so an exec sees what
+ * survived. It reports what it did on stdout, one line per fact, for the
+ * trace_* tests to match against the tracer's records:
+ *
+ *   fx stray fd=N target=T                 an fd >= 3 the fixture inherited (a leak
+ *                                          into the traced command; then closed)
+ *   fx fd role=R pid=P fd=N ino=I kind=K cloexec=0|1 [port=N] [path=P]
+ *                                          an fd it created; cloexec is the kernel's
+ *                                          bit read with F_GETFD right after creation
+ *   fx exec role=R pid=P                   pid P is about to exec fx_child
+ *   fx held pid=P fd=N target=T            (from fx_child) an fd >= 3 it holds
+ *   fx child pid=P nheld=N [hold]          (from fx_child) end of its list
+ *   fx done rc=N                           the fixture finished
+ *
+ * Every fixture accepts --hold anywhere in argv: fx_child then blocks reading
+ * stdin until EOF, so a test can look at /proc/PID/fd while it lives.
+ */
+#ifndef CLOEXEC_LAB_FX_COMMON_H
+#define CLOEXEC_LAB_FX_COMMON_H
+
+#include "lab.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int fx_hold;
+static char fx_child_path[PATH_MAX];
+static const char *fx_name = "fx";
+
+/* Environment failure: one line, exit 3. */
+static inline void __attribute__((noreturn, format(printf, 1, 2))) fx_die(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	fprintf(stderr, "%s: failed to ", fx_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+	exit(3);
+}
+
+/* Report inherited fds (a tracer must not leak its own into the command), close them,
+ * read --hold, find fx_child beside us. Returns argc without --hold. */
+static inline int fx_init(int argc, char **argv)
+{
+	int fds[4096], n, out = 1;
+
+	fx_name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	n = lab_proc_fds(getpid(), fds, 4096);
+	for (int i = 0; i < n; i++) {
+		char t[PATH_MAX];
+
+		if (fds[i] < 3)
+			continue;
+		if (lab_fd_target(getpid(), fds[i], t, sizeof(t)) < 0)
+			strcpy(t, "?");
+		printf("fx stray fd=%d target=%s\n", fds[i], t);
+	}
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 3)
+				close(fds[i]);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--hold") == 0)
+			fx_hold = 1;
+		else
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	snprintf(fx_child_path, sizeof(fx_child_path), "%s/fx_child", lab_exe_dir());
+	if (access(fx_child_path, X_OK) != 0)
+		fx_die("find %s", fx_child_path);
+	return out;
+}
+
+static inline const char *fx_kind(int fd)
+{
+	struct stat st;
+	int dom = 0, type = 0;
+	socklen_t l = sizeof(int);
+
+	if (fstat(fd, &st) < 0)
+		return "?";
+	if (S_ISFIFO(st.st_mode))
+		return "pipe";
+	if (S_ISREG(st.st_mode))
+		return "file";
+	if (!S_ISSOCK(st.st_mode))
+		return "other";
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l);
+	l = sizeof(int);
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l);
+	if (dom == AF_INET || dom == AF_INET6)
+		return type == SOCK_STREAM ? "tcp" : type == SOCK_DGRAM ? "udp" : "other_socket";
+	if (dom == AF_UNIX)
+		return "unix";
+	if (dom == AF_NETLINK)
+		return "netlink";
+	return "other_socket";
+}
+
+/* Print the facts of an fd this process just created. */
+static inline void fx_report_pid(const char *role, int fd, pid_t pid)
+{
+	struct stat st;
+	int flags = fcntl(fd, F_GETFD);
+	const char *kind = fx_kind(fd);
+	char line[PATH_MAX + 256];
+	int n;
+
+	if (flags < 0 || fstat(fd, &st) < 0)
+		fx_die("inspect fd %d (%s)", fd, role);
+	n = snprintf(line, sizeof(line), "fx fd role=%s pid=%d fd=%d ino=%llu kind=%s cloexec=%d",
+		     role, (int)pid, fd, (unsigned long long)st.st_ino, kind,
+		     (flags & FD_CLOEXEC) ? 1 : 0);
+	if (strcmp(kind, "tcp") == 0 || strcmp(kind, "udp") == 0)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " port=%d", lab_local_port(fd));
+	if (strcmp(kind, "file") == 0) {
+		char t[PATH_MAX];
+
+		if (lab_fd_target(getpid(), fd, t, sizeof(t)) >= 0)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " path=%s", t);
+	}
+	/* One write: lines from several processes on one pipe never interleave. */
+	snprintf(line + n, sizeof(line) - (size_t)n, "\n");
+	fflush(stdout);
+	if (write(1, line, strlen(line)) < 0)
+		fx_die("write the report");
+}
+
+static inline void fx_report(const char *role, int fd)
+{
+	fx_report_pid(role, fd, getpid());
+}
+
+/* A TCP socket on 127.0.0.1 with a port picked by the kernel; listening if asked. */
+static inline int fx_tcp(int type_flags, int do_listen)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s = socket(AF_INET, SOCK_STREAM | type_flags, 0);
+
+	if (s < 0)
+		fx_die("create a TCP socket");
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		fx_die("bind 127.0.0.1:0");
+	if (do_listen && listen(s, 16) < 0)
+		fx_die("listen");
+	return s;
+}
+
+/* argv for fx_child: [path, "--hold"?, NULL]. */
+static inline char **fx_child_argv(void)
+{
+	static char *argv[3];
+
+	argv[0] = fx_child_path;
+	argv[1] = fx_hold ? "--hold" : NULL;
+	argv[2] = NULL;
+	return argv;
+}
+
+/* Wait for a child we spawned; complain unless it exited 0. */
+static inline int fx_wait(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fx_die("wait for child %d", (int)pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "%s: child %d ended with status 0x%x\n", fx_name, (int)pid, st);
+		return -1;
+	}
+	return 0;
+}
+
+/* fork, exec fx_child in the child, report and wait. Returns 0 when it exited 0. */
+static inline int fx_fork_exec(const char *role)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		fx_die("fork");
+	if (pid == 0) {
+		execv(fx_child_path, fx_child_argv());
+		_exit(127);
+	}
+	printf("fx exec role=%s pid=%d\n", role, (int)pid);
+	return fx_wait(pid);
+}
+
+static inline int fx_done(int rc)
+{
+	printf("fx done rc=%d\n", rc);
+	fflush(stdout);
+	return rc;
+}
+
+#endif

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fx_listen_fds MODE - Go-style socket passing. The listener and every other fd
+ * are SOCK_CLOEXEC; in the forked child the listener is dup2'd onto fd 3
+ * (without cloexec) before exec of fx_child. Truth per MODE:
+ *   pass      LISTEN_FDS=1, LISTEN_PID=<child's own pid>: fd 3 is passed, not leaked
+ *   noenv     no LISTEN_FDS/LISTEN_PID: fd 3 is leaked
+ *   wrongpid  LISTEN_FDS=1 but LISTEN_PID=<the parent's pid>: fd 3 is leaked
+ *   extra     as pass, plus a second never-cloexec socket dup2'd to fd 4, outside
+ *             LISTEN_FDS=1: fd 3 passed, fd 4 leaked
+ */
+#define _GNU_SOURCE
+#include "fx_common.h"
+
+extern char **environ;
+
+static void usage(void)
+{
+	fprintf(stderr, "fx_listen_fds: usage: fx_listen_fds pass|noenv|wrongpid|extra [--hold]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode;
+	pid_t pid;
+	int l, o = -1;
+
+	argc = fx_init(argc, argv);
+	if (argc != 2)
+		usage();
+	mode = argv[1];
+	if (strcmp(mode, "pass") && strcmp(mode, "noenv") && strcmp(mode, "wrongpid") &&
+	    strcmp(mode, "extra"))
+		usage();
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	/* Keep fds 3 and 4 free so dup2 really creates new fds there. */
+	l = fx_tcp(SOCK_CLOEXEC, 1);
+	if (l < 10) {
+		int m = fcntl(l, F_DUPFD_CLOEXEC, 10);
+
+		if (m < 0)
+			fx_die("move the listener above fd 10");
+		close(l);
+		l = m;
+	}
+	fx_report("listener", l);
+	if (!strcmp(mode, "extra")) {
+		o = fx_tcp(SOCK_CLOEXEC, 1);
+		fx_report("other", o);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		fx_die("fork");
+	if (pid == 0) {
+		char v[32];
+
+		if (dup2(l, 3) != 3)
+			fx_die("dup2 the listener onto fd 3");
+		fx_report("fd3", 3);
+		if (o >= 0) {
+			if (dup2(o, 4) != 4)
+				fx_die("dup2 onto fd 4");
+			fx_report("fd4", 4);
+		}
+		if (strcmp(mode, "noenv")) {
+			snprintf(v, sizeof(v), "%d", strcmp(mode, "wrongpid") ? (int)getpid()
+									  : (int)getppid());
+			setenv("LISTEN_PID", v, 1);
+			setenv("LISTEN_FDS", "1", 1);
+		}
+		execve(fx_child_path, fx_child_argv(), environ);
+		_exit(127);
+	}
+	printf("fx exec role=child pid=%d\n", (int)pid);
+	return fx_done(fx_wait(pid) ? 1 : 0);
+}
