@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * matrix_c.c - the C (glibc) fixtures of the runtime matrix.
+ *
+ * First, without tracer or runner: drive build/fixtures/c/server in each variant and observe the
+ * child's /proc/PID/fd and the rebind from here. Then run fixtures/run_matrix.py for the three C
+ * rows under cloexec-trace and check that tracer, /proc and rebind agree (matrix_util.h), and
+ * that the trace classifies what the C code does by construction: plain socket()/accept()
+ * are `never` and leak into a fork+exec child; SOCK_CLOEXEC/accept4 are `atomic` and nothing
+ * leaks; socket()+fcntl is `late`, a second F_SETFD on an accept4(SOCK_CLOEXEC) socket is
+ * redundant, and posix_spawn is not a plain fork.
+ */
+#define _GNU_SOURCE
+#include "matrix_util.h"
+
+static const struct {
+	const char *variant, *row;
+	int leaks;
+} cases[] = {
+	{ "plain", "c-plain", 1 },
+	{ "cloexec", "c-cloexec", 0 },
+	{ "posix-spawn", "c-posix-spawn", 0 },
+};
+#define NCASES (int)(sizeof(cases) / sizeof(cases[0]))
+
+static int is_fork(const char *spawn)
+{
+	return !strcmp(spawn, "fork") || !strcmp(spawn, "clone");
+}
+
+int main(void)
+{
+	char why[256], server[PATH_MAX + 32];
+	struct mx m;
+	struct mx_trace t;
+	int usable, rc;
+
+	lab_clean_fds(0);
+	tap_timeout(150);
+	plan_lazy();
+	usable = mx_setup(&m, why, sizeof(why));
+	snprintf(server, sizeof(server), "%s/fixtures/c/server", m.build);
+	if (access(server, X_OK) != 0)
+		bail("%s is missing: build it with make", server);
+
+	/* 1. Direct observation, no tracer. */
+	for (int i = 0; i < NCASES; i++) {
+		char *argv[] = { server, (char *)cases[i].variant, NULL };
+		struct mx_direct d;
+
+		if (mx_drive(argv, &d) < 0) {
+			ok(0, "direct %s: the fixture followed the protocol", cases[i].variant);
+			continue;
+		}
+		ok(d.listener[0] != 0, "direct %s: the server's listener is %s", cases[i].variant,
+		   d.listener);
+		is_int(d.child_holds_listener, cases[i].leaks, "direct %s: child %d %s the listener",
+		       cases[i].variant, (int)d.child, cases[i].leaks ? "holds" : "does not hold");
+		is_str(d.rebind, cases[i].leaks ? "EADDRINUSE" : "ok", "direct %s: the rebind result",
+		       cases[i].variant);
+	}
+
+	if (!usable) {
+		skip(1, "BPF tracing cannot run here: %s", why);
+		return done_testing();
+	}
+
+	/* 2. Through the runner, under the tracer. */
+	rc = mx_run(&m, "c-plain,c-cloexec,c-posix-spawn", 120);
+	is_int(rc, 0, "run_matrix.py exits 0 for the C rows (all agree)");
+	for (int i = 0; i < NCASES; i++) {
+		const struct json *row = mx_row(&m, cases[i].row);
+		const struct json *acc = json_get(row, "accept");
+		const char *name = cases[i].row;
+
+		if (!mx_check_row(row, name, &t))
+			continue;
+		/* What the C code does by construction, as the tracer must see it. */
+		is_str(json_get_str(row, "socket", ""),
+		       i == 0 ? "never" : i == 1 ? "atomic" : "late",
+		       "%s: the listener's close-on-exec verdict", name);
+		is_str(json_get_str(acc, "syscall", ""), i == 0 ? "accept" : "accept4",
+		       "%s: the accept syscall", name);
+		is_str(json_get_str(acc, "verdict", ""), i == 0 ? "never" : "atomic",
+		       "%s: the accepted socket's verdict", name);
+		is_int(mx_has(json_get(row, "child_inherited"), "listener"), cases[i].leaks,
+		       "%s: the child inherited the listener", name);
+		is_int(mx_has(json_get(row, "child_inherited"), "conn"), cases[i].leaks,
+		       "%s: the child inherited the connection", name);
+		is_str(json_get_str(row, "rebind", ""), cases[i].leaks ? "EADDRINUSE" : "ok",
+		       "%s: the rebind result", name);
+		if (cases[i].leaks)
+			is_str(t.child_listener_verdict, "leaked", "%s: the listener is leaked, not "
+			       "passed", name);
+		is_int(json_len(json_get(row, "passed")), 0, "%s: nothing counts as passed", name);
+		if (i == 2) {
+			cmp_int(json_get_int(row, "redundant_fcntl", -1), ">=", 1,
+				"%s: the second F_SETFD on the accepted socket is redundant", name);
+			ok(!is_fork(json_get_str(row, "spawn", "fork")),
+			   "%s: posix_spawn is not a plain fork (spawn=%s)", name,
+			   json_get_str(row, "spawn", "?"));
+		} else {
+			is_int(json_get_int(row, "redundant_fcntl", -1), 0,
+			       "%s: no redundant F_SETFD", name);
+			ok(is_fork(json_get_str(row, "spawn", "")), "%s: fork()+execvp is a fork "
+			   "(spawn=%s)", name, json_get_str(row, "spawn", "?"));
+		}
+	}
+	mx_cleanup(&m);
+	return done_testing();
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/*
+ * matrix_go.c - the Go fixtures of the runtime matrix under cloexec-trace: plain exec.Command,
+ * and the ExtraFiles hand-over of the listener to a child at fd 3.
+ *
+ * For both: tracer, /proc and rebind agree (matrix_util.h). For the hand-over, the child must
+ * really serve a connection on the passed listener (an observation), the tracer must count the
+ * listener `passed` (the runner declares fd 3 of the child program intended), and any other
+ * socket the child inherited must still be `leaked`.
+ */
+#define _GNU_SOURCE
+#include "matrix_util.h"
+
+int main(void)
+{
+	char why[256];
+	struct mx m;
+	struct mx_trace t;
+	const struct json *row;
+
+	lab_clean_fds(0);
+	tap_timeout(90);
+	if (!mx_setup(&m, why, sizeof(why)))
+		skip_all("BPF tracing cannot run here: %s", why);
+	plan_lazy();
+	mx_run(&m, "go,go-extrafiles", 80);
+
+	row = mx_row(&m, "go");
+	if (mx_check_row(row, "go", &t)) {
+		is_int(json_len(json_get(row, "passed")), 0, "go: nothing counts as passed");
+		is_int(t.other_passed, 0, "go: the trace marks no inherited fd passed");
+	}
+
+	row = mx_row(&m, "go-extrafiles");
+	if (mx_check_row(row, "go-extrafiles", &t)) {
+		ok(!strncmp(json_get_str(row, "handover", ""), "SERVED ", 7),
+		   "go-extrafiles: the child served a connection on the passed listener (%s)",
+		   json_get_str(row, "handover", "nothing"));
+		ok(mx_proc_child_holds(row, "listener"),
+		   "go-extrafiles: /proc shows the listener in the child");
+		is_str(t.child_listener_verdict, "passed",
+		       "go-extrafiles: the trace counts the listener as passed");
+		ok(mx_has(json_get(row, "passed"), "listener"),
+		   "go-extrafiles: the passed column names the listener");
+		is_int(t.other_passed, 0, "go-extrafiles: nothing else counts as passed");
+		is_str(json_get_str(row, "rebind", ""), "EADDRINUSE",
+		       "go-extrafiles: the passed listener keeps the port busy");
+	}
+	mx_cleanup(&m);
+	return done_testing();
+}

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * matrix_util.h - shared code of the runtime-matrix tests (harness/t/matrix_*.c), header-only.
+ *
+ * mx_setup() checks what the tests need (BPF usable: else SKIP; our tracer and runner built:
+ * else bail). mx_run() runs fixtures/run_matrix.py for some runtimes with the tracer, keeps the
+ * traces, and parses the matrix JSON. mx_check_row() then re-derives every verdict from the
+ * raw observation and the raw trace instead of trusting the runner's own "tracer_agrees":
+ *   - the rebind failed  <=> some process still held the listener (from /proc)
+ *   - the tracer says the final child inherited the listener/connection
+ *     <=> the child's /proc/PID/fd held it
+ *   - the runner's socket/accept cells are the verdicts of the trace records with those inodes.
+ * mx_drive() runs a fixture directly, without tracer or runner, and observes it from C.
+ */
+#ifndef CLOEXEC_LAB_MATRIX_UTIL_H
+#define CLOEXEC_LAB_MATRIX_UTIL_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "lab.h"
+#include "tap.h"
+
+struct mx {
+	char build[PATH_MAX];  /* absolute build directory */
+	char root[PATH_MAX];   /* repository root (holds fixtures/run_matrix.py) */
+	char tmp[PATH_MAX];    /* scratch directory, removed by mx_cleanup */
+	struct json *doc;      /* the parsed matrix JSON */
+};
+
+/* Read a whole file into a NUL-terminated malloc'd buffer; NULL on error. */
+static char *mx_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+
+		n += r;
+		if (r == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/*
+ * Find the build dir and the repository root; bail on missing parts of ours. Returns 1 when BPF
+ * tracing can run, else 0 with the reason in why (the caller skips).
+ */
+static inline int mx_setup(struct mx *m, char *why, size_t whylen)
+{
+	char path[PATH_MAX + 64];
+	const char *env = getenv("CLOEXEC_LAB_BUILD");
+
+	memset(m, 0, sizeof(*m));
+	if (env && *env) {
+		if (!realpath(env, m->build))
+			bail("failed to resolve CLOEXEC_LAB_BUILD=%s: %s", env, strerror(errno));
+	} else {
+		/* Tests live in BUILD/t. */
+		snprintf(path, sizeof(path), "%s/..", lab_exe_dir());
+		if (!realpath(path, m->build))
+			bail("failed to resolve the build directory: %s", strerror(errno));
+	}
+	/* The root is the nearest parent of the build dir that holds the runner. */
+	snprintf(m->root, sizeof(m->root), "%s", m->build);
+	for (;;) {
+		char *slash;
+
+		snprintf(path, sizeof(path), "%s/fixtures/run_matrix.py", m->root);
+		if (access(path, R_OK) == 0)
+			break;
+		slash = strrchr(m->root, '/');
+		if (!slash || slash == m->root)
+			bail("failed to find fixtures/run_matrix.py above %s", m->build);
+		*slash = 0;
+	}
+	if (!lab_bpf_usable(why, whylen))
+		return 0;
+	snprintf(path, sizeof(path), "%s/cloexec-trace", m->build);
+	if (access(path, X_OK) != 0)
+		bail("%s is missing: build it with make", path);
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		snprintf(why, whylen, "/usr/bin/python3 is missing (the matrix runner needs it)");
+		return 0;
+	}
+	snprintf(m->tmp, sizeof(m->tmp), "/tmp/cloexec-matrix-test.XXXXXX");
+	if (!mkdtemp(m->tmp))
+		bail("failed to create a temporary directory: %s", strerror(errno));
+	return 1;
+}
+
+static inline void mx_cleanup(struct mx *m)
+{
+	pid_t pid;
+
+	json_free(m->doc);
+	m->doc = NULL;
+	if (!m->tmp[0])
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/rm", "rm", "-rf", m->tmp, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0 && lab_wait_timeout(pid, NULL, 30000) < 0)
+		lab_kill_reap(pid);
+}
+
+/*
+ * Run the matrix runner for the comma-separated runtimes in only. Returns the runner's exit
+ * status (0 agree, 1 disagreement/error, 3 environment) and leaves the parsed JSON in m->doc.
+ */
+static inline int mx_run(struct mx *m, const char *only, int timeout_s)
+{
+	char runner[PATH_MAX + 32], json_path[PATH_MAX + 32], traces[PATH_MAX + 32];
+	char err[160], *text;
+	size_t len;
+	int st;
+	pid_t pid;
+
+	snprintf(runner, sizeof(runner), "%s/fixtures/run_matrix.py", m->root);
+	snprintf(json_path, sizeof(json_path), "%s/matrix.json", m->tmp);
+	snprintf(traces, sizeof(traces), "%s/traces", m->tmp);
+	pid = fork();
+	if (pid < 0)
+		bail("failed to fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* The runner's report goes to stderr, so prove shows it as diagnostics. */
+		dup2(2, 1);
+		execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only", only,
+		      "--json", json_path, "--keep-traces", traces, (char *)NULL);
+		_exit(127);
+	}
+	tap_track_child(pid);
+	if (lab_wait_timeout(pid, &st, timeout_s * 1000) < 0) {
+		lab_kill_reap(pid);
+		bail("run_matrix.py --only %s did not finish within %d s", only, timeout_s);
+	}
+	tap_untrack_child(pid);
+	text = mx_slurp(json_path, &len);
+	if (!text)
+		bail("run_matrix.py wrote no %s (exit status %d)", json_path,
+		     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	json_free(m->doc);
+	m->doc = json_parse(text, len, err, sizeof(err));
+	free(text);
+	if (!m->doc)
+		bail("run_matrix.py wrote bad JSON: %s", err);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The matrix row for a runtime, or NULL. */
+static const struct json *mx_row(const struct mx *m, const char *name)
+{
+	const struct json *rows = json_get(m->doc, "runtimes");
+
+	for (size_t i = 0; i < json_len(rows); i++)
+		if (!strcmp(json_get_str(json_at(rows, i), "runtime", ""), name))
+			return json_at(rows, i);
+	return NULL;
+}
+
+/* Whether a JSON array of strings holds s. */
+static inline int mx_has(const struct json *arr, const char *s)
+{
+	for (size_t i = 0; i < json_len(arr); i++)
+		if (!strcmp(json_str(json_at(arr, i), ""), s))
+			return 1;
+	return 0;
+}
+
+/* "socket:[123]" -> 123, else -1. */
+static inline long long mx_ino(const char *identity)
+{
+	long long v;
+
+	return sscanf(identity, "socket:[%lld]", &v) == 1 ? v : -1;
+}
+
+/* Facts re-read from the raw trace (JSON Lines) for one row. */
+struct mx_trace {
+	int records;
+	char socket_verdict[16];   /* verdict of the socket() record with the listener's ino */
+	char accept_syscall[16];   /* syscall of the accept record with the connection's ino */
+	char accept_verdict[16];
+	int child_execs;           /* exec records of the observed final child pids */
+	int child_listener;        /* the final child's last exec inherited the listener */
+	int child_conn;
+	char child_listener_verdict[16]; /* leaked|passed */
+	int other_passed;          /* inherited entries marked passed that are not the listener */
+	int has_summary;
+};
+
+/* Whether pid (as a decimal string key) is a member name of the object obs.child. */
+static inline int mx_is_final(const struct json *child, long long pid)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lld", pid);
+	return json_get(child, key) != NULL;
+}
+
+static inline int mx_read_trace(const char *path, const struct json *row, struct mx_trace *t)
+{
+	const struct json *obs = json_get(row, "observed");
+	const struct json *child = json_get(obs, "child");
+	long long li = mx_ino(json_get_str(obs, "listener", "")),
+		  ci = mx_ino(json_get_str(obs, "conn", ""));
+	/* The last exec record per final pid wins: remember its line number. */
+	long long last_t = -1;
+	char *text, *line, *save = NULL;
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	text = mx_slurp(path, &len);
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json *r = json_parse(line, strlen(line), NULL, 0);
+		const char *type = json_get_str(r, "type", "");
+		long long ino = json_get_int(r, "ino", -2);
+
+		t->records += r != NULL;
+		if (!strcmp(type, "fd") && ino == li &&
+		    !strcmp(json_get_str(r, "syscall", ""), "socket"))
+			snprintf(t->socket_verdict, sizeof(t->socket_verdict), "%s",
+				 json_get_str(r, "verdict", "?"));
+		if (!strcmp(type, "fd") && ino == ci &&
+		    !strncmp(json_get_str(r, "syscall", ""), "accept", 6)) {
+			snprintf(t->accept_syscall, sizeof(t->accept_syscall), "%s",
+				 json_get_str(r, "syscall", "?"));
+			snprintf(t->accept_verdict, sizeof(t->accept_verdict), "%s",
+				 json_get_str(r, "verdict", "?"));
+		}
+		if (!strcmp(type, "summary"))
+			t->has_summary = 1;
+		if (!strcmp(type, "exec") && mx_is_final(child, json_get_int(r, "pid", -1)) &&
+		    json_get_int(r, "t_ns", 0) >= last_t) {
+			const struct json *inh = json_get(r, "inherited");
+
+			last_t = json_get_int(r, "t_ns", 0);
+			t->child_execs++;
+			t->child_listener = t->child_conn = t->other_passed = 0;
+			t->child_listener_verdict[0] = 0;
+			for (size_t i = 0; i < json_len(inh); i++) {
+				const struct json *e = json_at(inh, i);
+				long long eino = json_get_int(e, "ino", -2);
+				const char *v = json_get_str(e, "verdict", "");
+
+				if (eino == li) {
+					t->child_listener = 1;
+					snprintf(t->child_listener_verdict,
+						 sizeof(t->child_listener_verdict), "%s", v);
+				} else if (!strcmp(v, "passed")) {
+					t->other_passed++;
+				}
+				if (eino == ci)
+					t->child_conn = 1;
+			}
+		}
+		json_free(r);
+	}
+	free(text);
+	return 0;
+}
+
+/* Whether any final child's /proc/PID/fd (as recorded by the runner) held name. */
+static inline int mx_proc_child_holds(const struct json *row, const char *name)
+{
+	const struct json *child = json_get(json_get(row, "observed"), "child");
+
+	for (size_t i = 0; i < json_len(child); i++)
+		if (mx_has(json_get(json_at(child, i), "sockets"), name))
+			return 1;
+	return 0;
+}
+
+/* Whether the server itself still held its listener after closing it (a lazy close). */
+static inline int mx_server_holds(const struct json *row)
+{
+	const struct json *obs = json_get(row, "observed");
+	const struct json *h = json_get(obs, "listener_holders");
+	long long server = json_get_int(obs, "server_pid", -1);
+
+	for (size_t i = 0; i < json_len(h); i++)
+		if (json_int(json_at(h, i), -2) == server)
+			return 1;
+	return 0;
+}
+
+/* Whether the trace says a helper that was still alive at observation inherited the listener. */
+static inline int mx_live_helper_inherited(const struct json *row)
+{
+	const struct json *helpers = json_get(row, "helpers");
+	const struct json *live = json_get(json_get(row, "observed"), "helpers");
+
+	for (size_t i = 0; i < json_len(helpers); i++) {
+		const struct json *h = json_at(helpers, i);
+		char key[32];
+
+		snprintf(key, sizeof(key), "%lld", json_get_int(h, "pid", -1));
+		if (json_get(live, key) && mx_has(json_get(h, "inherited"), "listener"))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The checks every runtime must pass (10 tests, fewer when the row has no trace): the row ran, the trace is complete, and the
+ * tracer, the child's /proc and the rebind tell the same story. Returns 1 when the row ran,
+ * 0 when it was skipped (runtime not installed).
+ */
+static inline int mx_check_row(const struct json *row, const char *name, struct mx_trace *t)
+{
+	const char *status = json_get_str(row, "status", "(missing)");
+	const struct json *obs = json_get(row, "observed");
+	int busy, held, tl, pl;
+
+	memset(t, 0, sizeof(*t));
+	if (!row)
+		bail("the matrix has no row for %s", name);
+	if (!strcmp(status, "not-installed")) {
+		skip(10, "%s is not installed: %s", name, json_get_str(row, "reason", ""));
+		return 0;
+	}
+	if (!is_str(status, "ok", "%s: the fixture ran to the end", name))
+		diag("%s: %s", name, json_get_str(row, "reason", ""));
+	if (!ok(json_get_bool(row, "tracer_agrees", 0), "%s: the runner found the tracer in "
+		"agreement with /proc and the rebind", name)) {
+		const struct json *d = json_get(row, "disagreements");
+
+		for (size_t i = 0; i < json_len(d); i++)
+			diag("%s: %s", name, json_str(json_at(d, i), ""));
+	}
+	if (mx_read_trace(json_get_str(row, "trace", ""), row, t) < 0) {
+		ok(0, "%s: the trace %s is readable", name, json_get_str(row, "trace", "(none)"));
+		return 1;
+	}
+	ok(t->records > 0 && t->has_summary, "%s: the trace has %d records and a summary", name,
+	   t->records);
+
+	/* Rebind vs /proc: only a live holder of the listener keeps the port busy. */
+	busy = !strcmp(json_get_str(row, "rebind", ""), "EADDRINUSE");
+	held = json_len(json_get(obs, "listener_holders")) > 0;
+	is_int(busy, held, "%s: rebind %s <=> the listener is %sheld by a live process", name,
+	       json_get_str(row, "rebind", "?"), held ? "" : "not ");
+
+	/* Trace vs /proc, re-read from the raw trace. */
+	ok(t->child_execs > 0, "%s: the trace has the exec of the final child", name);
+	tl = t->child_listener;
+	pl = mx_proc_child_holds(row, "listener");
+	is_int(tl, pl, "%s: trace and /proc agree the child %s the listener", name,
+	       pl ? "holds" : "does not hold");
+	is_int(t->child_conn, mx_proc_child_holds(row, "conn"),
+	       "%s: trace and /proc agree on the connection in the child", name);
+	is_int(busy, tl || mx_live_helper_inherited(row) || mx_server_holds(row), "%s: rebind %s <=> the trace says a "
+	       "process still alive (child or helper) inherited the listener", name,
+	       json_get_str(row, "rebind", "?"));
+
+	/* The runner's cells are the trace's records. */
+	is_str(json_get_str(row, "socket", "(null)"), t->socket_verdict[0] ? t->socket_verdict :
+	       "(no record)", "%s: the socket cell is the trace's verdict for the listener", name);
+	is_str(json_get_str(json_get(row, "accept"), "verdict", "(null)"),
+	       t->accept_verdict[0] ? t->accept_verdict : "(no record)",
+	       "%s: the accept cell is the trace's verdict for the connection", name);
+	return 1;
+}
+
+/* --- driving a fixture directly (no tracer, no runner) ---------------------------------- */
+
+struct mx_direct {
+	pid_t server, child;
+	char listener[64];  /* socket:[ino] of the server's listener */
+	int child_holds_listener;
+	char rebind[256];
+};
+
+/* Read one line from fd within timeout_ms; returns length or -1. */
+static inline int mx_line(int fd, char *buf, size_t len, int timeout_ms)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char c;
+
+		if (poll(&p, 1, timeout_ms) <= 0 || read(fd, &c, 1) != 1)
+			return -1;
+		if (c == '\n')
+			break;
+		buf[n++] = c;
+	}
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* Pick a port the kernel considers free (bind :0), for the fixture to listen on. */
+static inline int mx_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		bail("failed to bind port 0: %s", strerror(errno));
+	port = lab_local_port(fd);
+	close(fd);
+	return port;
+}
+
+/*
+ * Start argv (with the port appended), connect, follow the protocol to REBIND, and observe the
+ * child's /proc/PID/fd. Kills and reaps everything before returning. 0 ok, -1 on a protocol
+ * failure (reported with diag).
+ */
+static inline int mx_drive(char *const argv_in[], struct mx_direct *d)
+{
+	int in[2], out[2], cfd = -1, rc = -1, port = mx_free_port(), n = 0, fds[256], nfds;
+	char line[256], portstr[16], *argv[16];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+
+	memset(d, 0, sizeof(*d));
+	while (argv_in[n] && n < 14) {
+		argv[n] = argv_in[n];
+		n++;
+	}
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	argv[n++] = portstr;
+	argv[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		bail("failed to create pipes: %s", strerror(errno));
+	d->server = fork();
+	if (d->server < 0)
+		bail("failed to fork: %s", strerror(errno));
+	if (d->server == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	tap_track_child(d->server);
+	close(in[0]);
+	close(out[1]);
+	if (mx_line(out[0], line, sizeof(line), 10000) < 0 || strncmp(line, "LISTEN ", 7)) {
+		diag("%s: no LISTEN line", argv[0]);
+		goto out;
+	}
+	/* The server's only socket now is its listener. */
+	nfds = lab_proc_fds(d->server, fds, 256);
+	for (int i = 0; i < nfds; i++) {
+		char t[64];
+
+		if (lab_fd_target(d->server, fds[i], t, sizeof(t)) > 0 && !strncmp(t, "socket:", 7))
+			snprintf(d->listener, sizeof(d->listener), "%s", t);
+	}
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((unsigned short)port);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		diag("failed to connect to port %d: %s", port, strerror(errno));
+		goto out;
+	}
+	while (mx_line(out[0], line, sizeof(line), 10000) >= 0) {
+		if (!strncmp(line, "CHILD ", 6))
+			d->child = atoi(line + 6);
+		if (!strncmp(line, "REBIND ", 7)) {
+			snprintf(d->rebind, sizeof(d->rebind), "%s", line + 7);
+			break;
+		}
+	}
+	if (!d->rebind[0] || d->child <= 0) {
+		diag("%s: no CHILD/REBIND lines", argv[0]);
+		goto out;
+	}
+	d->child_holds_listener = d->listener[0] && lab_proc_holds(d->child, d->listener) > 0;
+	rc = 0;
+out:
+	/* The child is the server's: kill it first (the server reaps it or init does). */
+	if (d->child > 0)
+		kill(d->child, SIGKILL);
+	if (write(in[1], "quit\n", 5) < 0)
+		diag("failed to tell the fixture to quit: %s", strerror(errno));
+	close(in[1]);
+	if (lab_wait_timeout(d->server, NULL, 5000) < 0)
+		lab_kill_reap(d->server);
+	tap_untrack_child(d->server);
+	close(out[0]);
+	if (cfd >= 0)
+		close(cfd);
+	return rc;
+}
+
+#endif
