@@ -5,7 +5,8 @@
 #   build/cloexec-repro      the tool;  build/cloexec-repro-child  the spawned helper
 #   make repro               run every scenario and the race, write results/repro.json
 
-REPRO_LIB_SRCS := harness/repro/scenarios.c harness/repro/race.c harness/repro/report.c
+REPRO_LIB_SRCS := harness/repro/scenarios.c harness/repro/race.c harness/repro/report.c \
+		  harness/repro/tapdrive.c
 REPRO_LIB_OBJS := $(patsubst harness/repro/%.c,$(BUILD)/repro/%.o,$(REPRO_LIB_SRCS))
 LIBREPRO       := $(BUILD)/repro/librepro.a
 REPRO_TESTS    := $(patsubst harness/t/%.c,%,$(wildcard harness/t/repro_*.c))

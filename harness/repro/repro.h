@@ -158,6 +158,17 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
  */
 void repro_race_compare(int spawns, int max_ms, int retries, struct repro_race out[2]);
 
+/* --- TAP (tests) ------------------------------------------------------------------------- */
+
+struct repro_tally {
+	int ran, skipped, errors, failed, held, not_held;
+};
+
+/* Run the selection and emit the four checks per scenario (see tapdrive.c). */
+int repro_tap(const char *group, const char *strategy, const char *spawn, struct repro_tally *t);
+/* The closing checks: both outcomes seen (when want_both), nothing left behind. */
+void repro_tap_finish(const struct repro_tally *t, int want_both);
+
 /* snprintf that may truncate (silences -Wformat-truncation on purpose) and its appending form. */
 void repro_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void repro_cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

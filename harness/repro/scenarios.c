@@ -84,6 +84,8 @@ const struct repro_strategy repro_strategies[] = {
 	{ "recvmsg-cmsg-cloexec", RS_SCM, 1, "recvmsg(MSG_CMSG_CLOEXEC): atomic" },
 	{ "extrafiles", RS_PASS, 1, "Go ExtraFiles: dup2 the listener to fd 3 in the child" },
 	{ "listen-fds", RS_PASS, 1, "systemd: fd 3 plus LISTEN_FDS=1 LISTEN_PID=<child>" },
+	{ "leaky-decoy", RS_PASS, 0,
+	  "negative control: extrafiles, but another socket is left inheritable (must be seen)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -337,6 +339,7 @@ struct ctx {
 	int subject;  /* the fd under test in the parent */
 	int peer;     /* RK_ACCEPTED: the client end */
 	int decoy;    /* RK_PASS: a cloexec socket that must not reach the child */
+	int pusher;   /* RK_PASS: keeps fd 3 taken while the listener is made */
 	int port;
 	char dir[PATH_MAX], path[PATH_MAX + 8]; /* RK_UNIX */
 };
@@ -803,7 +806,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 {
 	const struct repro_group *g = sc->group;
 	const struct repro_strategy *st = sc->strategy;
-	struct ctx c = { .subject = -1, .peer = -1, .decoy = -1 };
+	struct ctx c = { .subject = -1, .peer = -1, .decoy = -1, .pusher = -1 };
 	struct spawn_req q = { .pass_fd = -1 };
 	char line[160], extra[PATH_MAX + 32], err[160] = "";
 	int ctl[2] = { -1, -1 }, lp = 0, e;
@@ -818,9 +821,14 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	else if (st->subject == RS_SCM)
 		c.subject = make_received(g, st, &c, r);
 	else if (st->subject == RS_PASS) {
-		/* The decoy first, so the listener is not at fd 3 already: dup2 does the work. */
-		c.decoy = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		/*
+		 * A cloexec socket first, so the listener is not at fd 3 already (dup2 does
+		 * the work); a decoy after it, which must not reach the child unless the
+		 * negative control leaves it inheritable.
+		 */
+		c.pusher = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		c.subject = make_bound(g, &repro_strategies[4], &c, r); /* sock-cloexec */
+		c.decoy = socket(AF_INET, SOCK_DGRAM | (st->sets_cloexec ? SOCK_CLOEXEC : 0), 0);
 	}
 	else
 		c.subject = make_bound(g, st, &c, r);
@@ -876,6 +884,9 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	if (c.decoy >= 0)
 		close(c.decoy);
 	c.decoy = -1;
+	if (c.pusher >= 0)
+		close(c.pusher);
+	c.pusher = -1;
 	switch (g->kind) {
 	case RK_REBIND:
 		e = try_bind(g->family, g->type, c.port, g->reuseaddr, g->reuseport, 0);
@@ -919,8 +930,9 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	r->mechanism_ok = !strcmp(r->observed, r->expected);
 	if (st->subject == RS_PASS) {
 		r->leak_expected = 1;
-		r->meaning_ok = r->child_held && r->held_fd == 3 && r->child_extra == 0 &&
-				(!q.listen_fds || lp);
+		/* Nothing else reaches the child, unless the control leaves its decoy inheritable. */
+		r->meaning_ok = r->child_held && r->held_fd == 3 &&
+				r->child_extra == (st->sets_cloexec ? 0 : 1) && (!q.listen_fds || lp);
 	} else {
 		r->leak_expected = !st->sets_cloexec && !sc->spawn->mitigates;
 		r->meaning_ok = r->child_held == r->leak_expected &&
@@ -960,6 +972,8 @@ cleanup:
 		close(c.subject);
 	if (c.decoy >= 0)
 		close(c.decoy);
+	if (c.pusher >= 0)
+		close(c.pusher);
 	close_abort(c.peer);
 	if (c.path[0])
 		unlink(c.path);
