@@ -5,7 +5,7 @@
 # program they exec (build/bench/exit0), `make bench` and the binding's tests.
 #
 #   make bench            full run (>= 9 repetitions, random interleaving, ~10 min)
-#   make bench QUICK=1    short run (3 repetitions, < 2 min)
+#   make bench QUICK=1    short run (5 repetitions, < 1 min)
 #   make bench BENCH_FILTER=socket_   only matching benchmarks
 
 BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
@@ -43,21 +43,23 @@ $(BUILD)/t/bench_binding: $(BENCH_GB_OBJ)
 $(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0)
 
 # --- make bench --------------------------------------------------------------------------------
-BENCH_REPS    ?= $(if $(QUICK),3,9)
-BENCH_MINTIME ?= $(if $(QUICK),0.02,0.1)
+BENCH_REPS    ?= $(if $(QUICK),5,12)
+BENCH_MINTIME ?= $(if $(QUICK),0.02,0.2)
 BENCH_FILTER  ?= .
 BENCH_OUTDIR  ?= results/bench
 
 bench: $(BENCH_BIN) $(BENCH_EXIT0)
 	$(Q)$(PYTHON) bench/pairs.py --check-pairs bench/pairs.txt
 	$(Q)mkdir -p $(BENCH_OUTDIR); \
-	stem=$$(date -u +%Y%m%d-%H%M%S)-$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit)-$$(hostname -s); \
+	commit=$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit); \
+	stem=$$(date -u +%Y%m%d-%H%M%S)-$$commit-$$(hostname -s); \
 	out=$(BENCH_OUTDIR)/$$stem.json; \
 	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s)"; \
 	CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_BIN) --benchmark_filter='$(BENCH_FILTER)' \
 		--benchmark_repetitions=$(BENCH_REPS) --benchmark_min_time=$(BENCH_MINTIME) \
 		--benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=false \
 		--benchmark_display_aggregates_only=true \
+		--benchmark_context=commit=$$commit \
 		--benchmark_out_format=json --benchmark_out=$$out.tmp; rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 1 ]; then rm -f $$out.tmp; exit $$rc; fi; \
 	mv $$out.tmp $$out && ln -sf $$stem.json $(BENCH_OUTDIR)/latest.json && \

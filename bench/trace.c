@@ -28,6 +28,7 @@
 
 #define TRACER_START_TIMEOUT_MS 30000
 #define TRACER_STOP_TIMEOUT_MS 10000
+#define TRACE_ITERATIONS 20000
 
 enum trace_mode { T_NONE, T_FILTERED, T_TRACED };
 
@@ -242,7 +243,13 @@ void bench_register_trace(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		gb_bench *b = gb_register(cases[i].name, bm_trace, (void *)&cases[i]);
 
-		if (b)
-			gb_use_real_time(b);
+		if (!b)
+			continue;
+		/*
+		 * A fixed count: the library's iteration-count search would start the
+		 * tracer once per probe; this way once per repetition.
+		 */
+		gb_iterations(b, TRACE_ITERATIONS);
+		gb_use_real_time(b);
 	}
 }
