@@ -321,7 +321,7 @@ set rmargin 14
 $d << EOD
 %s
 EOD
-plot $d using 1:2:xticlabels(5) with boxes lc rgb "#5b9a5b" title "saving (Hodges-Lehmann)", \\
+plot $d using 1:2:xticlabels(5) with boxes lc rgb "#5b9a5b" title "saving (difference of medians)", \\
      $d using 1:2:3:4 with yerrorbars lc rgb "#111111" pt 7 ps 0.5 title "95%% CI"
 """ % (self._q(title), uname, len(items) + 0.7, "\n".join(rows))
         return self._run(name, (width, 480, script))
@@ -896,7 +896,10 @@ class Report:
                          fmt_pct(100.0 * over / mb if mb else None),
                          "[%s, %s]" % (fmt_ns(ci[1]), fmt_ns(ci[2])),
                          ("yes", "warn") if sig else ("no (CI includes 0)", None)])
-        if rows:
+        if not rows:
+            d.note("Only %s ran in %s: no traced variant to compare (see the errors above)." %
+                   (base, g))
+        else:
             d.table(["variant", "without tracer ns (%s)" % base, "with ns", "overhead ns",
                      "overhead %", "95% CI ns", "significant"], rows, right=(1, 2, 3, 4, 5))
 

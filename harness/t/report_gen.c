@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report_gen - the report generator (results/report.py) on real benchmark output:
+ * a smoke run of build/cloexec-bench (two small paired groups and one group that
+ * varies the fd count, 9 repetitions, random interleaving), then the report built
+ * from it. Checks that both files are written, name every benchmark run, carry
+ * SVG charts (written beside the Markdown, inline in the HTML), that the HTML
+ * loads nothing from anywhere, that missing inputs are named with the make target
+ * that produces them, and that a corrupt input is one error line, exit 2, with
+ * nothing written.
+ */
+#define _GNU_SOURCE
+#include "report_common.h"
+
+static char tmp[] = "/tmp/cloexec-report-gen-XXXXXX";
+
+static void cleanup(void)
+{
+	rc_rm_rf(tmp);
+}
+
+/* Every benchmark of the run: its group and variant appear in both documents. */
+static void check_names(const char *listing, const char *md, const char *page)
+{
+	char *copy = strdup(listing), *save = NULL;
+	int missing = 0, total = 0;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char group[128], variant[128];
+		char *s1 = strchr(l, '/'), *s2;
+
+		if (!s1)
+			continue;
+		snprintf(group, sizeof(group), "%.*s", (int)(s1 - l), l);
+		s2 = strchr(s1 + 1, '/');
+		snprintf(variant, sizeof(variant), "%.*s",
+			 (int)(s2 ? s2 - s1 - 1 : (long)strlen(s1 + 1)), s1 + 1);
+		total++;
+		if (!strstr(md, group) || !strstr(md, variant) || !strstr(page, variant)) {
+			diag("benchmark %s (group %s, variant %s) is not in the report", l, group,
+			     variant);
+			missing++;
+		}
+	}
+	free(copy);
+	ok(total > 0 && missing == 0, "all %d benchmarks of the smoke run are named in the report",
+	   total);
+}
+
+/* The HTML must open with no network: nothing loaded from a URL, no scripts. */
+static void check_self_contained(const char *page)
+{
+	static const char *const banned[] = { "http://", "https://", "<script", "<link", " src=",
+					       "@import", "url(http", "url(//", "href=\"//" };
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++) {
+		if (strcasestr(page, banned[i])) {
+			diag("report.html contains \"%s\"", banned[i]);
+			bad++;
+		}
+	}
+	ok(!bad, "report.html is self-contained (no URLs, scripts, links or external sources)");
+	ok(strstr(page, "<style>") != NULL, "report.html carries its CSS inline");
+}
+
+int main(void)
+{
+	char src[PATH_MAX], script[PATH_MAX + 32], filter[512], smoke[PATH_MAX], err[PATH_MAX];
+	char out[PATH_MAX], md_p[PATH_MAX + 16], html_p[PATH_MAX + 16], listing_p[PATH_MAX];
+	char miss_r[PATH_MAX], miss_m[PATH_MAX], bad_p[PATH_MAX], out2[PATH_MAX];
+	const char *bench;
+	int rc;
+
+	tap_timeout(75);
+	lab_clean_fds(0);
+	plan_lazy();
+
+	if (!rc_src_dir())
+		bail("cannot find results/report.py from %s or the build directory", lab_exe_dir());
+	snprintf(src, sizeof(src), "%s", rc_src_dir());
+	snprintf(script, sizeof(script), "%s/results/report.py", src);
+	if (access(PYTHON, X_OK) != 0)
+		skip_all("%s is not installed (make deps)", PYTHON);
+	bench = rc_bench_path();
+	if (!mkdtemp(tmp))
+		bail("failed to create a temp dir: %s", strerror(errno));
+	atexit(cleanup);
+
+	/* 1. A smoke run of the real benchmark binary. */
+	if (rc_pick_filter(bench, tmp, 2, 1, filter, sizeof(filter)) < 0)
+		bail("cannot pick benchmark groups from cloexec-bench --benchmark_list_tests");
+	note("smoke filter: %s", filter);
+	snprintf(smoke, sizeof(smoke), "%s/smoke.json", tmp);
+	snprintf(err, sizeof(err), "%s/bench.err", tmp);
+	rc = rc_smoke(bench, filter, 9, smoke, err);
+	if (!ok(rc == 0 || rc == 1, "cloexec-bench smoke run finished (exit %d)", rc) ||
+	    !rc_exists(smoke)) {
+		char *e = rc_slurp(err);
+
+		diag("cloexec-bench stderr: %s", e ? e : "(none)");
+		free(e);
+		bail("no smoke output to build a report from");
+	}
+	/* The benchmarks that ran, for the name check. */
+	snprintf(listing_p, sizeof(listing_p), "%s/ran.txt", tmp);
+	{
+		char f[600];
+		char *argv[] = { (char *)bench, f, "--benchmark_list_tests=true", NULL };
+
+		snprintf(f, sizeof(f), "--benchmark_filter=%s", filter);
+		rc = rc_run(argv, listing_p, NULL, 20000);
+		is_int(rc, 0, "cloexec-bench lists the smoke benchmarks");
+	}
+
+	/* 2. The report from it; repro and matrix inputs do not exist. */
+	snprintf(out, sizeof(out), "%s/out", tmp);
+	snprintf(miss_r, sizeof(miss_r), "%s/no-repro.json", tmp);
+	snprintf(miss_m, sizeof(miss_m), "%s/no-matrix.json", tmp);
+	{
+		char *argv[] = { PYTHON, script, "--bench", smoke, "--repro", miss_r, "--matrix",
+				 miss_m, "--out", out, NULL };
+
+		mkdir(out, 0700);
+		rc = rc_run(argv, NULL, err, 50000);
+	}
+	if (!is_int(rc, 0, "report.py builds a report from the smoke run")) {
+		char *e = rc_slurp(err);
+
+		diag("report.py stderr: %s", e ? e : "(none)");
+		free(e);
+	}
+	snprintf(md_p, sizeof(md_p), "%s/report.md", out);
+	snprintf(html_p, sizeof(html_p), "%s/report.html", out);
+	char *md = rc_slurp(md_p), *page = rc_slurp(html_p), *ran = rc_slurp(listing_p);
+
+	ok(md && *md, "report.md is written");
+	ok(page && *page, "report.html is written");
+	if (!md || !page || !ran)
+		bail("no report to check");
+	check_names(ran, md, page);
+
+	/* Charts: referenced from the Markdown, present beside it, inline in the HTML. */
+	int refs = rc_count(md, "](charts/"), files_ok = 0;
+
+	cmp_int(refs, ">=", 3, "report.md references charts (per group, savings, fd scaling)");
+	for (const char *p = md; (p = strstr(p, "](charts/")); p++) {
+		char name[256], path[PATH_MAX + 300];
+		const char *end = strchr(p + 2, ')');
+
+		if (!end)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 2), p + 2);
+		snprintf(path, sizeof(path), "%s/%s", out, name);
+		char *svg = rc_slurp(path);
+
+		if (svg && strstr(svg, "<svg") && strstr(svg, "</svg>"))
+			files_ok++;
+		else
+			diag("chart %s is missing or not SVG", path);
+		free(svg);
+	}
+	is_int(files_ok, refs, "every referenced chart exists as an SVG file beside the report");
+	is_int(rc_count(page, "<svg"), refs, "report.html inlines the same number of SVG charts");
+	check_self_contained(page);
+	ok(strstr(md, "Spawn cost vs number of open fds") && strstr(md, "](charts/scaling-") &&
+		   strstr(page, "(log scale)"),
+	   "the fd-scaling section has a chart with a log-scale axis");
+	ok(strstr(md, "95% CI") && strstr(md, "significant"),
+	   "the savings table has confidence intervals and a significance column");
+	ok(strstr(md, "kernel") && strstr(md, "Google Benchmark"),
+	   "machine facts (kernel, library versions) are at the top");
+	ok(strstr(md, miss_r) && strstr(md, "make repro") && strstr(md, miss_m) &&
+		   strstr(md, "make matrix"),
+	   "missing inputs are named with the make target that produces them");
+
+	/* 3. A corrupt input: one line naming it, exit 2, the previous report untouched. */
+	snprintf(bad_p, sizeof(bad_p), "%s/corrupt.json", tmp);
+	{
+		FILE *f = fopen(bad_p, "we");
+
+		if (!f)
+			bail("failed to write %s: %s", bad_p, strerror(errno));
+		fputs("{\"benchmarks\": [ {\"name\": \"x\", \"real_time\": 1.0,", f);
+		fclose(f);
+	}
+	struct tcase {
+		const char *what;
+		const char *flag;
+	} cases[] = { { "a truncated benchmark JSON", "--bench" },
+		      { "a truncated repro JSON", "--repro" },
+		      { "a truncated matrix JSON", "--matrix" } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { PYTHON, script, "--bench", smoke, "--repro", miss_r, "--matrix",
+				 miss_m, "--out", out, NULL };
+
+		/* Point the case's flag at the corrupt file. */
+		for (int a = 2; argv[a]; a += 2)
+			if (!strcmp(argv[a], cases[i].flag))
+				argv[a + 1] = bad_p;
+		rc = rc_run(argv, NULL, err, 30000);
+		char *e = rc_slurp(err), *md2 = rc_slurp(md_p);
+
+		is_int(rc, 2, "%s: exit status 2", cases[i].what);
+		is_int(rc_count_lines(e), 1, "%s: exactly one error line", cases[i].what);
+		ok(e && strstr(e, bad_p), "%s: the error names the file", cases[i].what);
+		ok(md2 && !strcmp(md2, md), "%s: the existing report.md is left as it was",
+		   cases[i].what);
+		if (e && rc_count_lines(e) != 1)
+			diag("stderr was: %s", e);
+		free(e);
+		free(md2);
+	}
+	/* Into an empty directory: nothing at all is created. */
+	snprintf(out2, sizeof(out2), "%s/out2", tmp);
+	mkdir(out2, 0700);
+	{
+		char *argv[] = { PYTHON, script, "--bench", bad_p, "--out", out2, NULL };
+		char p2[PATH_MAX + 16];
+
+		rc = rc_run(argv, NULL, err, 30000);
+		is_int(rc, 2, "a corrupt input into an empty directory: exit 2");
+		snprintf(p2, sizeof(p2), "%s/report.md", out2);
+		ok(access(p2, F_OK) != 0, "a corrupt input: no report.md is written");
+		snprintf(p2, sizeof(p2), "%s/report.html", out2);
+		ok(access(p2, F_OK) != 0, "a corrupt input: no report.html is written");
+	}
+
+	free(md);
+	free(page);
+	free(ran);
+	return done_testing();
+}
