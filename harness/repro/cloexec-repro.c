@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 	char why[512];
 
 	lab_clean_fds(0);
-	while ((o = getopt_long(argc, argv, "g:s:m:j:r:c:tlh", opts, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((o = getopt_long(argc, argv, ":g:s:m:j:r:c:tlh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'g':
 			group = optarg;
@@ -153,8 +154,13 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "cloexec-repro: option '%s' needs an argument (try --help)\n",
+				argv[optind - 1]);
+			return 2;
 		default:
-			fprintf(stderr, "cloexec-repro: try --help\n");
+			fprintf(stderr, "cloexec-repro: unknown option '%s' (try --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@ extern char **environ;
 
 struct creator {
 	int atomic;
-	volatile int stop;
-	volatile int running;
+	int stop;    /* __atomic: set by the spawning thread */
+	int running; /* __atomic: set by the creating thread */
 	long long sockets;
 	int error;
 };
@@ -36,12 +37,12 @@ static void *creator_main(void *arg)
 {
 	struct creator *c = arg;
 
-	c->running = 1;
-	while (!c->stop) {
+	__atomic_store_n(&c->running, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		int fd = socket(AF_INET, SOCK_STREAM | (c->atomic ? SOCK_CLOEXEC : 0), 0);
 
 		if (fd < 0) {
-			c->error = errno;
+			__atomic_store_n(&c->error, errno, __ATOMIC_RELEASE);
 			break;
 		}
 		if (!c->atomic)
@@ -150,10 +151,11 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 		repro_fmt(r->detail, sizeof(r->detail), "failed to create thread: %s", strerror(e));
 		return;
 	}
-	while (!c.running)
+	while (!__atomic_load_n(&c.running, __ATOMIC_ACQUIRE))
 		sched_yield();
 	t0 = lab_now_ns();
-	while (r->spawns < max_spawns && lab_now_ns() - t0 < limit && !c.error) {
+	while (r->spawns < max_spawns && lab_now_ns() - t0 < limit &&
+	       !__atomic_load_n(&c.error, __ATOMIC_ACQUIRE)) {
 		int s = spawn_list(repro_child_path(), first, sizeof(first));
 
 		if (s < 0) {
@@ -167,7 +169,7 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 			r->leaks++;
 	}
 	r->stopped_by_time = r->spawns < max_spawns && !r->error;
-	c.stop = 1;
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	r->duration_ms = (long long)((lab_now_ns() - t0) / 1000000ULL);
 	r->sockets = c.sockets;

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/*
+ * repro_spawn - the spawn-method view: inheritable (plain) listeners of every
+ * kind through fork+exec, vfork+exec and posix_spawn reach the child; the
+ * mitigations in the child (close_range(CLOSE_RANGE_CLOEXEC), closefrom(3),
+ * posix_spawn_file_actions_addclosefrom_np) keep every one of them out.
+ * Per scenario the usual four checks (harness/repro/tapdrive.c), then one
+ * statement per spawn method over all its runs.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+#include "repro.h"
+#include "tap.h"
+
+#include <string.h>
+
+int main(void)
+{
+	static const char *const groups = "tcp4-listener,tcp6-listener,udp4-socket,unix-listener";
+	struct repro_tally all = { 0 };
+	char why[512];
+	int methods = 0;
+
+	tap_timeout(120);
+	lab_clean_fds(0);
+	if (repro_init(why, sizeof(why)) < 0)
+		bail("%s", why);
+	plan_lazy();
+	for (const struct repro_spawn *sp = repro_spawns; sp->name; sp++) {
+		struct repro_tally t = { 0 };
+
+		methods++;
+		repro_tap(groups, "plain", sp->name, &t);
+		if (sp->mitigates)
+			ok(t.ran > 0 && t.held == 0,
+			   "%s keeps every inheritable socket out of the child (%d of %d runs held one)",
+			   sp->name, t.held, t.ran);
+		else
+			ok(t.ran > 0 && t.held == t.ran,
+			   "%s passes every inheritable socket to the child (%d of %d runs held one)",
+			   sp->name, t.held, t.ran);
+		all.ran += t.ran;
+		all.held += t.held;
+		all.not_held += t.not_held;
+	}
+	cmp_int(methods, ">=", 6, "fork, vfork, posix_spawn and three mitigations are covered");
+	repro_tap_finish(&all, 1);
+	return done_testing();
+}
