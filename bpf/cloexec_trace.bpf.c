@@ -1,0 +1,1001 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * cloexec_trace.bpf.c - kernel side of cloexec-trace: records facts about file descriptors of a
+ * traced process tree, user space decides what they mean.
+ *
+ * - At the exit of every fd-creating syscall (socket, socketpair, accept, accept4, open, openat,
+ *   openat2, creat, pipe, pipe2, dup, dup2, dup3, fcntl F_DUPFD[_CLOEXEC], recvmsg SCM_RIGHTS)
+ *   read the ground truth: the close_on_exec bit of the new fd in the task's fdtable, plus the
+ *   file's identity (inode, kind, socket family/type/port/state/address, name).
+ * - fcntl(F_SETFD) and ioctl(FIOCLEX/FIONCLEX): the bit before and after the call.
+ * - close/close_range, so user space can tell a reused fd number from an older fd.
+ * - sched_process_fork: add the child to the traced set (filtering happens here, in the kernel),
+ *   with what the child shares (fd table, address space, vfork).
+ * - sched_process_exec: do_close_on_exec has run, so every fd still in open_fds survived; scan
+ *   the bitmap word by word with bpf_loop (bounded by max_fds) and emit one record per fd >= 3.
+ *   Also parse LISTEN_FDS/LISTEN_PID from the new image's environment.
+ * - sched_process_exit: the process left the traced set.
+ *
+ * Records go to a ring buffer without a wakeup each (BPF_RB_NO_WAKEUP); exec/exit records and a
+ * buffer more than half full wake the reader. Failed reservations are counted per CPU.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "cloexec_trace.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define RB_SIZE (8u << 20)
+#define ENV_CHUNK 4096
+#define ENV_MAX_STRINGS 1024
+#define RECV_MAX_CMSG 4
+#define RECV_MAX_FDS 16
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+#define O_CLOEXEC 02000000
+#define SOCK_CLOEXEC 02000000
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define F_DUPFD 0
+#define F_SETFD 2
+#define F_DUPFD_CLOEXEC 1030
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define CLONE_VM 0x00000100
+#define CLONE_FILES 0x00000400
+#define CLONE_VFORK 0x00004000
+
+/* Configuration, set by the loader before load. */
+const volatile __u32 filter_enabled = 0; /* 1: only tgids in "traced" */
+const volatile __u32 self_tgid = 0;      /* never trace the loader itself */
+const volatile __u32 max_scan_fds = 1u << 20;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RB_SIZE);
+} rb SEC(".maps");
+
+/* tgid -> 1: the traced process tree (filled by the loader and by sched_process_fork). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+/* State saved at sys_enter for the matching sys_exit, keyed by tid. */
+struct inflight {
+	__u64 ptr;
+	__u64 arg;
+	__s32 fd;
+	__u16 sc;
+	__u8 req;
+	__u8 before;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Per-CPU scratch: the record being built, and a buffer for environment strings. */
+struct scratch {
+	struct ct_event ev;
+	char env[ENV_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool in_scope(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (!filter_enabled)
+		return true;
+	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+static __always_inline bool current_in_scope(void)
+{
+	return in_scope(bpf_get_current_pid_tgid() >> 32);
+}
+
+/* A zeroed record with the common header of the current task. */
+static __always_inline struct ct_event *ev_begin(__u32 type)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct task_struct *task;
+	struct ct_event *e;
+	__u64 id;
+
+	if (!s)
+		return NULL;
+	e = &s->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	id = bpf_get_current_pid_tgid();
+	task = (struct task_struct *)bpf_get_current_task();
+	e->type = type;
+	e->tgid = id >> 32;
+	e->tid = (__u32)id;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->files = (__u64)BPF_CORE_READ(task, files);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/* Copy the record into the ring buffer; wake the reader only when asked or half full. */
+static __always_inline void ev_send(struct ct_event *e, bool wake)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > RB_SIZE / 2)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e), flags))
+		count(CT_CNT_LOST);
+	else
+		count(CT_CNT_EVENTS);
+}
+
+/*
+ * The close_on_exec bit of fd in files (0/1), or -1 when fd is outside the table. When filep is
+ * given, also the struct file at that slot.
+ */
+static __always_inline int fd_state(struct files_struct *files, int fd, struct file **filep)
+{
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	unsigned long *coe, word = 0;
+	struct file **arr;
+
+	if (fd < 0 || (unsigned int)fd >= max)
+		return -1;
+	coe = BPF_CORE_READ(fdt, close_on_exec);
+	if (bpf_probe_read_kernel(&word, sizeof(word), coe + (fd >> 6)))
+		return -1;
+	if (filep) {
+		*filep = NULL;
+		arr = BPF_CORE_READ(fdt, fd);
+		bpf_probe_read_kernel(filep, sizeof(*filep), arr + fd);
+	}
+	return (word >> (fd & 63)) & 1;
+}
+
+/* File identity: inode, kind, socket details or a name. */
+static __noinline int fill_file(struct ct_event *e, struct file *file)
+{
+	struct inode *inode;
+	struct socket *sock;
+	struct sock *sk;
+	struct dentry *d;
+	const unsigned char *n;
+	__u32 mode;
+
+	if (!e || !file)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	mode = BPF_CORE_READ(inode, i_mode);
+	e->mode = mode;
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		e->kind = CT_KIND_SOCKET;
+		sock = BPF_CORE_READ(file, private_data);
+		sk = BPF_CORE_READ(sock, sk);
+		if (!sk)
+			return 0;
+		e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		e->sock_type = BPF_CORE_READ(sk, sk_type);
+		e->protocol = BPF_CORE_READ(sk, sk_protocol);
+		e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		if (e->family == AF_INET) {
+			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_rcv_saddr);
+		} else if (e->family == AF_INET6) {
+			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		} else if (e->family == AF_UNIX) {
+			struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+			int len;
+
+			if (!ua)
+				return 0;
+			len = BPF_CORE_READ(ua, len) - 2; /* minus sun_family */
+			if (len <= 0)
+				return 0;
+			if (len > CT_NAME_LEN - 1)
+				len = CT_NAME_LEN - 1;
+			e->aux = len;
+			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
+					      (char *)ua->name + 2);
+			if (e->name[0] == 0)
+				e->flags |= CT_F_ABSTRACT;
+		}
+		return 0;
+	case S_IFIFO:
+		e->kind = CT_KIND_PIPE;
+		break;
+	case S_IFDIR:
+		e->kind = CT_KIND_DIR;
+		break;
+	case S_IFCHR:
+		e->kind = CT_KIND_CHR;
+		break;
+	case S_IFREG:
+		e->kind = CT_KIND_FILE;
+		break;
+	default:
+		e->kind = CT_KIND_OTHER;
+		break;
+	}
+	d = BPF_CORE_READ(file, f_path.dentry);
+	n = BPF_CORE_READ(d, d_name.name);
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), n);
+	return 0;
+}
+
+/* One fd that just appeared in the current task's table. */
+static __always_inline void emit_new_fd(int fd, __u16 sc, __u8 req)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct file *file = NULL;
+	struct ct_event *e;
+	int bit;
+
+	bit = fd_state(files, fd, &file);
+	if (bit < 0)
+		return;
+	e = ev_begin(CT_EV_FD);
+	if (!e)
+		return;
+	e->fd = fd;
+	e->syscall = sc;
+	if (bit)
+		e->flags |= CT_F_CLOEXEC;
+	if (req)
+		e->flags |= CT_F_REQ_CLOEXEC;
+	fill_file(e, file);
+	ev_send(e, false);
+}
+
+static __always_inline int save(__u16 sc, __u8 req, __u64 ptr, __u64 arg, int fd)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight in = { .ptr = ptr, .arg = arg, .fd = fd, .sc = sc, .req = req };
+
+	if (!current_in_scope())
+		return 0;
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+/* The saved entry state of this thread's syscall, removed from the map (copied to *out). */
+static __always_inline bool take(struct inflight *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (!in)
+		return false;
+	*out = *in;
+	bpf_map_delete_elem(&inflight, &tid);
+	return true;
+}
+
+/* sys_exit of a syscall whose return value is the new fd. */
+static __always_inline int exit_ret_fd(struct trace_event_raw_sys_exit *ctx)
+{
+	struct inflight in;
+
+	if (!take(&in))
+		return 0;
+	if (ctx->ret < 0)
+		return 0;
+	emit_new_fd((int)ctx->ret, in.sc, in.req);
+	return 0;
+}
+
+/* sys_exit of pipe/pipe2/socketpair: the two fds are in the caller's int[2]. */
+static __always_inline int exit_fd_pair(struct trace_event_raw_sys_exit *ctx)
+{
+	struct inflight in;
+	int fds[2];
+
+	if (!take(&in))
+		return 0;
+	if (ctx->ret != 0 || !in.ptr)
+		return 0;
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)in.ptr))
+		return 0;
+	emit_new_fd(fds[0], in.sc, in.req);
+	emit_new_fd(fds[1], in.sc, in.req);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_socket")
+int enter_socket(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_SOCKET, !!(ctx->args[1] & SOCK_CLOEXEC), 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int exit_socket(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_socketpair")
+int enter_socketpair(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_SOCKETPAIR, !!(ctx->args[1] & SOCK_CLOEXEC), ctx->args[3], 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int exit_socketpair(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_fd_pair(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_ACCEPT, 0, 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_ACCEPT4, !!(ctx->args[3] & SOCK_CLOEXEC), 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_OPENAT, !!(ctx->args[2] & O_CLOEXEC), 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 flags = 0;
+
+	if (!current_in_scope())
+		return 0;
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[2]);
+	return save(CT_SC_OPENAT2, !!(flags & O_CLOEXEC), 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_OPEN, !!(ctx->args[1] & O_CLOEXEC), 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int enter_creat(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_CREAT, 0, 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int exit_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_pipe")
+int enter_pipe(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_PIPE, 0, ctx->args[0], 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_pipe")
+int exit_pipe(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_fd_pair(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_pipe2")
+int enter_pipe2(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_PIPE2, !!(ctx->args[1] & O_CLOEXEC), ctx->args[0], 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_pipe2")
+int exit_pipe2(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_fd_pair(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup")
+int enter_dup(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_DUP, 0, 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup")
+int exit_dup(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup2")
+int enter_dup2(struct trace_event_raw_sys_enter *ctx)
+{
+	/* dup2(fd, fd) creates nothing: remember oldfd to tell */
+	return save(CT_SC_DUP2, 0, 0, ctx->args[1], (int)ctx->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup2")
+int exit_dup2(struct trace_event_raw_sys_exit *ctx)
+{
+	struct inflight in;
+
+	if (!take(&in))
+		return 0;
+	if (ctx->ret < 0 || (__u64)in.fd == in.arg)
+		return 0;
+	emit_new_fd((int)ctx->ret, in.sc, in.req);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup3")
+int enter_dup3(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_DUP3, !!(ctx->args[2] & O_CLOEXEC), 0, 0, -1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup3")
+int exit_dup3(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_ret_fd(ctx);
+}
+
+/* Read the current bit of fd (for SETFD "before"). */
+static __always_inline int current_bit(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return fd_state(BPF_CORE_READ(task, files), fd, NULL);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fcntl")
+int enter_fcntl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 cmd = ctx->args[1];
+	struct inflight in = {};
+	__u32 tid;
+	int fd = (int)ctx->args[0];
+
+	if (cmd == F_DUPFD)
+		return save(CT_SC_FCNTL_DUPFD, 0, 0, 0, -1);
+	if (cmd == F_DUPFD_CLOEXEC)
+		return save(CT_SC_FCNTL_DUPFD_CLOEXEC, 1, 0, 0, -1);
+	if (cmd != F_SETFD || !current_in_scope())
+		return 0;
+	in.sc = CT_SC_FCNTL_SETFD;
+	in.fd = fd;
+	in.arg = ctx->args[2];
+	in.req = ctx->args[2] & 1;
+	in.before = current_bit(fd) == 1;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+/* sys_exit of F_SETFD/FIOCLEX/FIONCLEX: report the bit before and after. */
+static __always_inline int exit_setfd(struct trace_event_raw_sys_exit *ctx, struct inflight *in)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *file = NULL;
+	struct ct_event *e;
+	int bit;
+
+	if (ctx->ret < 0)
+		return 0;
+	bit = fd_state(BPF_CORE_READ(task, files), in->fd, &file);
+	if (bit < 0)
+		return 0;
+	e = ev_begin(CT_EV_SETFD);
+	if (!e)
+		return 0;
+	e->fd = in->fd;
+	e->syscall = in->sc;
+	if (in->before)
+		e->flags |= CT_F_BEFORE;
+	if (bit)
+		e->flags |= CT_F_CLOEXEC;
+	if (in->req)
+		e->flags |= CT_F_REQ_CLOEXEC;
+	if (file)
+		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	ev_send(e, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_fcntl")
+int exit_fcntl(struct trace_event_raw_sys_exit *ctx)
+{
+	struct inflight in;
+
+	if (!take(&in))
+		return 0;
+	if (in.sc == CT_SC_FCNTL_SETFD)
+		return exit_setfd(ctx, &in);
+	if (ctx->ret >= 0)
+		emit_new_fd((int)ctx->ret, in.sc, in.req);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_ioctl")
+int enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = (__u32)ctx->args[1];
+	struct inflight in = {};
+	__u32 tid;
+	int fd = (int)ctx->args[0];
+
+	if (cmd != FIOCLEX && cmd != FIONCLEX)
+		return 0;
+	if (!current_in_scope())
+		return 0;
+	in.sc = cmd == FIOCLEX ? CT_SC_IOCTL_FIOCLEX : CT_SC_IOCTL_FIONCLEX;
+	in.fd = fd;
+	in.req = cmd == FIOCLEX;
+	in.before = current_bit(fd) == 1;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_ioctl")
+int exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+{
+	struct inflight in;
+
+	if (!take(&in))
+		return 0;
+	return exit_setfd(ctx, &in);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return save(CT_SC_RECVMSG, !!(ctx->args[2] & MSG_CMSG_CLOEXEC), ctx->args[1], 0, -1);
+}
+
+/* The user's struct msghdr (x86_64/arm64 layout). */
+struct u_msghdr {
+	__u64 name;
+	__u32 namelen;
+	__u32 pad;
+	__u64 iov;
+	__u64 iovlen;
+	__u64 control;
+	__u64 controllen;
+	__u32 flags;
+};
+
+struct u_cmsghdr {
+	__u64 len;
+	__s32 level;
+	__s32 type;
+};
+
+/*
+ * recvmsg: at exit the kernel has written the control messages and shrunk msg_controllen to
+ * what it used; every SCM_RIGHTS fd in there is a new fd of this task.
+ */
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	struct u_cmsghdr ch;
+	struct u_msghdr mh;
+	struct inflight in;
+	__u64 off = 0;
+	int fds[RECV_MAX_FDS];
+
+	if (!take(&in))
+		return 0;
+	if (ctx->ret < 0 || !in.ptr)
+		return 0;
+	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)in.ptr))
+		return 0;
+	if (!mh.control || mh.controllen < sizeof(ch))
+		return 0;
+	for (int c = 0; c < RECV_MAX_CMSG; c++) {
+		__u64 n;
+
+		if (off + sizeof(ch) > mh.controllen)
+			break;
+		if (bpf_probe_read_user(&ch, sizeof(ch), (void *)(mh.control + off)))
+			break;
+		if (ch.len < sizeof(ch) || off + ch.len > mh.controllen)
+			break;
+		if (ch.level == SOL_SOCKET && ch.type == SCM_RIGHTS) {
+			n = (ch.len - sizeof(ch)) / sizeof(int);
+			if (n > RECV_MAX_FDS)
+				n = RECV_MAX_FDS;
+			__builtin_memset(fds, 0xff, sizeof(fds));
+			if (bpf_probe_read_user(fds, sizeof(fds),
+						(void *)(mh.control + off + sizeof(ch))))
+				break;
+			for (int i = 0; i < RECV_MAX_FDS; i++) {
+				if ((__u64)i >= n)
+					break;
+				emit_new_fd(fds[i], CT_SC_RECVMSG, in.req);
+			}
+		}
+		off += (ch.len + 7) & ~7ULL;
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct ct_event *e;
+
+	if (!current_in_scope())
+		return 0;
+	e = ev_begin(CT_EV_CLOSE);
+	if (!e)
+		return 0;
+	e->fd = (int)ctx->args[0];
+	ev_send(e, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close_range")
+int enter_close_range(struct trace_event_raw_sys_enter *ctx)
+{
+	struct ct_event *e;
+
+	if (!current_in_scope())
+		return 0;
+	e = ev_begin(CT_EV_CLOSE_RANGE);
+	if (!e)
+		return 0;
+	e->fd = (int)ctx->args[0];
+	e->aux = (__u32)ctx->args[1];
+	e->aux2 = (__u32)ctx->args[2];
+	ev_send(e, false);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct pt_regs *regs;
+	struct ct_event *e;
+	__u8 one = 1;
+	long nr = -1;
+
+	if (ptgid == ctgid || !in_scope(ptgid))
+		return 0;
+	if (filter_enabled)
+		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	e = ev_begin(CT_EV_FORK);
+	if (!e)
+		return 0;
+	e->aux2 = ctgid;
+	e->aux3 = child->pid;
+	e->ino = (__u64)child->files;
+	if (child->files == parent->files)
+		e->flags |= CT_F_FILES;
+	if (child->mm == parent->mm)
+		e->flags |= CT_F_VM;
+	if (child->vfork_done)
+		e->flags |= CT_F_VFORK;
+	/* Which syscall, and its flags, from the parent's registers. */
+	regs = (struct pt_regs *)bpf_task_pt_regs(parent);
+#if defined(__TARGET_ARCH_x86)
+	if (regs) {
+		nr = BPF_CORE_READ(regs, orig_ax);
+		if (nr == 56) {
+			e->syscall = CT_SC_CLONE;
+			e->aux = BPF_CORE_READ(regs, di);
+		} else if (nr == 57) {
+			e->syscall = CT_SC_FORK;
+		} else if (nr == 58) {
+			e->syscall = CT_SC_VFORK;
+			e->aux = CLONE_VM | CLONE_VFORK;
+		} else if (nr == 435) {
+			e->syscall = CT_SC_CLONE3;
+			bpf_probe_read_user(&e->aux, sizeof(e->aux), (void *)BPF_CORE_READ(regs, di));
+		}
+	}
+#else
+	(void)regs;
+	(void)nr;
+#endif
+	if (!e->syscall) {
+		e->syscall = CT_SC_CLONE;
+		e->aux = (e->flags & CT_F_VM ? CLONE_VM : 0) | (e->flags & CT_F_VFORK ? CLONE_VFORK : 0) |
+			 (e->flags & CT_F_FILES ? CLONE_FILES : 0);
+	}
+	ev_send(e, false);
+	return 0;
+}
+
+/* --- exec: LISTEN_* from the environment, then the surviving fds --------------------------- */
+
+struct env_ctx {
+	__u64 pos;
+	__u64 end;
+	__s32 listen_fds;
+	__u32 listen_pid;
+	__u32 cont;  /* pos is inside a string longer than ENV_CHUNK */
+	__u32 trunc;
+};
+
+static __always_inline __s64 parse_uint(const char *s)
+{
+	__s64 v = 0;
+	int k;
+
+	for (k = 0; k < 10; k++) {
+		char c = s[k];
+
+		if (c < '0' || c > '9')
+			break;
+		v = v * 10 + (c - '0');
+	}
+	return k == 0 ? -1 : v;
+}
+
+static long env_cb(__u64 i, void *data)
+{
+	struct env_ctx *c = data;
+	__u32 zero = 0;
+	struct scratch *s;
+	long len;
+	char *b;
+
+	if (c->pos >= c->end)
+		return 1;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 1;
+	b = s->env;
+	len = bpf_probe_read_user_str(b, ENV_CHUNK, (void *)c->pos);
+	if (len <= 0)
+		return 1;
+	if (!c->cont && len > 11 && b[0] == 'L' && b[1] == 'I' && b[2] == 'S' && b[3] == 'T' &&
+	    b[4] == 'E' && b[5] == 'N' && b[6] == '_' && b[10] == '=') {
+		if (b[7] == 'F' && b[8] == 'D' && b[9] == 'S') {
+			__s64 v = parse_uint(b + 11);
+
+			c->listen_fds = v < 0 ? -1 : (__s32)v;
+		} else if (b[7] == 'P' && b[8] == 'I' && b[9] == 'D') {
+			__s64 v = parse_uint(b + 11);
+
+			c->listen_pid = v < 0 ? 0 : (__u32)v;
+		}
+	}
+	/* len counts the NUL; a full chunk means the string goes on */
+	if (len == ENV_CHUNK) {
+		c->cont = 1;
+		c->pos += ENV_CHUNK - 1;
+	} else {
+		c->cont = 0;
+		c->pos += len;
+	}
+	return 0;
+}
+
+struct scan_ctx {
+	struct file **fdarr;
+	unsigned long *open_fds;
+	__u64 word;
+	__u32 base;
+	__u32 emitted;
+	__u32 seen;
+	__u32 tgid;
+	__u32 tid;
+	__u32 pad;
+	__u64 files;
+	__u64 ts;
+};
+
+static long bit_cb(__u64 i, void *data)
+{
+	struct scan_ctx *c = data;
+	struct file *file = NULL;
+	struct ct_event *e;
+	__u32 zero = 0;
+	struct scratch *s;
+	int fd;
+
+	if (!((c->word >> (i & 63)) & 1))
+		return 0;
+	fd = c->base + (int)i;
+	if (fd < 3)
+		return 0;
+	c->seen++;
+	if (bpf_probe_read_kernel(&file, sizeof(file), c->fdarr + fd) || !file)
+		return 0;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 1;
+	e = &s->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = CT_EV_EXEC_FD;
+	e->tgid = c->tgid;
+	e->tid = c->tid;
+	e->ts_ns = c->ts;
+	e->files = c->files;
+	e->fd = fd;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	fill_file(e, file);
+	ev_send(e, false);
+	c->emitted++;
+	return 0;
+}
+
+static long word_cb(__u64 i, void *data)
+{
+	struct scan_ctx *c = data;
+	unsigned long w = 0;
+
+	if (bpf_probe_read_kernel(&w, sizeof(w), c->open_fds + i))
+		return 1;
+	if (!w)
+		return 0;
+	c->word = w;
+	c->base = i * 64;
+	bpf_loop(64, bit_cb, c, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct env_ctx env = { .listen_fds = -1 };
+	struct scan_ctx sc = {};
+	struct files_struct *files;
+	struct fdtable *fdt;
+	struct mm_struct *mm;
+	struct ct_event *e;
+	__u32 tgid = p->tgid, max, nwords, trunc = 0;
+
+	if (!in_scope(tgid))
+		return 0;
+
+	/* LISTEN_FDS / LISTEN_PID of the new image */
+	mm = p->mm;
+	if (mm) {
+		env.pos = mm->env_start;
+		env.end = mm->env_end;
+		bpf_loop(ENV_MAX_STRINGS, env_cb, &env, 0);
+		if (env.pos < env.end)
+			env.trunc = 1;
+	}
+
+	e = ev_begin(CT_EV_EXEC);
+	if (!e)
+		return 0;
+	e->tid = p->pid;
+	e->aux2 = old_pid;
+	e->aux3 = p->real_parent->tgid;
+	e->fd = env.listen_fds;
+	e->aux = env.listen_pid;
+	if (env.trunc)
+		e->flags |= CT_F_TRUNC;
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename);
+	sc.files = e->files;
+	sc.ts = e->ts_ns;
+	sc.tgid = tgid;
+	sc.tid = p->pid;
+	ev_send(e, false);
+
+	/* every fd still open survived do_close_on_exec */
+	files = p->files;
+	if (!files)
+		return 0;
+	fdt = files->fdt;
+	max = fdt->max_fds;
+	if (max > max_scan_fds) {
+		max = max_scan_fds;
+		trunc = 1;
+	}
+	nwords = (max + 63) / 64;
+	sc.fdarr = fdt->fd;
+	sc.open_fds = fdt->open_fds;
+	bpf_loop(nwords, word_cb, &sc, 0);
+
+	e = ev_begin(CT_EV_EXEC_END);
+	if (!e)
+		return 0;
+	e->tid = p->pid;
+	e->aux = sc.emitted;
+	e->aux2 = sc.seen;
+	if (trunc)
+		e->flags |= CT_F_TRUNC;
+	ev_send(e, true);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid;
+	struct ct_event *e;
+
+	if (!group_dead || !in_scope(tgid))
+		return 0;
+	e = ev_begin(CT_EV_EXIT);
+	if (e) {
+		e->tid = p->pid;
+		e->aux2 = p->exit_code;
+		ev_send(e, true);
+	}
+	if (filter_enabled)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}

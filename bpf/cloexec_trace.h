@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cloexec_trace.h - the record layout shared by the BPF programs (cloexec_trace.bpf.c) and the
+ * loader (cloexec_trace.c). No includes: only fixed-width fields, explicit padding and a size
+ * check, so the BPF target and the host compiler agree byte for byte.
+ *
+ * The kernel side records facts (one fixed-size record per event); the loader decides.
+ */
+#ifndef CLOEXEC_TRACE_H
+#define CLOEXEC_TRACE_H
+
+#define CT_NAME_LEN 96
+#define CT_COMM_LEN 16
+
+/* Record types. */
+enum ct_type {
+	CT_EV_FD = 1,      /* an fd appeared: fd, syscall, cloexec bit at exit, file identity */
+	CT_EV_SETFD = 2,   /* F_SETFD / FIOCLEX / FIONCLEX: bit before and after (flags) */
+	CT_EV_CLOSE = 3,   /* close(fd) */
+	CT_EV_CLOSE_RANGE = 4, /* close_range(fd, aux = last, aux2 = flags) */
+	CT_EV_FORK = 5,    /* a process was created: aux2 = child tgid, aux = clone flags */
+	CT_EV_EXEC = 6,    /* sched_process_exec: header, followed by CT_EV_EXEC_FD records */
+	CT_EV_EXEC_FD = 7, /* one fd >= 3 that survived exec */
+	CT_EV_EXEC_END = 8, /* end of an exec's fd list: aux = fds emitted, aux2 = fds seen */
+	CT_EV_EXIT = 9,    /* the last thread of a process exited */
+};
+
+/* Syscalls that create fds (ct_event.syscall). */
+enum ct_syscall {
+	CT_SC_NONE = 0,
+	CT_SC_SOCKET,
+	CT_SC_SOCKETPAIR,
+	CT_SC_ACCEPT,
+	CT_SC_ACCEPT4,
+	CT_SC_OPENAT,
+	CT_SC_OPEN,
+	CT_SC_PIPE,
+	CT_SC_PIPE2,
+	CT_SC_DUP,
+	CT_SC_DUP2,
+	CT_SC_DUP3,
+	CT_SC_FCNTL_DUPFD,
+	CT_SC_FCNTL_DUPFD_CLOEXEC,
+	CT_SC_RECVMSG,
+	CT_SC_OPENAT2,
+	CT_SC_CREAT,
+	CT_SC_FCNTL_SETFD, /* CT_EV_SETFD only */
+	CT_SC_IOCTL_FIOCLEX,
+	CT_SC_IOCTL_FIONCLEX,
+	CT_SC_FORK,        /* CT_EV_FORK only */
+	CT_SC_VFORK,
+	CT_SC_CLONE,
+	CT_SC_CLONE3,
+	CT_SC_MAX
+};
+
+/* File kinds (ct_event.kind). */
+enum ct_kind {
+	CT_KIND_OTHER = 0,
+	CT_KIND_FILE,
+	CT_KIND_PIPE,
+	CT_KIND_SOCKET,
+	CT_KIND_DIR,
+	CT_KIND_CHR,
+};
+
+/* ct_event.flags */
+#define CT_F_CLOEXEC 0x01     /* close_on_exec bit set (after the syscall) */
+#define CT_F_REQ_CLOEXEC 0x02 /* the caller's flags asked for cloexec */
+#define CT_F_BEFORE 0x04      /* SETFD: the bit was set before the call */
+#define CT_F_ABSTRACT 0x08    /* unix socket name is abstract (leading NUL dropped) */
+#define CT_F_TRUNC 0x10       /* EXEC_END: the scan hit its bound; EXEC: env read truncated */
+#define CT_F_VM 0x20          /* FORK: child shares the address space (CLONE_VM) */
+#define CT_F_VFORK 0x40       /* FORK: parent waits for exec/exit (CLONE_VFORK) */
+#define CT_F_FILES 0x80       /* FORK: child shares the fd table (CLONE_FILES) */
+
+/*
+ * One record, 208 bytes. Field use per type:
+ *   all:        type, tgid, tid, ts_ns, comm, files (the task's files_struct, fd table identity)
+ *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name)
+ *   SETFD:      fd, syscall, flags (BEFORE, CLOEXEC), ino
+ *   CLOSE:      fd
+ *   CLOSE_RANGE: fd = first, aux = last, aux2 = flags
+ *   FORK:       aux = clone flags (as far as known), aux2 = child tgid, aux3 = child tid,
+ *               syscall = CT_SC_FORK..CLONE3, flags (VM, VFORK, FILES), ino = child files
+ *   EXEC:       tid = pid after exec, aux2 = old pid (thread that called exec), name = filename,
+ *               aux = LISTEN_PID (0 = absent), fd = LISTEN_FDS (-1 = absent), flags TRUNC,
+ *               aux3 = parent tgid
+ *   EXEC_FD:    fd and file identity as for FD, flags CLOEXEC (always clear after exec)
+ *   EXEC_END:   aux = records emitted, aux2 = open fds >= 3 seen, flags TRUNC
+ *   EXIT:       aux2 = exit code (task->exit_code)
+ */
+struct ct_event {
+	__u32 type;
+	__u32 tgid;
+	__u32 tid;
+	__s32 fd;
+	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 files;  /* struct files_struct * (identity only) */
+	__u64 ino;    /* inode number */
+	__u64 aux;
+	__u32 aux2;
+	__u32 aux3;
+	char comm[CT_COMM_LEN];
+	__u16 syscall;
+	__u16 kind;       /* enum ct_kind */
+	__u16 family;     /* sockets: AF_* */
+	__u16 sock_type;  /* sockets: SOCK_* */
+	__u16 protocol;   /* sockets: IPPROTO_* */
+	__u16 port;       /* sockets: local port, host order (0 = unbound) */
+	__u8 state;       /* sockets: skc_state (TCP_LISTEN = 10) */
+	__u8 flags;       /* CT_F_* */
+	__u8 pad[2];
+	__u32 mode;       /* inode i_mode */
+	__u8 addr[16];    /* sockets: local address (4 bytes for inet, 16 for inet6) */
+	char name[CT_NAME_LEN]; /* file: dentry name; unix: sun_path; exec: filename */
+	__u32 pad2;
+};
+
+_Static_assert(sizeof(struct ct_event) == 208, "ct_event layout changed");
+
+/* Per-CPU counters (array map "counters", index = enum ct_counter). */
+enum ct_counter {
+	CT_CNT_LOST = 0,   /* ring-buffer reservations that failed */
+	CT_CNT_EVENTS,     /* records submitted */
+	CT_CNT_MAX
+};
+
+#endif
