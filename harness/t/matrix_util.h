@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -73,6 +74,25 @@ static char *mx_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+static int mx_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The scratch directory, removed at exit (also after a bail). */
+static char mx_tmp_at_exit[PATH_MAX];
+
+static void mx_rm_tmp(void)
+{
+	if (mx_tmp_at_exit[0])
+		nftw(mx_tmp_at_exit, mx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	mx_tmp_at_exit[0] = 0;
+}
+
 /*
  * Find the build dir and the repository root; bail on missing parts of ours. Returns 1 when BPF
  * tracing can run, else 0 with the reason in why (the caller skips).
@@ -117,24 +137,16 @@ static inline int mx_setup(struct mx *m, char *why, size_t whylen)
 	snprintf(m->tmp, sizeof(m->tmp), "/tmp/cloexec-matrix-test.XXXXXX");
 	if (!mkdtemp(m->tmp))
 		bail("failed to create a temporary directory: %s", strerror(errno));
+	snprintf(mx_tmp_at_exit, sizeof(mx_tmp_at_exit), "%s", m->tmp);
+	atexit(mx_rm_tmp);
 	return 1;
 }
 
 static inline void mx_cleanup(struct mx *m)
 {
-	pid_t pid;
-
 	json_free(m->doc);
 	m->doc = NULL;
-	if (!m->tmp[0])
-		return;
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/rm", "rm", "-rf", m->tmp, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0 && lab_wait_timeout(pid, NULL, 30000) < 0)
-		lab_kill_reap(pid);
+	mx_rm_tmp();
 }
 
 /*
@@ -144,6 +156,7 @@ static inline void mx_cleanup(struct mx *m)
 static inline int mx_run(struct mx *m, const char *only, int timeout_s)
 {
 	char runner[PATH_MAX + 32], json_path[PATH_MAX + 32], traces[PATH_MAX + 32];
+	char logp[PATH_MAX + 32];
 	char err[160], *text;
 	size_t len;
 	int st;
@@ -152,12 +165,16 @@ static inline int mx_run(struct mx *m, const char *only, int timeout_s)
 	snprintf(runner, sizeof(runner), "%s/fixtures/run_matrix.py", m->root);
 	snprintf(json_path, sizeof(json_path), "%s/matrix.json", m->tmp);
 	snprintf(traces, sizeof(traces), "%s/traces", m->tmp);
+	snprintf(logp, sizeof(logp), "%s/runner.log", m->tmp);
 	pid = fork();
 	if (pid < 0)
 		bail("failed to fork: %s", strerror(errno));
 	if (pid == 0) {
-		/* The runner's report goes to stderr, so prove shows it as diagnostics. */
-		dup2(2, 1);
+		/* The runner's report goes to a log, shown as diagnostics when it fails. */
+		int log = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (log < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
+			_exit(127);
 		execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only", only,
 		      "--json", json_path, "--keep-traces", traces, (char *)NULL);
 		_exit(127);
@@ -168,6 +185,14 @@ static inline int mx_run(struct mx *m, const char *only, int timeout_s)
 		bail("run_matrix.py --only %s did not finish within %d s", only, timeout_s);
 	}
 	tap_untrack_child(pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char *log = mx_slurp(logp, NULL), *line, *save = NULL;
+
+		for (line = log ? strtok_r(log, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save))
+			diag("run_matrix: %s", line);
+		free(log);
+	}
 	text = mx_slurp(json_path, &len);
 	if (!text)
 		bail("run_matrix.py wrote no %s (exit status %d)", json_path,
