@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_smoke.c - a short real run of build/cloexec-bench covering every group
+ * of bench/pairs.txt (spawn only at fds:16 and fds:1024), 3 repetitions with
+ * random interleaving, then checks of the Google Benchmark JSON it wrote
+ * (context, per-repetition and aggregate rows, real_time > 0, names match the
+ * pairs file, no failed run; the tracer runs must run as root with BTF) and of
+ * bench/pairs.py on it (--validate, the analysis and its pairs JSON, bad input).
+ * Also the tool's CLI: --help with EXAMPLES, exit 2 on an unknown argument.
+ */
+#define _GNU_SOURCE
+#include "json.h"
+#include "lab.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PYTHON "/usr/bin/python3"
+#define REPS 3
+#define RUN_TIMEOUT_MS 75000
+#define FILTER                                                                              \
+	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_socket/|"    \
+	"spawn_(fork|posix)/[^/]+/fds:(16|1024)/)"
+
+#define MAX_GROUPS 64
+#define MAX_VARIANTS 8
+
+static struct group {
+	char name[64];
+	char variant[MAX_VARIANTS][64];	/* [0] is the baseline */
+	int nvariants;
+	char args[16][64];		/* distinct args seen in the run */
+	int nargs;
+	int seen[MAX_VARIANTS];
+} groups[MAX_GROUPS];
+static int ngroups;
+
+static char tmpdir[] = "/tmp/bench_smoke.XXXXXX";
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	long sz;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)sz + 1);
+		if (buf && fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf) {
+			buf[sz] = 0;
+			if (len)
+				*len = (size_t)sz;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static struct json *load_json(const char *path)
+{
+	char err[160];
+	size_t len = 0;
+	char *text = slurp(path, &len);
+	struct json *j;
+
+	if (!text) {
+		diag("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	j = json_parse(text, len, err, sizeof(err));
+	if (!j)
+		diag("%s does not parse: %s", path, err);
+	free(text);
+	return j;
+}
+
+/* Run argv with stdout/stderr into files; returns the wait status or -1. */
+static int run(char *const argv[], const char *out, const char *err, int timeout_ms)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		bail("bench_smoke: failed to fork: %s", strerror(errno));
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (o < 0 || e < 0 || nul < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || dup2(nul, 0) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	tap_track_child(pid);
+	if (lab_wait_timeout(pid, &st, timeout_ms) < 0) {
+		diag("%s did not finish within %d ms: killed", argv[0], timeout_ms);
+		lab_kill_reap(pid);
+		st = -1;
+	}
+	tap_untrack_child(pid);
+	return st;
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; text && *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+static int exited(int st, int code)
+{
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == code;
+}
+
+static void show_file(const char *path, int max_lines)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+
+	if (!f)
+		return;
+	while (max_lines-- > 0 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		diag("  %s", line);
+	}
+	fclose(f);
+}
+
+/* bench/pairs.txt: from the working directory, else above the build root. */
+static int find_pairs(char *path, size_t len)
+{
+	char b[PATH_MAX];
+
+	snprintf(path, len, "bench/pairs.txt");
+	if (access(path, R_OK) == 0)
+		return 0;
+	if (!lab_build_path("", b, sizeof(b)))
+		return -1;
+	for (int up = 1; up <= 3; up++) {
+		char *slash;
+
+		while (strlen(b) > 1 && b[strlen(b) - 1] == '/')
+			b[strlen(b) - 1] = 0;
+		slash = strrchr(b, '/');
+		if (!slash)
+			return -1;
+		*slash = 0;
+		snprintf(path, len, "%s/bench/pairs.txt", b);
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int read_pairs(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && ngroups < MAX_GROUPS) {
+		struct group *g = &groups[ngroups];
+		char *save = NULL, *w;
+
+		line[strcspn(line, "#\n")] = 0;
+		w = strtok_r(line, " \t", &save);
+		if (!w)
+			continue;
+		snprintf(g->name, sizeof(g->name), "%s", w);
+		while ((w = strtok_r(NULL, " \t", &save)) && g->nvariants < MAX_VARIANTS)
+			snprintf(g->variant[g->nvariants++], sizeof(g->variant[0]), "%s", w);
+		if (g->nvariants >= 2)
+			ngroups++;
+	}
+	fclose(f);
+	return ngroups;
+}
+
+static struct group *find_group(const char *name, size_t len)
+{
+	for (int i = 0; i < ngroups; i++)
+		if (strlen(groups[i].name) == len && !strncmp(groups[i].name, name, len))
+			return &groups[i];
+	return NULL;
+}
+
+/* Split run_name into group and variant; record args. 0 when both are in the pairs file. */
+static int check_name(const char *run_name, char *why, size_t whylen)
+{
+	const char *s1 = strchr(run_name, '/'), *s2;
+	struct group *g;
+	char args[256] = "";
+
+	if (!s1) {
+		snprintf(why, whylen, "%s is not <group>/<variant>", run_name);
+		return -1;
+	}
+	g = find_group(run_name, (size_t)(s1 - run_name));
+	if (!g) {
+		snprintf(why, whylen, "group of %s is not in pairs.txt", run_name);
+		return -1;
+	}
+	s2 = strchr(s1 + 1, '/');
+	for (int v = 0; v < g->nvariants; v++) {
+		size_t vl = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
+
+		if (strlen(g->variant[v]) == vl && !strncmp(g->variant[v], s1 + 1, vl)) {
+			g->seen[v] = 1;
+			/* args: the rest without the time type */
+			if (s2) {
+				char rest[256], *save = NULL, *w;
+
+				snprintf(rest, sizeof(rest), "%s", s2 + 1);
+				for (w = strtok_r(rest, "/", &save); w; w = strtok_r(NULL, "/", &save)) {
+					if (!strcmp(w, "real_time") || !strcmp(w, "manual_time"))
+						continue;
+					if (args[0])
+						strncat(args, "/", sizeof(args) - strlen(args) - 1);
+					strncat(args, w, sizeof(args) - strlen(args) - 1);
+				}
+			}
+			for (int a = 0; a < g->nargs; a++)
+				if (!strcmp(g->args[a], args))
+					return 0;
+			if (g->nargs < 16)
+				snprintf(g->args[g->nargs++], sizeof(g->args[0]), "%s", args);
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "variant of %s is not in pairs.txt", run_name);
+	return -1;
+}
+
+static void check_run_json(const char *path, int bpf_ok)
+{
+	struct json *doc = load_json(path);
+	const struct json *ctx, *rows;
+	int bad_rows = 0, bad_names = 0, failed = 0, trace_rows = 0, trace_errors = 0;
+	int iter_rows = 0, agg_rows = 0, wrong_reps = 0;
+	char why[300];
+
+	if (!ok(doc != NULL, "cloexec-bench wrote JSON that parses")) {
+		skip(12, "no JSON");
+		return;
+	}
+	ctx = json_get(doc, "context");
+	ok(json_type(ctx) == JSON_OBJECT && json_get(ctx, "date") && json_get(ctx, "host_name") &&
+		   json_get(ctx, "num_cpus"),
+	   "the JSON has a context with date, host_name, num_cpus");
+	ok(json_get_str(ctx, "kernel", NULL) && json_get_str(ctx, "cpu", NULL),
+	   "the context carries the kernel and cpu added by cloexec-bench");
+	rows = json_get(doc, "benchmarks");
+	cmp_int((long long)json_len(rows), ">", 0, "the JSON has benchmark rows");
+	for (size_t i = 0; i < json_len(rows); i++) {
+		const struct json *r = json_at(rows, i);
+		const char *rn = json_get_str(r, "run_name", ""), *rt = json_get_str(r, "run_type", "");
+		int is_trace = !strncmp(rn, "trace_socket/", 13);
+
+		if (check_name(rn, why, sizeof(why)) < 0) {
+			if (bad_names++ < 5)
+				diag("%s", why);
+		}
+		if (json_get_int(r, "repetitions", 0) != REPS)
+			wrong_reps++;
+		if (!strcmp(rt, "aggregate")) {
+			agg_rows++;
+			continue;
+		}
+		if (strcmp(rt, "iteration")) {
+			if (bad_rows++ < 5)
+				diag("row %zu: run_type '%s'", i, rt);
+			continue;
+		}
+		iter_rows++;
+		trace_rows += is_trace;
+		if (json_get_bool(r, "error_occurred", 0)) {
+			const char *msg = json_get_str(r, "error_message", "");
+
+			if (is_trace)
+				trace_errors++;
+			/* Without root/BTF only the tracer runs may skip, and only as skipped. */
+			if (!(is_trace && !bpf_ok && !strncmp(msg, "skipped:", 8))) {
+				if (failed++ < 5)
+					diag("%s failed: %s", rn, msg);
+			}
+			continue;
+		}
+		if (json_get_num(r, "real_time", 0) <= 0 || json_get_int(r, "iterations", 0) < 1 ||
+		    json_get_int(r, "repetition_index", -1) < 0) {
+			if (bad_rows++ < 5)
+				diag("%s: real_time %g iterations %lld", rn,
+				     json_get_num(r, "real_time", 0), json_get_int(r, "iterations", 0));
+		}
+	}
+	is_int(bad_names, 0, "every benchmark name is <group>/<variant> of bench/pairs.txt");
+	is_int(bad_rows, 0, "every row is an iteration (real_time > 0) or an aggregate row");
+	is_int(wrong_reps, 0, "every row reports %d repetitions", REPS);
+	cmp_int(iter_rows, ">=", REPS * 2, "per-repetition rows are kept (%d)", iter_rows);
+	cmp_int(agg_rows, ">", 0, "aggregate rows are present (%d)", agg_rows);
+	is_int(failed, 0, "no benchmark run failed");
+	{
+		int missing = 0;
+
+		for (int g = 0; g < ngroups; g++)
+			for (int v = 0; v < groups[g].nvariants; v++)
+				if (!groups[g].seen[v] && missing++ < 5)
+					diag("no rows for %s/%s", groups[g].name, groups[g].variant[v]);
+		is_int(missing, 0, "the filter covered every group and variant of bench/pairs.txt");
+	}
+	cmp_int(trace_rows, ">", 0, "the tracer-overhead runs are in the run");
+	if (bpf_ok)
+		is_int(trace_errors, 0, "as root with BTF, the tracer runs ran (cloexec-trace attached)");
+	else
+		skip(1, "tracer runs cannot run here (not root or no BTF): they were skipped");
+	json_free(doc);
+}
+
+static int expected_pairs(void)
+{
+	int n = 0;
+
+	for (int g = 0; g < ngroups; g++)
+		n += groups[g].nargs * (groups[g].nvariants - 1);
+	return n;
+}
+
+static void check_pairs_json(const char *path, int bpf_ok)
+{
+	struct json *doc = load_json(path);
+	const struct json *pairs;
+	int bad = 0, claims = 0;
+
+	if (!ok(doc != NULL, "pairs.py wrote a pairs JSON that parses")) {
+		skip(4, "no pairs JSON");
+		return;
+	}
+	is_str(json_get_str(doc, "schema", ""), "cloexec-pairs/1", "its schema is cloexec-pairs/1");
+	ok(json_type(json_get(doc, "host")) == JSON_OBJECT, "it carries a host object");
+	pairs = json_get(doc, "pairs");
+	is_int((long long)json_len(pairs) + (bpf_ok ? 0 : (long long)json_len(json_get(doc, "skipped"))),
+	       expected_pairs(), "one pair per candidate and argument set");
+	for (size_t i = 0; i < json_len(pairs); i++) {
+		const struct json *p = json_at(pairs, i), *ci = json_get(p, "ci95_ns");
+		struct group *g = find_group(json_get_str(p, "group", ""),
+					     strlen(json_get_str(p, "group", "")));
+		double lo = json_num(json_at(ci, 0), 1), hi = json_num(json_at(ci, 1), -1);
+		double bm = json_get_num(p, "baseline_median_ns", -1);
+		double cm = json_get_num(p, "candidate_median_ns", -1);
+		double sv = json_get_num(p, "saving_ns", 1e18);
+		int sig = json_get_bool(p, "significant", -1);
+
+		claims += sig == 1;
+		if (!g || strcmp(json_get_str(p, "baseline", ""), g->variant[0]) || json_len(ci) != 2 ||
+		    lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 || sv > bm - cm + 0.01 ||
+		    sig == -1 || (sig == 1 && lo <= 0 && hi >= 0)) {
+			if (bad++ < 5)
+				diag("pair %zu (%s/%s vs %s) is inconsistent", i,
+				     json_get_str(p, "group", "?"), json_get_str(p, "candidate", "?"),
+				     json_get_str(p, "baseline", "?"));
+		}
+	}
+	is_int(bad, 0, "every pair names its group's baseline, saving = difference of medians, "
+		       "CI ordered, significant only when the CI excludes 0");
+	/* 3 against 3 repetitions cannot reach 95%: no claim may be made. */
+	is_int(claims, 0, "with %d repetitions no saving is claimed", REPS);
+	json_free(doc);
+}
+
+int main(void)
+{
+	char bench[PATH_MAX], pairs[PATH_MAX], out[PATH_MAX], err[PATH_MAX], js[PATH_MAX];
+	char outarg[PATH_MAX + 32], pj[PATH_MAX], pjarg[PATH_MAX + 8], bad[PATH_MAX];
+	char why[200];
+	int st, bpf_ok, have_py;
+
+	lab_clean_fds(0);
+	tap_timeout(85);
+	plan_lazy();
+
+	if (!lab_build_path("cloexec-bench", bench, sizeof(bench)) || access(bench, X_OK) < 0)
+		bail("bench_smoke: %s is not built (run make)", bench);
+	if (find_pairs(pairs, sizeof(pairs)) < 0 || read_pairs(pairs) <= 0)
+		bail("bench_smoke: cannot read bench/pairs.txt");
+	if (!mkdtemp(tmpdir))
+		bail("bench_smoke: failed to create a temporary directory: %s", strerror(errno));
+	snprintf(out, sizeof(out), "%s/stdout", tmpdir);
+	snprintf(err, sizeof(err), "%s/stderr", tmpdir);
+	snprintf(js, sizeof(js), "%s/run.json", tmpdir);
+	snprintf(pj, sizeof(pj), "%s/run.pairs.json", tmpdir);
+	snprintf(bad, sizeof(bad), "%s/bad.json", tmpdir);
+	snprintf(outarg, sizeof(outarg), "--benchmark_out=%s", js);
+	snprintf(pjarg, sizeof(pjarg), "%s", pj);
+	bpf_ok = lab_bpf_usable(why, sizeof(why));
+	if (!bpf_ok)
+		diag("tracer runs will be skipped: %s", why);
+
+	/* The CLI. */
+	{
+		char *argv[] = { bench, "--help", NULL };
+		char *text;
+
+		st = run(argv, out, err, 10000);
+		text = slurp(out, NULL);
+		ok(exited(st, 0) && text && strstr(text, "EXAMPLES"),
+		   "cloexec-bench --help exits 0 and shows EXAMPLES");
+		free(text);
+	}
+	{
+		char *argv[] = { bench, "--no-such-option", NULL };
+		char *text;
+
+		st = run(argv, out, err, 10000);
+		text = slurp(err, NULL);
+		ok(exited(st, 2) && text && !strncmp(text, "cloexec-bench: ", 15) &&
+			   count_lines(text) == 1,
+		   "an unknown argument exits 2 with one line naming the tool");
+		free(text);
+	}
+
+	/* The smoke run. */
+	{
+		char *argv[] = { bench, FILTER, "--benchmark_min_time=0.005",
+				 "--benchmark_repetitions=3",
+				 "--benchmark_enable_random_interleaving=true",
+				 "--benchmark_report_aggregates_only=false",
+				 "--benchmark_out_format=json", outarg, NULL };
+
+		st = run(argv, out, err, RUN_TIMEOUT_MS);
+		if (!ok(exited(st, 0), "the smoke run of cloexec-bench exits 0 (status 0x%x)", st))
+			show_file(err, 20);
+	}
+	check_run_json(js, bpf_ok);
+
+	/* pairs.py on it. */
+	have_py = access(PYTHON, X_OK) == 0;
+	if (!have_py) {
+		skip(10, "%s is not installed (scripts/deps.sh installs it)", PYTHON);
+	} else {
+		char script[PATH_MAX];
+
+		snprintf(script, sizeof(script), "%.*s/pairs.py",
+			 (int)(strrchr(pairs, '/') - pairs), pairs);
+		{
+			char *argv[] = { PYTHON, script, "--validate", "--require-all", "--min-reps", "3",
+					 "--pairs", pairs, js, NULL };
+
+			st = run(argv, out, err, 20000);
+			if (!ok(exited(st, 0), "pairs.py --validate accepts the run's shape"))
+				show_file(err, 10);
+		}
+		{
+			char *argv[] = { PYTHON, script, "--pairs", pairs, "--out", pjarg, js, NULL };
+			char *text;
+
+			st = run(argv, out, err, 20000);
+			if (!ok(exited(st, 0), "pairs.py analyses the run"))
+				show_file(err, 10);
+			text = slurp(out, NULL);
+			ok(text && strstr(text, "saving %") && strstr(text, "95% CI"),
+			   "its table shows the saving in %% and the 95%% CI");
+			free(text);
+		}
+		check_pairs_json(pj, bpf_ok);
+		/* Bad input: one line, distinct exit codes. */
+		{
+			FILE *f = fopen(bad, "we");
+			char *argv[] = { PYTHON, script, "--pairs", pairs, bad, NULL };
+			char *text;
+
+			if (f) {
+				fputs("{\"benchmarks\": [", f);
+				fclose(f);
+			}
+			st = run(argv, out, err, 20000);
+			text = slurp(err, NULL);
+			ok(exited(st, 1) && text && strstr(text, "not JSON") && count_lines(text) == 1,
+			   "pairs.py on truncated JSON exits 1 with one line");
+			free(text);
+		}
+		{
+			char *argv[] = { PYTHON, script, "--pairs", pairs, "/nonexistent/run.json", NULL };
+
+			st = run(argv, out, err, 20000);
+			ok(exited(st, 3), "pairs.py on a missing file exits 3");
+		}
+		{
+			FILE *f = fopen(bad, "we");
+			char *argv[] = { PYTHON, script, "--validate", "--pairs", pairs, bad, NULL };
+
+			if (f) {
+				fputs("{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}", f);
+				fclose(f);
+			}
+			st = run(argv, out, err, 20000);
+			ok(exited(st, 1), "pairs.py --validate rejects JSON of the wrong shape");
+		}
+	}
+
+	unlink(out);
+	unlink(err);
+	unlink(js);
+	unlink(pj);
+	unlink(bad);
+	rmdir(tmpdir);
+	return done_testing();
+}
