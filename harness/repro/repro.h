@@ -127,6 +127,11 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r);
  * path used by the scenarios still taken) and describes the first in why.
  */
 int repro_leftovers(char *why, size_t len);
+/*
+ * What the last repro_leftovers() saw but did not count: a port a scenario
+ * freed (checked right then) that another program has bound since.
+ */
+const char *repro_leftover_notes(void);
 
 /* --- the race ----------------------------------------------------------------------------- */
 

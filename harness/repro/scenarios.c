@@ -10,6 +10,7 @@
 #include "tap.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -90,7 +91,7 @@ const struct repro_strategy repro_strategies[] = {
 };
 
 #define READY_MS 5000
-#define NO_EOF_MS 300  /* how long the peer waits before calling it "no EOF" */
+#define NO_EOF_MS 1000 /* how long the peer waits before calling it "no EOF" */
 #define EOF_MS 3000    /* an EOF that must come arrives within this */
 #define STEAL_CONNS 32 /* at most this many connections in the SO_REUSEPORT scenario */
 
@@ -103,6 +104,15 @@ struct used {
 };
 static struct used used[512];
 static int nused;
+/* The children this engine spawned (pids), and notes of the last leftover check. */
+static pid_t spawned[1024];
+static int nspawned;
+static char leftover_notes[512];
+
+const char *repro_leftover_notes(void)
+{
+	return leftover_notes;
+}
 
 const char *repro_child_path(void)
 {
@@ -418,10 +428,14 @@ static int make_bound(const struct repro_group *g, const struct repro_strategy *
 	loopback(g->family, 0, &ss, &sl);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
 	    (g->type == SOCK_STREAM && listen(fd, 16) < 0)) {
-		if (g->family == AF_INET6 && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT))
+		if (g->family == AF_INET6 && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT)) {
 			r->skipped = 1;
-		repro_fmt(r->detail, sizeof(r->detail), "failed to bind loopback: %s",
-			 strerror(errno));
+			repro_fmt(r->detail, sizeof(r->detail), "no IPv6 loopback here (::1): %s",
+				  strerror(errno));
+		} else {
+			repro_fmt(r->detail, sizeof(r->detail), "failed to bind loopback: %s",
+				  strerror(errno));
+		}
 		close(fd);
 		return -1;
 	}
@@ -587,8 +601,17 @@ static pid_t do_spawn(const struct spawn_req *q, char *err, size_t errlen)
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_adddup2(&fa, q->ctl, 0);
 		posix_spawn_file_actions_adddup2(&fa, q->ctl, 1);
-		if (q->method == SP_PSPAWN_CLOSEFROM)
+		if (q->method == SP_PSPAWN_CLOSEFROM) {
+#if __GLIBC_PREREQ(2, 34)
 			posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#else
+			posix_spawn_file_actions_destroy(&fa);
+			repro_fmt(err, errlen, "posix_spawn_file_actions_addclosefrom_np needs glibc "
+					       "2.34");
+			errno = ENOSYS;
+			return -1;
+#endif
+		}
 		e = posix_spawn(&pid, child_path, &fa, NULL, argv, environ);
 		posix_spawn_file_actions_destroy(&fa);
 		if (e) {
@@ -853,14 +876,18 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 		q.listen_fds = !strcmp(st->name, "listen-fds");
 	}
 	r->child = do_spawn(&q, err, sizeof(err));
+	e = errno;
 	close(ctl[1]);
 	ctl[1] = -1;
 	if (r->child < 0) {
-		r->error = 1;
+		r->skipped = e == ENOSYS;
+		r->error = !r->skipped;
 		repro_fmt(r->detail, sizeof(r->detail), "%s", err);
 		goto cleanup;
 	}
 	tap_track_child(r->child);
+	if (nspawned < (int)(sizeof(spawned) / sizeof(spawned[0])))
+		spawned[nspawned++] = r->child;
 	if (read_line(ctl[0], line, sizeof(line), READY_MS) < 0 || strncmp(line, "ready ", 6)) {
 		r->error = 1;
 		repro_fmt(r->detail, sizeof(r->detail), "failed to get ready from child %d",
@@ -993,12 +1020,100 @@ cleanup:
 
 /* --- leftovers ---------------------------------------------------------------------------- */
 
+/* Inodes of sockets bound to port in /proc/net/<proto> (TIME_WAIT has inode 0: skipped). */
+static int port_inodes(const char *proto, int port, unsigned long *ino, int max)
+{
+	char path[64], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", proto);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		char local[128];
+		unsigned lport, st;
+		unsigned long inode;
+
+		if (sscanf(line, " %*d: %127s %*s %x %*s %*s %*s %*s %*s %lu", local, &st,
+			   &inode) != 3)
+			continue;
+		char *colon = strrchr(local, ':');
+
+		if (!colon || sscanf(colon + 1, "%x", &lport) != 1 || (int)lport != port || !inode)
+			continue;
+		ino[n++] = inode;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Who holds a socket on port now: the pid (or 0) and a description. Only
+ * processes this engine spawned count as ours: a port freed by a scenario may
+ * legitimately be handed to another program by a later bind(0) or connect().
+ */
+static pid_t port_holder(const struct used *u, char *who, size_t len)
+{
+	const char *proto = u->type == SOCK_DGRAM ? (u->family == AF_INET6 ? "udp6" : "udp")
+						  : (u->family == AF_INET6 ? "tcp6" : "tcp");
+	unsigned long ino[16];
+	int n = port_inodes(proto, u->port, ino, 16);
+	DIR *d;
+	struct dirent *de;
+
+	repro_fmt(who, len, "%s", n ? "a socket no process holds" : "a TIME_WAIT or unlisted socket");
+	if (!n || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		int fds[1024], k;
+
+		if (pid <= 0)
+			continue;
+		k = lab_proc_fds(pid, fds, 1024);
+		for (int i = 0; i < k; i++) {
+			char t[64], want[64], comm[64] = "?", cpath[64];
+			FILE *cf;
+
+			if (lab_fd_target(pid, fds[i], t, sizeof(t)) < 0)
+				continue;
+			for (int j = 0; j < n; j++) {
+				snprintf(want, sizeof(want), "socket:[%lu]", ino[j]);
+				if (strcmp(t, want))
+					continue;
+				snprintf(cpath, sizeof(cpath), "/proc/%d/comm", (int)pid);
+				if ((cf = fopen(cpath, "re"))) {
+					if (fgets(comm, sizeof(comm), cf))
+						comm[strcspn(comm, "\n")] = '\0';
+					fclose(cf);
+				}
+				repro_fmt(who, len, "pid %d (%s) via %s", (int)pid, comm, t);
+				closedir(d);
+				return pid;
+			}
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int spawned_by_us(pid_t pid)
+{
+	for (int i = 0; i < nspawned; i++)
+		if (spawned[i] == pid)
+			return 1;
+	return 0;
+}
+
 int repro_leftovers(char *why, size_t len)
 {
 	int problems = 0, st, fds[4096], n;
 	pid_t p;
 
 	why[0] = '\0';
+	leftover_notes[0] = '\0';
 #define PROBLEM(...)                                          \
 	do {                                                  \
 		if (!problems++)                              \
@@ -1024,11 +1139,30 @@ int repro_leftovers(char *why, size_t len)
 			continue;
 		}
 		int e = try_bind(used[i].family, used[i].type, used[i].port, 0, 0, 0);
+		char who[160];
+		pid_t holder;
 
-		if (e)
-			PROBLEM("port %d (%s/%s) is not free: %s", used[i].port,
-				used[i].family == AF_INET6 ? "ipv6" : "ipv4",
-				used[i].type == SOCK_DGRAM ? "udp" : "tcp", errname(-e));
+		if (!e)
+			continue;
+		holder = port_holder(&used[i], who, sizeof(who));
+		if (holder > 0 && !spawned_by_us(holder) && holder != getpid()) {
+			/* Reused by someone else after the scenario freed it (checked then). */
+			repro_cat(leftover_notes, sizeof(leftover_notes),
+				  "%sport %d now taken by %s, not ours", leftover_notes[0] ? "; " : "",
+				  used[i].port, who);
+			continue;
+		}
+		if (holder <= 0 && e != -EADDRINUSE)
+			PROBLEM("port %d is not bindable: %s", used[i].port, errname(-e));
+		else if (holder <= 0) {
+			repro_cat(leftover_notes, sizeof(leftover_notes),
+				  "%sport %d busy with %s (not a process of ours)",
+				  leftover_notes[0] ? "; " : "", used[i].port, who);
+			continue;
+		}
+		PROBLEM("port %d (%s/%s) is still taken by %s", used[i].port,
+			used[i].family == AF_INET6 ? "ipv6" : "ipv4",
+			used[i].type == SOCK_DGRAM ? "udp" : "tcp", who);
 	}
 #undef PROBLEM
 	return problems;

@@ -81,6 +81,9 @@ void repro_tap_finish(const struct repro_tally *t, int want_both)
 		   t->held, t->not_held);
 	int left = repro_leftovers(why, sizeof(why));
 
+	if (repro_leftover_notes()[0])
+		diag("%s", repro_leftover_notes());
+
 	ok(left == 0, "nothing left behind (no child, socket, port or path)%s%s", left ? ": " : "",
 	   why);
 }
