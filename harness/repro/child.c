@@ -78,7 +78,8 @@ static void serve(int lfd)
 	int served = 0;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },
+				       { .fd = 0, .events = POLLIN } };
 		char line[128];
 
 		if (poll(p, 2, -1) < 0) {
@@ -97,7 +98,8 @@ static void serve(int lfd)
 			if (c >= 0) {
 				char msg[64];
 				struct linger lg = { 1, 0 };
-				int n = snprintf(msg, sizeof(msg), "served by pid %d\n", (int)getpid());
+				int n = snprintf(msg, sizeof(msg), "served by pid %d\n",
+						 (int)getpid());
 
 				if (write(c, msg, (size_t)n) != n)
 					say("error write %d\n", errno);
@@ -174,7 +176,7 @@ int main(int argc, char **argv)
 		return do_list();
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: cloexec-repro-child hold|list\n"
-		       "  The helper spawned by cloexec-repro; stdin/stdout are its control channel.\n"
+		       "  The helper spawned by cloexec-repro; stdin/stdout are its control.\n"
 		       "EXAMPLES\n"
 		       "  echo exit | cloexec-repro-child hold\n"
 		       "  cloexec-repro-child list 3</dev/null\n");

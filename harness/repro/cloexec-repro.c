@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: cloexec-repro [OPTION]...\n"
-		"Reproduce port reuse through inherited sockets and the cloexec race on this kernel.\n"
+		"Reproduce port reuse through inherited sockets and the cloexec race.\n"
 		"\n"
 		"  -g, --group LIST       run only these groups (comma-separated; see --list)\n"
 		"  -s, --strategy LIST    only these creation strategies\n"
@@ -49,7 +49,7 @@ static void usage(FILE *f)
 		"EXAMPLES\n"
 		"  cloexec-repro                                 every scenario and the race\n"
 		"  cloexec-repro -g tcp4-listener -m fork-exec   one group, one spawn method\n"
-		"  cloexec-repro -g tcp4-reuseport -s plain      watch the child steal connections\n"
+		"  cloexec-repro -g tcp4-reuseport -s plain      the child takes connections\n"
 		"  cloexec-repro --no-scenarios -r 5000          only the race, 5000 spawns\n"
 		"  cloexec-repro --json results/repro.json       what `make repro` runs\n");
 }
@@ -127,7 +127,8 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			if (parse_int(optarg, 0, 1000000, &race_spawns) < 0) {
-				fprintf(stderr, "cloexec-repro: bad --race-spawns '%s' (0..1000000)\n",
+				fprintf(stderr,
+					"cloexec-repro: bad --race-spawns '%s' (0..1000000)\n",
 					optarg);
 				return 2;
 			}
@@ -155,7 +156,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, "cloexec-repro: option '%s' needs an argument (try --help)\n",
+			fprintf(stderr,
+				"cloexec-repro: option '%s' needs an argument (try --help)\n",
 				argv[optind - 1]);
 			return 2;
 		default:
@@ -165,7 +167,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "cloexec-repro: unexpected argument '%s' (try --help)\n", argv[optind]);
+		fprintf(stderr, "cloexec-repro: unexpected argument '%s' (try --help)\n",
+			argv[optind]);
 		return 2;
 	}
 	if (!no_scen) {
@@ -215,10 +218,12 @@ int main(int argc, char **argv)
 		if (!race[1].error && race[1].leaks > 0)
 			bad++;
 		if (tap) {
-			ok(!race[0].error && race[0].leaks > 0, "race socket+fcntl: %d leaks in %d spawns",
-			   race[0].leaks, race[0].spawns);
+			ok(!race[0].error && race[0].leaks > 0,
+			   "race socket+fcntl: %d leaks in %d spawns", race[0].leaks,
+			   race[0].spawns);
 			ok(!race[1].error && race[1].leaks == 0,
-			   "race SOCK_CLOEXEC: %d leaks in %d spawns", race[1].leaks, race[1].spawns);
+			   "race SOCK_CLOEXEC: %d leaks in %d spawns", race[1].leaks,
+			   race[1].spawns);
 		}
 	}
 	if (!tap) {
@@ -229,8 +234,8 @@ int main(int argc, char **argv)
 				printf("\n");
 			repro_print_race(stdout, race, nrace);
 			if (!race[0].error && race[0].leaks == 0)
-				printf("note: socket+fcntl did not leak within %d spawns: the race was "
-				       "not reproduced this time\n",
+				printf("note: socket+fcntl did not leak within %d spawns: "
+				       "the race was not reproduced this time\n",
 				       race[0].spawns);
 		}
 		printf("\n%d scenario(s) and %d race run(s): %d contradicted their mechanism, "

@@ -142,7 +142,8 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 	if (inheritable_fd(what, sizeof(what))) {
 		r->error = 1;
 		repro_fmt(r->detail, sizeof(r->detail),
-			 "this process has an inheritable fd (%s): the count would be wrong", what);
+			  "this process has an inheritable fd (%s): the count would be wrong",
+			  what);
 		return;
 	}
 	e = pthread_create(&th, NULL, creator_main, &c);
@@ -161,7 +162,7 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 		if (s < 0) {
 			r->error = 1;
 			repro_fmt(r->detail, sizeof(r->detail), "failed to spawn the lister %s: %s",
-				 repro_child_path(), strerror(errno));
+				  repro_child_path(), strerror(errno));
 			break;
 		}
 		r->spawns++;
@@ -176,12 +177,12 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 	if (c.error && !r->error) {
 		r->error = 1;
 		repro_fmt(r->detail, sizeof(r->detail), "failed to create socket: %s",
-			 strerror(c.error));
+			  strerror(c.error));
 	}
 	r->rate = r->spawns ? (double)r->leaks / r->spawns : 0.0;
 	if (!r->error)
 		repro_fmt(r->detail, sizeof(r->detail), "%s%s", r->leaks ? "first leak: " : "",
-			 r->leaks ? first : "no child got a socket");
+			  r->leaks ? first : "no child got a socket");
 }
 
 void repro_race_compare(int spawns, int max_ms, int retries, struct repro_race out[2])
@@ -203,7 +204,7 @@ void repro_race_compare(int spawns, int max_ms, int retries, struct repro_race o
 		out[0].duration_ms += more.duration_ms;
 		out[0].stopped_by_time |= more.stopped_by_time;
 		repro_fmt(out[0].detail, sizeof(out[0].detail), "%s (after %d extension%s)",
-			 more.detail, t + 1, t ? "s" : "");
+			  more.detail, t + 1, t ? "s" : "");
 	}
 	out[0].rate = out[0].spawns ? (double)out[0].leaks / out[0].spawns : 0.0;
 	if (out[0].error) {
@@ -211,7 +212,8 @@ void repro_race_compare(int spawns, int max_ms, int retries, struct repro_race o
 		out[1].strategy = "SOCK_CLOEXEC";
 		out[1].atomic = 1;
 		out[1].error = 1;
-		repro_fmt(out[1].detail, sizeof(out[1].detail), "not run: the non-atomic run failed");
+		repro_fmt(out[1].detail, sizeof(out[1].detail),
+			  "not run: the non-atomic run failed");
 		return;
 	}
 	/* The same number of spawns with SOCK_CLOEXEC; the time bound only guards a hang. */

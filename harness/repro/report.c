@@ -62,15 +62,17 @@ void repro_print_table(FILE *f, const struct repro_scenario *sc, const struct re
 		if ((l = (int)strlen(sc[i].spawn->name)) > wp)
 			wp = l;
 	}
-	fprintf(f, "%-*s  %-*s  %-*s  %-13s  %-13s  %-5s  %-7s  %s\n", wg, "scenario", ws, "strategy",
-		wp, "spawn", "expected", "observed", "held", "verdict", "why");
+	fprintf(f, "%-*s  %-*s  %-*s  %-13s  %-13s  %-5s  %-7s  %s\n", wg, "scenario", ws,
+		"strategy", wp, "spawn", "expected", "observed", "held", "verdict", "why");
 	for (int i = 0; i < n; i++) {
 		const struct repro_result *r = &res[i];
 
-		fprintf(f, "%-*s  %-*s  %-*s  %-13s  %-13s  %-5s  %-7s  %s", wg, sc[i].group->name, ws,
-			sc[i].strategy->name, wp, sc[i].spawn->name, r->expected, r->observed,
-			r->skipped || r->error ? "-" : r->child_held ? "yes" : "no", verdict(r),
-			r->detail);
+		fprintf(f, "%-*s  %-*s  %-*s  %-13s  %-13s  %-5s  %-7s  %s", wg, sc[i].group->name,
+			ws, sc[i].strategy->name, wp, sc[i].spawn->name, r->expected, r->observed,
+			r->skipped || r->error ? "-"
+			: r->child_held	       ? "yes"
+					       : "no",
+			verdict(r), r->detail);
 		if (!r->skipped && !r->error && !r->pass) {
 			if (!r->mechanism_ok)
 				fprintf(f, " [outcome contradicts what the child holds]");
@@ -137,7 +139,8 @@ static void cpu_model(char *buf, size_t len)
 }
 
 int repro_write_json(const char *path, const char *commit, const struct repro_scenario *sc,
-		     const struct repro_result *res, int n, const struct repro_race *race, int nrace)
+		     const struct repro_result *res, int n, const struct repro_race *race,
+		     int nrace)
 {
 	char tmp[4096], host[256] = "unknown", cpu[256], date[64];
 	struct utsname u;
@@ -186,11 +189,14 @@ int repro_write_json(const char *path, const char *commit, const struct repro_sc
 			r->child_held ? "true" : "false", r->pass ? "true" : "false");
 		jstr(f, r->detail);
 		/* Added fields (FORMATS.md allows additions). */
-		fprintf(f, ",\"status\":\"%s\",\"held_fd\":%d,\"child_extra_fds\":%d,"
-			   "\"parent_cloexec\":%s,\"leak_expected\":%s,\"mechanism_ok\":%s,"
-			   "\"meaning_ok\":%s,\"after\":",
-			r->skipped ? "skipped" : r->error ? "error" : "ran", r->held_fd,
-			r->child_extra, r->parent_cloexec ? "true" : "false",
+		fprintf(f,
+			",\"status\":\"%s\",\"held_fd\":%d,\"child_extra_fds\":%d,"
+			"\"parent_cloexec\":%s,\"leak_expected\":%s,\"mechanism_ok\":%s,"
+			"\"meaning_ok\":%s,\"after\":",
+			r->skipped ? "skipped"
+			: r->error ? "error"
+				   : "ran",
+			r->held_fd, r->child_extra, r->parent_cloexec ? "true" : "false",
 			r->leak_expected ? "true" : "false", r->mechanism_ok ? "true" : "false",
 			r->meaning_ok ? "true" : "false");
 		jstr(f, r->after);
@@ -209,8 +215,9 @@ int repro_write_json(const char *path, const char *commit, const struct repro_sc
 
 		fprintf(f, "%s\n  {\"strategy\":", i ? "," : "");
 		jstr(f, r->strategy);
-		fprintf(f, ",\"spawns\":%d,\"sockets\":%lld,\"leaks\":%d,\"rate\":%.6f,"
-			   "\"duration_ms\":%lld,\"stopped_by_time\":%s,\"error\":%s,\"detail\":",
+		fprintf(f,
+			",\"spawns\":%d,\"sockets\":%lld,\"leaks\":%d,\"rate\":%.6f,"
+			"\"duration_ms\":%lld,\"stopped_by_time\":%s,\"error\":%s,\"detail\":",
 			r->spawns, r->sockets, r->leaks, r->rate, r->duration_ms,
 			r->stopped_by_time ? "true" : "false", r->error ? "true" : "false");
 		jstr(f, r->detail);

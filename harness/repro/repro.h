@@ -24,18 +24,18 @@
 
 /* What the subject is and how the outcome is observed. */
 enum repro_kind {
-	RK_REBIND,   /* TCP/UDP socket: close, rebind same address and port */
+	RK_REBIND,    /* TCP/UDP socket: close, rebind same address and port */
 	RK_REUSEPORT, /* TCP listener with SO_REUSEPORT: rebind works, child may steal */
-	RK_ACCEPTED, /* accepted connection: does the peer see EOF after close? */
-	RK_UNIX,     /* AF_UNIX path listener: is the path still connectable? */
-	RK_PASS,     /* intentional passing at fd 3: child serves, holds nothing else */
+	RK_ACCEPTED,  /* accepted connection: does the peer see EOF after close? */
+	RK_UNIX,      /* AF_UNIX path listener: is the path still connectable? */
+	RK_PASS,      /* intentional passing at fd 3: child serves, holds nothing else */
 };
 
 /* Which family of strategies a group uses. */
 enum repro_subject {
 	RS_LISTENER, /* socket() + optional flagging */
 	RS_ACCEPT,   /* accept()/accept4() on a cloexec listener */
-	RS_SCM,      /* received over SCM_RIGHTS */
+	RS_SCM,	     /* received over SCM_RIGHTS */
 	RS_PASS,     /* intentional passing */
 };
 
@@ -43,10 +43,10 @@ struct repro_group {
 	const char *name;
 	enum repro_kind kind;
 	enum repro_subject subject;
-	int family;  /* AF_INET, AF_INET6, AF_UNIX */
-	int type;    /* SOCK_STREAM, SOCK_DGRAM */
+	int family; /* AF_INET, AF_INET6, AF_UNIX */
+	int type;   /* SOCK_STREAM, SOCK_DGRAM */
 	int reuseaddr, reuseport;
-	unsigned spawns; /* bit i set: repro_spawns[i] applies; 0: all */
+	unsigned spawns;  /* bit i set: repro_spawns[i] applies; 0: all */
 	const char *what; /* one line for --list */
 };
 
@@ -72,26 +72,26 @@ struct repro_scenario {
 
 /* Observed facts of one run. */
 struct repro_result {
-	int skipped;       /* the environment cannot run it (e.g. no IPv6); see detail */
-	int error;         /* the run itself failed (not a finding about the kernel) */
+	int skipped; /* the environment cannot run it (e.g. no IPv6); see detail */
+	int error;   /* the run itself failed (not a finding about the kernel) */
 	pid_t child;
-	char ident[48];    /* "socket:[INO]" of the subject in the parent */
+	char ident[48];	    /* "socket:[INO]" of the subject in the parent */
 	int parent_cloexec; /* FD_CLOEXEC on the parent's subject right before spawning */
 	int port;
-	int child_held;    /* the child's /proc/PID/fd shows ident */
-	int held_fd;       /* at which fd (or -1) */
+	int child_held;	   /* the child's /proc/PID/fd shows ident */
+	int held_fd;	   /* at which fd (or -1) */
 	int child_extra;   /* other fds >= 3 in the child (besides the held one) */
 	int leak_expected; /* the strategy/spawn meaning: the child should hold it */
 	char expected[32]; /* derived from child_held */
 	char observed[32];
-	char after[32];    /* outcome after the child was killed */
+	char after[32]; /* outcome after the child was killed */
 	char after_expected[32];
 	int stolen, served_parent; /* RK_REUSEPORT: connections taken by the child / parent */
-	int mechanism_ok;  /* observed == expected */
-	int meaning_ok;    /* child_held == leak_expected (and for RK_PASS: no extra fds) */
-	int after_ok;      /* after == after_expected */
-	int port_free;     /* at the end the port (or unix path) is free again */
-	int pass;          /* all four */
+	int mechanism_ok;	   /* observed == expected */
+	int meaning_ok;		   /* child_held == leak_expected (and for RK_PASS: no extra fds) */
+	int after_ok;		   /* after == after_expected */
+	int port_free;		   /* at the end the port (or unix path) is free again */
+	int pass;		   /* all four */
 	char detail[256];
 };
 
@@ -138,14 +138,14 @@ const char *repro_leftover_notes(void);
 struct repro_race {
 	const char *strategy; /* "socket+fcntl" or "SOCK_CLOEXEC" */
 	int atomic;
-	int spawns;           /* children forked, exec'd and read back */
-	long long sockets;    /* sockets created by the other thread meanwhile */
-	int leaks;            /* children that held a socket at fd >= 3 */
-	double rate;          /* leaks / spawns */
+	int spawns;	   /* children forked, exec'd and read back */
+	long long sockets; /* sockets created by the other thread meanwhile */
+	int leaks;	   /* children that held a socket at fd >= 3 */
+	double rate;	   /* leaks / spawns */
 	long long duration_ms;
-	int stopped_by_time;  /* the time bound ended the run before max_spawns */
+	int stopped_by_time; /* the time bound ended the run before max_spawns */
 	int error;
-	char detail[256];     /* first leak seen, or the error */
+	char detail[256]; /* first leak seen, or the error */
 };
 
 /*
@@ -186,6 +186,7 @@ void repro_print_table(FILE *f, const struct repro_scenario *sc, const struct re
 void repro_print_race(FILE *f, const struct repro_race *r, int n);
 /* results/repro.json per results/FORMATS.md. Returns 0 or -1 with errno. */
 int repro_write_json(const char *path, const char *commit, const struct repro_scenario *sc,
-		     const struct repro_result *res, int n, const struct repro_race *race, int nrace);
+		     const struct repro_result *res, int n, const struct repro_race *race,
+		     int nrace);
 
 #endif

@@ -43,7 +43,7 @@ const struct repro_spawn repro_spawns[] = {
 			     "fork(), close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), execve()" },
 	[SP_CLOSEFROM] = { "fork-closefrom", 1, "fork(), closefrom(3), execve()" },
 	[SP_PSPAWN_CLOSEFROM] = { "posix-spawn-closefrom", 1,
-				  "posix_spawn() with posix_spawn_file_actions_addclosefrom_np(3)" },
+				  "posix_spawn() + posix_spawn_file_actions_addclosefrom_np(3)" },
 	{ NULL, 0, NULL },
 };
 
@@ -90,10 +90,10 @@ const struct repro_strategy repro_strategies[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-#define READY_MS 5000
-#define NO_EOF_MS 1000 /* how long the peer waits before calling it "no EOF" */
-#define EOF_MS 3000    /* an EOF that must come arrives within this */
-#define STEAL_CONNS 32 /* at most this many connections in the SO_REUSEPORT scenario */
+#define READY_MS    5000
+#define NO_EOF_MS   1000 /* how long the peer waits before calling it "no EOF" */
+#define EOF_MS	    3000 /* an EOF that must come arrives within this */
+#define STEAL_CONNS 32	 /* at most this many connections in the SO_REUSEPORT scenario */
 
 static char child_path[PATH_MAX];
 
@@ -126,14 +126,15 @@ int repro_init(char *why, size_t len)
 	/* A closed 0-2 would let a subject socket land there, outside the fd >= 3 view. */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
-			repro_fmt(why, len, "failed to open /dev/null at fd %d: %s", fd, strerror(errno));
+			repro_fmt(why, len, "failed to open /dev/null at fd %d: %s", fd,
+				  strerror(errno));
 			return -1;
 		}
 	sigaction(SIGPIPE, &sa, NULL);
 	lab_build_path("cloexec-repro-child", child_path, sizeof(child_path));
 	if (access(child_path, X_OK) != 0) {
 		repro_fmt(why, len, "helper %s is not built (%s): run make", child_path,
-			 strerror(errno));
+			  strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -213,7 +214,7 @@ int repro_select(const char *group, const char *strategy, const char *spawn,
 					out[n].strategy = st;
 					out[n].spawn = &repro_spawns[s];
 					repro_fmt(out[n].id, sizeof(out[n].id), "%s/%s/%s", g->name,
-						 repro_spawns[s].name, st->name);
+						  repro_spawns[s].name, st->name);
 				}
 				n++;
 			}
@@ -286,8 +287,7 @@ static int try_bind(int family, int type, int port, int reuseaddr, int reuseport
 		return -errno;
 	set_reuse(fd, reuseaddr, reuseport);
 	loopback(family, port, &ss, &sl);
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 16) < 0))
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || (type == SOCK_STREAM && listen(fd, 16) < 0))
 		e = errno;
 	if (e || !keep) {
 		close(fd);
@@ -346,10 +346,10 @@ static int send_line(int fd, const char *s)
 /* --- subjects ----------------------------------------------------------------------------- */
 
 struct ctx {
-	int subject;  /* the fd under test in the parent */
-	int peer;     /* RK_ACCEPTED: the client end */
-	int decoy;    /* RK_PASS: a cloexec socket that must not reach the child */
-	int pusher;   /* RK_PASS: keeps fd 3 taken while the listener is made */
+	int subject; /* the fd under test in the parent */
+	int peer;    /* RK_ACCEPTED: the client end */
+	int decoy;   /* RK_PASS: a cloexec socket that must not reach the child */
+	int pusher;  /* RK_PASS: keeps fd 3 taken while the listener is made */
 	int port;
 	char dir[PATH_MAX], path[PATH_MAX + 8]; /* RK_UNIX */
 };
@@ -396,10 +396,10 @@ static int make_bound(const struct repro_group *g, const struct repro_strategy *
 		if (errno == EAFNOSUPPORT) {
 			r->skipped = 1;
 			repro_fmt(r->detail, sizeof(r->detail), "no %s sockets here: %s",
-				 g->family == AF_INET6 ? "IPv6" : "such", strerror(errno));
+				  g->family == AF_INET6 ? "IPv6" : "such", strerror(errno));
 		} else {
 			repro_fmt(r->detail, sizeof(r->detail), "failed to create socket: %s",
-				 strerror(errno));
+				  strerror(errno));
 		}
 		return -1;
 	}
@@ -409,7 +409,8 @@ static int make_bound(const struct repro_group *g, const struct repro_strategy *
 
 		repro_fmt(c->dir, sizeof(c->dir), "/tmp/cloexec-repro.XXXXXX");
 		if (!mkdtemp(c->dir)) {
-			repro_fmt(r->detail, sizeof(r->detail), "failed to mkdtemp: %s", strerror(errno));
+			repro_fmt(r->detail, sizeof(r->detail), "failed to mkdtemp: %s",
+				  strerror(errno));
 			c->dir[0] = '\0';
 			close(fd);
 			return -1;
@@ -419,7 +420,7 @@ static int make_bound(const struct repro_group *g, const struct repro_strategy *
 		note_used(AF_UNIX, SOCK_STREAM, 0, c->dir);
 		if (bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0 || listen(fd, 16) < 0) {
 			repro_fmt(r->detail, sizeof(r->detail), "failed to bind %s: %s", c->path,
-				 strerror(errno));
+				  strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -496,7 +497,8 @@ static int make_received(const struct repro_group *g, const struct repro_strateg
 	if (l < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-		repro_fmt(r->detail, sizeof(r->detail), "failed to socketpair: %s", strerror(errno));
+		repro_fmt(r->detail, sizeof(r->detail), "failed to socketpair: %s",
+			  strerror(errno));
 		close(l);
 		return -1;
 	}
@@ -539,9 +541,9 @@ out:
 /* --- spawning ----------------------------------------------------------------------------- */
 
 struct spawn_req {
-	int method;   /* index into repro_spawns */
-	int ctl;      /* becomes the child's stdin and stdout */
-	int pass_fd;  /* RK_PASS: becomes fd 3, or -1 */
+	int method;	/* index into repro_spawns */
+	int ctl;	/* becomes the child's stdin and stdout */
+	int pass_fd;	/* RK_PASS: becomes fd 3, or -1 */
 	int listen_fds; /* RK_PASS: set LISTEN_FDS/LISTEN_PID */
 };
 
@@ -606,8 +608,9 @@ static pid_t do_spawn(const struct spawn_req *q, char *err, size_t errlen)
 			posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #else
 			posix_spawn_file_actions_destroy(&fa);
-			repro_fmt(err, errlen, "posix_spawn_file_actions_addclosefrom_np needs glibc "
-					       "2.34");
+			repro_fmt(err, errlen,
+				  "posix_spawn_file_actions_addclosefrom_np needs glibc "
+				  "2.34");
 			errno = ENOSYS;
 			return -1;
 #endif
@@ -625,16 +628,18 @@ static pid_t do_spawn(const struct spawn_req *q, char *err, size_t errlen)
 	}
 	if (pid < 0)
 		repro_fmt(err, errlen, "failed to %s: %s", q->method == SP_VFORK ? "vfork" : "fork",
-			 strerror(errno));
+			  strerror(errno));
 	return pid;
 }
 
 /* --- one run ------------------------------------------------------------------------------ */
 
-static void inspect_child(pid_t pid, struct repro_result *r, char *extra, size_t extralen)
+static int inspect_child(pid_t pid, struct repro_result *r, char *extra, size_t extralen)
 {
 	int fds[1024], n = lab_proc_fds(pid, fds, 1024);
 
+	if (n < 0)
+		return -1;
 	r->child_held = 0;
 	r->held_fd = -1;
 	r->child_extra = 0;
@@ -653,6 +658,7 @@ static void inspect_child(pid_t pid, struct repro_result *r, char *extra, size_t
 			r->child_extra++;
 		}
 	}
+	return 0;
 }
 
 static void unix_connect(const char *path, char *out, size_t len)
@@ -734,18 +740,19 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 	}
 	for (int i = 0; i < STEAL_CONNS; i++) {
 		int c = connect_to(g->family, r->port);
-		struct pollfd p[2] = { { .fd = nl, .events = POLLIN }, { .fd = c, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = nl, .events = POLLIN },
+				       { .fd = c, .events = POLLIN } };
 
 		if (c < 0) {
 			r->error = 1;
 			repro_fmt(r->detail, sizeof(r->detail), "failed to connect: %s",
-				 strerror(errno));
+				  strerror(errno));
 			break;
 		}
 		if (poll(p, 2, EOF_MS) <= 0) {
 			r->error = 1;
 			repro_fmt(r->detail, sizeof(r->detail),
-				 "failed to see connection %d served by anyone", i);
+				  "failed to see connection %d served by anyone", i);
 			close_abort(c);
 			break;
 		}
@@ -791,7 +798,7 @@ static void pass_serve(const struct repro_group *g, int ctl, struct repro_result
 		b[n > 0 ? n : 0] = '\0';
 		repro_fmt(want, sizeof(want), "served by pid %d\n", (int)r->child);
 		repro_fmt(r->observed, sizeof(r->observed), "%s",
-			 !strcmp(b, want) ? "served-on-fd3" : "not-served");
+			  !strcmp(b, want) ? "served-on-fd3" : "not-served");
 		close_abort(c);
 	}
 	send_line(ctl, "stop\n");
@@ -852,8 +859,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 		c.pusher = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		c.subject = make_bound(g, &repro_strategies[4], &c, r); /* sock-cloexec */
 		c.decoy = socket(AF_INET, SOCK_DGRAM | (st->sets_cloexec ? SOCK_CLOEXEC : 0), 0);
-	}
-	else
+	} else
 		c.subject = make_bound(g, st, &c, r);
 	if (c.subject < 0) {
 		r->error = !r->skipped;
@@ -866,7 +872,8 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	/* 2. The child, with the control socket at its stdin/stdout. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
 		r->error = 1;
-		repro_fmt(r->detail, sizeof(r->detail), "failed to socketpair: %s", strerror(errno));
+		repro_fmt(r->detail, sizeof(r->detail), "failed to socketpair: %s",
+			  strerror(errno));
 		goto cleanup;
 	}
 	q.method = (int)(sc->spawn - repro_spawns);
@@ -891,7 +898,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	if (read_line(ctl[0], line, sizeof(line), READY_MS) < 0 || strncmp(line, "ready ", 6)) {
 		r->error = 1;
 		repro_fmt(r->detail, sizeof(r->detail), "failed to get ready from child %d",
-			 (int)r->child);
+			  (int)r->child);
 		goto cleanup;
 	}
 	if (q.listen_fds) {
@@ -902,7 +909,13 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	}
 
 	/* 3. The proof: what the child's fd table holds. */
-	inspect_child(r->child, r, extra, sizeof(extra));
+	if (inspect_child(r->child, r, extra, sizeof(extra)) < 0) {
+		/* e.g. procfs mounted with hidepid, or no /proc at all */
+		r->skipped = 1;
+		repro_fmt(r->detail, sizeof(r->detail), "cannot read /proc/%d/fd: %s",
+			  (int)r->child, strerror(errno));
+		goto cleanup;
+	}
 	expected_for(g, r->child_held, r);
 
 	/* 4. The parent lets go of the subject; what does the kernel say? */
@@ -957,33 +970,34 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	r->mechanism_ok = !strcmp(r->observed, r->expected);
 	if (st->subject == RS_PASS) {
 		r->leak_expected = 1;
-		/* Nothing else reaches the child, unless the control leaves its decoy inheritable. */
+		/* Nothing else reaches the child, unless the control left its decoy inheritable. */
 		r->meaning_ok = r->child_held && r->held_fd == 3 &&
-				r->child_extra == (st->sets_cloexec ? 0 : 1) && (!q.listen_fds || lp);
+				r->child_extra == (st->sets_cloexec ? 0 : 1) &&
+				(!q.listen_fds || lp);
 	} else {
 		r->leak_expected = !st->sets_cloexec && !sc->spawn->mitigates;
-		r->meaning_ok = r->child_held == r->leak_expected &&
-				r->parent_cloexec == st->sets_cloexec;
+		r->meaning_ok =
+			r->child_held == r->leak_expected && r->parent_cloexec == st->sets_cloexec;
 	}
 	r->after_ok = !strcmp(r->after, r->after_expected);
 	if (r->child_held)
 		repro_fmt(r->detail, sizeof(r->detail), "child %d holds %s at fd %d", (int)r->child,
-			 r->ident, r->held_fd);
+			  r->ident, r->held_fd);
 	else
 		repro_fmt(r->detail, sizeof(r->detail), "child %d has no %s (parent fd cloexec=%d)",
-			 (int)r->child, r->ident, r->parent_cloexec);
+			  (int)r->child, r->ident, r->parent_cloexec);
 	if (r->child_extra) {
-		repro_cat(r->detail, sizeof(r->detail), "; also %d other fd(s): %s",
-			 r->child_extra, extra);
+		repro_cat(r->detail, sizeof(r->detail), "; also %d other fd(s): %s", r->child_extra,
+			  extra);
 	}
 	if (g->kind == RK_REUSEPORT) {
 		repro_cat(r->detail, sizeof(r->detail),
-			 "; new listener bound, child took %d and parent %d connection(s)",
-			 r->stolen, r->served_parent);
+			  "; new listener bound, child took %d and parent %d connection(s)",
+			  r->stolen, r->served_parent);
 	}
 	if (q.listen_fds) {
 		repro_cat(r->detail, sizeof(r->detail), "; child saw LISTEN_PID=%s",
-			 lp ? "its pid" : "something else");
+			  lp ? "its pid" : "something else");
 	}
 
 cleanup:
@@ -1010,8 +1024,8 @@ cleanup:
 		e = try_bind(g->family, g->type, c.port, 0, 0, 0);
 		r->port_free = e == 0;
 		if (e && !r->error && !r->skipped) {
-			repro_cat(r->detail, sizeof(r->detail), "; port %d still taken: %s",
-				 c.port, errname(-e));
+			repro_cat(r->detail, sizeof(r->detail), "; port %d still taken: %s", c.port,
+				  errname(-e));
 		}
 	}
 	r->pass = !r->error && !r->skipped && r->mechanism_ok && r->meaning_ok && r->after_ok &&
@@ -1063,7 +1077,8 @@ static pid_t port_holder(const struct used *u, char *who, size_t len)
 	DIR *d;
 	struct dirent *de;
 
-	repro_fmt(who, len, "%s", n ? "a socket no process holds" : "a TIME_WAIT or unlisted socket");
+	repro_fmt(who, len, "%s",
+		  n ? "a socket no process holds" : "a TIME_WAIT or unlisted socket");
 	if (!n || !(d = opendir("/proc")))
 		return 0;
 	while ((de = readdir(d)) != NULL) {
@@ -1114,10 +1129,10 @@ int repro_leftovers(char *why, size_t len)
 
 	why[0] = '\0';
 	leftover_notes[0] = '\0';
-#define PROBLEM(...)                                          \
-	do {                                                  \
-		if (!problems++)                              \
-			repro_fmt(why, len, __VA_ARGS__);      \
+#define PROBLEM(...)                                      \
+	do {                                              \
+		if (!problems++)                          \
+			repro_fmt(why, len, __VA_ARGS__); \
 	} while (0)
 	p = waitpid(-1, &st, WNOHANG);
 	if (p > 0)
@@ -1148,8 +1163,8 @@ int repro_leftovers(char *why, size_t len)
 		if (holder > 0 && !spawned_by_us(holder) && holder != getpid()) {
 			/* Reused by someone else after the scenario freed it (checked then). */
 			repro_cat(leftover_notes, sizeof(leftover_notes),
-				  "%sport %d now taken by %s, not ours", leftover_notes[0] ? "; " : "",
-				  used[i].port, who);
+				  "%sport %d now taken by %s, not ours",
+				  leftover_notes[0] ? "; " : "", used[i].port, who);
 			continue;
 		}
 		if (holder <= 0 && e != -EADDRINUSE)

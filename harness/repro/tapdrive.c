@@ -52,16 +52,19 @@ int repro_tap(const char *group, const char *strategy, const char *spawn, struct
 		is_str(r.observed, r.expected, "%s: %s, as the child %s (%s)", id, r.observed,
 		       r.child_held ? "holds the socket" : "does not hold the socket", r.detail);
 		if (sc[i].group->kind == RK_PASS && sc[i].strategy->sets_cloexec)
-			ok(r.meaning_ok, "%s: the child holds the listener at fd 3 and nothing else "
-					 "(held fd %d, %d other fd(s))",
+			ok(r.meaning_ok,
+			   "%s: the child holds the listener at fd 3 and nothing else "
+			   "(held fd %d, %d other fd(s))",
 			   id, r.held_fd, r.child_extra);
 		else if (sc[i].group->kind == RK_PASS)
-			ok(r.meaning_ok, "%s: the inheritable decoy is seen in the child besides fd 3 "
-					 "(held fd %d, %d other fd(s))",
+			ok(r.meaning_ok,
+			   "%s: the inheritable decoy is seen in the child besides fd 3 "
+			   "(held fd %d, %d other fd(s))",
 			   id, r.held_fd, r.child_extra);
 		else
-			ok(r.meaning_ok, "%s: %s + %s %s the socket to the child (parent FD_CLOEXEC=%d)",
-			   id, sc[i].strategy->name, sc[i].spawn->name,
+			ok(r.meaning_ok,
+			   "%s: %s + %s %s the socket to the child (parent FD_CLOEXEC=%d)", id,
+			   sc[i].strategy->name, sc[i].spawn->name,
 			   r.leak_expected ? "leaks" : "does not leak", r.parent_cloexec);
 		is_str(r.after, r.after_expected, "%s: after the child was killed: %s", id,
 		       r.after_expected);

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPAWNS 2000
-#define MAX_MS 15000
+#define SPAWNS	2000
+#define MAX_MS	15000
 #define RETRIES 2
 
 int main(void)
@@ -48,8 +48,9 @@ int main(void)
 		r[0].leaks, r[0].spawns, r[0].rate, (int)r[0].duration_ms);
 	ok(!r[1].error, "SOCK_CLOEXEC run completed (%s)", r[1].detail);
 	is_int(r[1].spawns, r[0].spawns, "SOCK_CLOEXEC ran the same number of spawns");
-	is_int(r[1].leaks, 0, "SOCK_CLOEXEC never leaks: 0 of %d children held a socket "
-			      "(%lld sockets created meanwhile)",
+	is_int(r[1].leaks, 0,
+	       "SOCK_CLOEXEC never leaks: 0 of %d children held a socket "
+	       "(%lld sockets created meanwhile)",
 	       r[1].spawns, r[1].sockets);
 	left = repro_leftovers(why, sizeof(why));
 	ok(left == 0, "nothing left behind (no child, no socket)%s%s", left ? ": " : "", why);

@@ -33,11 +33,11 @@ int main(void)
 		repro_tap(groups, "plain", sp->name, &t);
 		if (sp->mitigates)
 			ok(t.ran > 0 && t.held == 0,
-			   "%s keeps every inheritable socket out of the child (%d of %d runs held one)",
+			   "%s keeps every inheritable socket out of the child (%d of %d held one)",
 			   sp->name, t.held, t.ran);
 		else
 			ok(t.ran > 0 && t.held == t.ran,
-			   "%s passes every inheritable socket to the child (%d of %d runs held one)",
+			   "%s passes every inheritable socket to the child (%d of %d held one)",
 			   sp->name, t.held, t.ran);
 		all.ran += t.ran;
 		all.held += t.held;

@@ -148,7 +148,8 @@ int main(void)
 
 	run_tool(&r, (const char *const[]){ "--help", NULL });
 	is_int(r.status, 0, "--help exits 0");
-	ok(strstr(r.out, "EXAMPLES") && strstr(r.out, "--json"), "--help shows options and EXAMPLES");
+	ok(strstr(r.out, "EXAMPLES") && strstr(r.out, "--json"),
+	   "--help shows options and EXAMPLES");
 
 	run_tool(&r, (const char *const[]){ "--list", NULL });
 	is_int(r.status, 0, "--list exits 0");
@@ -210,8 +211,8 @@ int main(void)
 	is_int(r.status, 0, "--tap exits 0");
 	ok(!strncmp(r.out, "ok 1 - scm-rights/fork-exec/", 28) && strstr(r.out, "\n1..2\n"),
 	   "--tap prints one TAP line per scenario and a plan");
-	run_tool(&r, (const char *const[]){ "--no-scenarios", "--race-spawns", "300", "--json", json,
-					    NULL });
+	run_tool(&r, (const char *const[]){ "--no-scenarios", "--race-spawns", "300", "--json",
+					    json, NULL });
 	ok(r.status == 0 && strstr(r.out, "socket+fcntl") && strstr(r.out, "SOCK_CLOEXEC"),
 	   "--no-scenarios runs only the race and prints both rows (exit %d)", r.status);
 	j = load_json(json);
@@ -221,8 +222,8 @@ int main(void)
 	       "race row 0 is socket+fcntl");
 	is_int(json_get_int(json_at(json_get(j, "race"), 1), "leaks", -1), 0,
 	       "race row 1 (SOCK_CLOEXEC) has no leaks");
-	cmp_int(json_get_int(json_at(json_get(j, "race"), 1), "spawns", 0), "==",
-		json_get_int(json_at(json_get(j, "race"), 0), "spawns", -1),
+	cmp_int(json_get_int(json_at(json_get(j, "race"), 1), "spawns", 0),
+		"==", json_get_int(json_at(json_get(j, "race"), 0), "spawns", -1),
 		"both race rows ran the same number of spawns");
 	json_free(j);
 	unlink(json);
