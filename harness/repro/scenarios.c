@@ -728,7 +728,7 @@ static int connect_to(int family, int port)
 static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_result *r)
 {
 	char line[128];
-	int nl = try_bind(g->family, g->type, r->port, g->reuseaddr, g->reuseport, 1);
+	int nl = try_bind(g->family, g->type, r->port, g->reuseaddr, g->reuseport, 1), other = 0;
 
 	if (nl < 0) {
 		repro_fmt(r->observed, sizeof(r->observed), "%s", errname(-nl));
@@ -760,19 +760,23 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 			close_abort(accept4(nl, NULL, NULL, SOCK_CLOEXEC));
 			r->served_parent++;
 		} else {
-			char b[64] = "";
-			ssize_t n = recv(c, b, sizeof(b) - 1, 0);
-
-			if (n > 0 && !strncmp(b, "served by pid", 13))
-				r->stolen++;
+			/* Not in the new listener's queue: the inherited one answered. */
+			other++;
 		}
 		close_abort(c);
-		if (r->stolen && r->served_parent && i >= 7)
+		if (other && r->served_parent && i >= 7)
 			break;
 	}
+	/* The child's own count of what it accepted is the number stolen. */
+	r->stolen = other;
 	if (r->child_held) {
 		send_line(ctl, "stop\n");
-		read_line(ctl, line, sizeof(line), EOF_MS);
+		if (read_line(ctl, line, sizeof(line), EOF_MS) < 0 ||
+		    sscanf(line, "served %d", &r->stolen) != 1) {
+			r->error = 1;
+			repro_fmt(r->detail, sizeof(r->detail),
+				  "failed to get the child's count of served connections");
+		}
 	}
 	close(nl);
 	if (!r->error)
