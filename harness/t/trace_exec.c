@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+/*
+ * trace_exec - the real cloexec-trace on the truth fixtures of topic "exec"
+ * (exec paths: from a non-leader thread, vfork, posix_spawn, through a shell). Every fd record, the exec'd child's inherited list (exactly, by
+ * inode), the summary and the exit code are checked against the table in
+ * trace_lib.h, and the inherited list against what the child saw itself.
+ */
+#define _GNU_SOURCE
+#include "trace_lib.h"
+
+int main(void)
+{
+	tl_start(120);
+	plan_lazy();
+	tl_run_topic("exec");
+	return done_testing();
+}
