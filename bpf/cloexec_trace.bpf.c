@@ -32,6 +32,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define ENV_MAX_STRINGS 1024
 #define RECV_MAX_CMSG 4
 #define RECV_MAX_FDS 16
+#define PATH_MAX_DEPTH 32
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -103,6 +104,7 @@ struct {
 struct scratch {
 	struct ct_event ev;
 	char env[ENV_CHUNK];
+	char path[2 * CT_NAME_LEN];
 };
 
 struct {
@@ -195,14 +197,103 @@ static __always_inline int fd_state(struct files_struct *files, int fd, struct f
 	return (word >> (fd & 63)) & 1;
 }
 
+/*
+ * The file's path, built from the leaf up in a per-CPU buffer: walk d_parent, crossing mount
+ * points, at most PATH_MAX_DEPTH components. A file on a mount outside the task's root (pipes,
+ * anon inodes, sockets: internal mounts) keeps just its dentry name. A path longer than
+ * CT_NAME_LEN keeps its last part and sets CT_F_TRUNC.
+ */
+struct path_ctx {
+	struct dentry *d;
+	struct mount *mnt;
+	struct vfsmount *rootmnt;
+	struct dentry *rootdentry;
+	__u32 pos;
+	__u32 pseudo;
+	__u32 trunc;
+};
+
+/* One step of the walk: prepend d's name, or cross to the parent mount. */
+static long path_cb(__u64 i, void *data)
+{
+	struct path_ctx *c = data;
+	struct dentry *d = c->d, *parent, *mroot;
+	struct mount *mnt = c->mnt, *mp;
+	const unsigned char *n;
+	struct scratch *s;
+	__u32 zero = 0, len, pos;
+
+	if (d == c->rootdentry && &mnt->mnt == c->rootmnt)
+		return 1; /* the task's root: done */
+	parent = BPF_CORE_READ(d, d_parent);
+	mroot = BPF_CORE_READ(mnt, mnt.mnt_root);
+	if (d == mroot || d == parent) {
+		mp = BPF_CORE_READ(mnt, mnt_parent);
+		if (mp == mnt || !mp) {
+			c->pseudo = &mnt->mnt != c->rootmnt;
+			return 1;
+		}
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = mp;
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 1;
+	len = BPF_CORE_READ(d, d_name.len);
+	n = BPF_CORE_READ(d, d_name.name);
+	pos = c->pos;
+	if (len + 1 > pos || pos >= CT_NAME_LEN) {
+		c->trunc = 1;
+		return 1;
+	}
+	pos -= len;
+	bpf_probe_read_kernel(s->path + (pos & (CT_NAME_LEN - 1)), len & (CT_NAME_LEN - 1), n);
+	pos -= 1;
+	s->path[pos & (CT_NAME_LEN - 1)] = '/';
+	c->pos = pos;
+	c->d = parent;
+	return 0;
+}
+
+static __noinline int fill_path(struct ct_event *e, struct file *file)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct path_ctx c = {};
+	struct scratch *s;
+	struct dentry *d;
+	__u32 zero = 0;
+
+	if (!e)
+		return 0;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	c.rootmnt = BPF_CORE_READ(task, fs, root.mnt);
+	c.rootdentry = BPF_CORE_READ(task, fs, root.dentry);
+	c.d = BPF_CORE_READ(file, f_path.dentry);
+	c.mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+	c.pos = CT_NAME_LEN - 1;
+	s->path[CT_NAME_LEN - 1] = 0;
+	bpf_loop(PATH_MAX_DEPTH, path_cb, &c, 0);
+	if (c.trunc)
+		e->flags |= CT_F_TRUNC;
+	if (c.pseudo || c.pos >= CT_NAME_LEN - 1) {
+		/* just the name (pipe:, anon_inode:, a root "/") */
+		d = BPF_CORE_READ(file, f_path.dentry);
+		bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
+		return 0;
+	}
+	bpf_probe_read_kernel_str(e->name, CT_NAME_LEN, s->path + (c.pos & (CT_NAME_LEN - 1)));
+	return 0;
+}
+
 /* File identity: inode, kind, socket details or a name. */
 static __noinline int fill_file(struct ct_event *e, struct file *file)
 {
 	struct inode *inode;
 	struct socket *sock;
 	struct sock *sk;
-	struct dentry *d;
-	const unsigned char *n;
 	__u32 mode;
 
 	if (!e || !file)
@@ -229,18 +320,19 @@ static __noinline int fill_file(struct ct_event *e, struct file *file)
 			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
 		} else if (e->family == AF_UNIX) {
 			struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
-			int len;
+			__u32 len;
 
 			if (!ua)
 				return 0;
-			len = BPF_CORE_READ(ua, len) - 2; /* minus sun_family */
-			if (len <= 0)
+			len = BPF_CORE_READ(ua, len);
+			if (len <= 2) /* unnamed: only sun_family */
 				return 0;
+			len -= 2;
 			if (len > CT_NAME_LEN - 1)
 				len = CT_NAME_LEN - 1;
 			e->aux = len;
-			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
-					      (char *)ua->name + 2);
+			barrier_var(len);
+			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1), (char *)ua->name + 2);
 			if (e->name[0] == 0)
 				e->flags |= CT_F_ABSTRACT;
 		}
@@ -261,9 +353,7 @@ static __noinline int fill_file(struct ct_event *e, struct file *file)
 		e->kind = CT_KIND_OTHER;
 		break;
 	}
-	d = BPF_CORE_READ(file, f_path.dentry);
-	n = BPF_CORE_READ(d, d_name.name);
-	bpf_probe_read_kernel_str(e->name, sizeof(e->name), n);
+	fill_path(e, file);
 	return 0;
 }
 

@@ -131,6 +131,7 @@ struct proc {
 	uint64_t files;
 	char comm[CT_COMM_LEN + 1];
 	bool alive, counted, have_spawn;
+	bool launching; /* the tracer's child before its exec of CMD */
 	uint16_t spawn_sc;
 	uint8_t spawn_flags;
 	uint64_t clone_flags;
@@ -486,8 +487,9 @@ static void local_addr(const struct ct_event *e, char *buf, size_t len)
 }
 
 /*
- * A name for the file of record e held as fd by tgid: the full path from /proc when the inode
- * still matches, else what the kernel recorded (dentry name, unix socket path).
+ * A name for the file of record e held as fd by tgid: the path the kernel recorded; when it did
+ * not fit, or for pseudo files, /proc/PID/fd/N if the inode still matches; else the kernel's
+ * name (dentry name, unix socket path, pipe:[ino]).
  */
 static void file_name(const struct ct_event *e, uint32_t tgid, int fd, char *buf, size_t len)
 {
@@ -509,6 +511,10 @@ static void file_name(const struct ct_event *e, uint32_t tgid, int fd, char *buf
 	}
 	if (e->kind == CT_KIND_PIPE) {
 		snprintf(buf, len, "pipe:[%llu]", (unsigned long long)e->ino);
+		return;
+	}
+	if (e->name[0] == '/' && !(e->flags & CT_F_TRUNC)) {
+		snprintf(buf, len, "%.*s", CT_NAME_LEN, e->name);
 		return;
 	}
 	snprintf(p, sizeof(p), "/proc/%u/fd/%d", tgid, fd);
@@ -820,7 +826,7 @@ static bool allowed_comm(const char *a, const char *b, const char *filename)
 	return false;
 }
 
-static void exec_finish(struct proc *p)
+static void exec_emit(struct proc *p)
 {
 	const struct ct_event *h = &p->exec_hdr;
 	struct table *old = table_find(p->files), *nt;
@@ -834,6 +840,8 @@ static void exec_finish(struct proc *p)
 
 	memcpy(comm, h->comm, CT_COMM_LEN);
 	memcpy(fname, h->name, CT_NAME_LEN);
+	if (h->aux2 != h->tgid)
+		spawn = "thread"; /* exec from a non-leader thread */
 	st.execs++;
 	lpm = listen_fds < 0 ? "null" : !listen_pid ? "null" : listen_pid == h->tgid ? "true" : "false";
 	if (json_out) {
@@ -993,6 +1001,32 @@ static void exec_finish(struct proc *p)
 	memcpy(p->comm, comm, CT_COMM_LEN);
 	p->in_exec = false;
 	p->nxfd = 0;
+}
+
+static void exec_finish(struct proc *p)
+{
+	FILE *j = json_out;
+	struct stats saved = st;
+	bool hu = human;
+
+	if (!p->launching) {
+		exec_emit(p);
+		return;
+	}
+	/*
+	 * Our own exec of CMD is not reported: what CMD got from our caller is not a finding of
+	 * CMD's (fds it passes on are reported at its children's execs, creator null).
+	 */
+	p->launching = false;
+	if (p->nxfd && opt.verbose)
+		fprintf(stderr, "%s: note: the command started with %d fds >= 3 from our caller\n",
+			TOOL, p->nxfd);
+	json_out = NULL;
+	human = false;
+	exec_emit(p);
+	json_out = j;
+	human = hu;
+	st = saved;
 }
 
 static void on_exit_rec(const struct ct_event *ev)
@@ -1535,6 +1569,7 @@ int main(int argc, char **argv)
 		live_count = 1;
 		if (child) {
 			p->have_spawn = true;
+			p->launching = true;
 			p->spawn_sc = CT_SC_FORK;
 			snprintf(p->comm, sizeof(p->comm), "%s", TOOL);
 			p->ppid = getpid();

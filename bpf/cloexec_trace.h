@@ -9,7 +9,7 @@
 #ifndef CLOEXEC_TRACE_H
 #define CLOEXEC_TRACE_H
 
-#define CT_NAME_LEN 96
+#define CT_NAME_LEN 256
 #define CT_COMM_LEN 16
 
 /* Record types. */
@@ -69,13 +69,14 @@ enum ct_kind {
 #define CT_F_REQ_CLOEXEC 0x02 /* the caller's flags asked for cloexec */
 #define CT_F_BEFORE 0x04      /* SETFD: the bit was set before the call */
 #define CT_F_ABSTRACT 0x08    /* unix socket name is abstract (leading NUL dropped) */
-#define CT_F_TRUNC 0x10       /* EXEC_END: the scan hit its bound; EXEC: env read truncated */
+#define CT_F_TRUNC 0x10       /* EXEC_END: the scan hit its bound; EXEC: env read truncated;
+                               * FD/EXEC_FD: the path did not fit (name holds the last part) */
 #define CT_F_VM 0x20          /* FORK: child shares the address space (CLONE_VM) */
 #define CT_F_VFORK 0x40       /* FORK: parent waits for exec/exit (CLONE_VFORK) */
 #define CT_F_FILES 0x80       /* FORK: child shares the fd table (CLONE_FILES) */
 
 /*
- * One record, 208 bytes. Field use per type:
+ * One record, 368 bytes. Field use per type:
  *   all:        type, tgid, tid, ts_ns, comm, files (the task's files_struct, fd table identity)
  *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name)
  *   SETFD:      fd, syscall, flags (BEFORE, CLOEXEC), ino
@@ -113,11 +114,12 @@ struct ct_event {
 	__u8 pad[2];
 	__u32 mode;       /* inode i_mode */
 	__u8 addr[16];    /* sockets: local address (4 bytes for inet, 16 for inet6) */
-	char name[CT_NAME_LEN]; /* file: dentry name; unix: sun_path; exec: filename */
+	char name[CT_NAME_LEN]; /* file: path (pseudo files: dentry name); unix: sun_path;
+				 * exec: filename */
 	__u32 pad2;
 };
 
-_Static_assert(sizeof(struct ct_event) == 208, "ct_event layout changed");
+_Static_assert(sizeof(struct ct_event) == 368, "ct_event layout changed");
 
 /* Per-CPU counters (array map "counters", index = enum ct_counter). */
 enum ct_counter {
