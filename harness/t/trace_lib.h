@@ -66,6 +66,9 @@ struct tl_run {
 	char stray[256];
 	int done_rc;		/* -1: no "fx done" line */
 	int race_forks, race_races;
+	unsigned long race_sockets;
+	int fill_from, fill_to;	/* fx filled ... (fx_many_fds) */
+	char other[4096];	/* stdout lines that are not facts (the tracer's text output) */
 	/* the tracer (or the fixture when run alone) */
 	int status;		/* wait status */
 	int exit_code;		/* WEXITSTATUS, or 128+signal, or -1 on timeout */
@@ -87,6 +90,7 @@ struct tl_opts {
 	const char *const *topts;   /* extra tracer options (before --), NULL-terminated */
 	const char *const *wrap;    /* run the tracer under this command (e.g. setpriv ...) */
 	int timeout_ms;		    /* whole run (default 60000) */
+	int no_json;		    /* do not pass --json -o FILE (e.g. text output tests) */
 };
 
 #define TL_GROW(arr, n)                                                                        \
@@ -198,6 +202,14 @@ static inline void tl_line(struct tl_run *r, const char *line, int *hold_w)
 	} else if (strncmp(line, "fx race ", 8) == 0) {
 		r->race_forks = (int)tl_kvi(line, "forks", -1);
 		r->race_races = (int)tl_kvi(line, "races", -1);
+		r->race_sockets = (unsigned long)tl_kvi(line, "sockets", 0);
+	} else if (strncmp(line, "fx filled ", 10) == 0) {
+		r->fill_from = (int)tl_kvi(line, "from", -1);
+		r->fill_to = (int)tl_kvi(line, "to", -1);
+	} else if (strncmp(line, "fx ", 3) != 0) {
+		size_t l = strlen(r->other);
+
+		snprintf(r->other + l, sizeof(r->other) - l, "%.1000s\n", line);
 	}
 }
 
@@ -272,9 +284,11 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 		argv[argc++] = *w;
 	if (!o->direct) {
 		argv[argc++] = tl_path("cloexec-trace", tracer, sizeof(tracer));
-		argv[argc++] = "--json";
-		argv[argc++] = "-o";
-		argv[argc++] = json_path;
+		if (!o->no_json) {
+			argv[argc++] = "--json";
+			argv[argc++] = "-o";
+			argv[argc++] = json_path;
+		}
 		for (const char *const *t = o->topts; t && *t && argc < 40; t++)
 			argv[argc++] = *t;
 		argv[argc++] = "--";

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * trace_cli - the tracer's command line against the truth fixtures: the exit
+ * code under --fail-on variations (and the start record's fail_on list), --allow
+ * FD and --allow-comm turning a leak into a pass (and only the named fd or
+ * program), bad options exiting 2 with one line before anything runs, the text
+ * output, and an unprivileged run exiting 3 with one sentence.
+ */
+#define _GNU_SOURCE
+#include "trace_lib.h"
+
+#include <pwd.h>
+
+struct fail_case {
+	const char *fixture;
+	const char *fail_on;	/* NULL: default */
+	int exit_want;
+	const char *list;	/* the start record's fail_on, joined with ',' */
+};
+
+static const struct fail_case fail_cases[] = {
+	{ "fx_socket_late", NULL, 0, "leaked" },
+	{ "fx_socket_late", "late", 1, "late" },
+	{ "fx_socket_late", "leaked,late", 1, "leaked,late" },
+	{ "fx_socket_late", "never", 0, "never" },
+	{ "fx_socket_plain", "never", 1, "never" },
+	{ "fx_socket_plain", "none", 0, "" },
+	{ "fx_socket_plain", "race", 0, "race" },
+	{ "fx_socket_atomic", "all", 0, NULL },
+	{ "fx_socket_plain", "all", 1, NULL },
+};
+
+static void join_list(const struct json *a, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_len(a); i++)
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? "," : "",
+				      json_str(json_at(a, i), "?"));
+}
+
+static void test_fail_on(void)
+{
+	for (size_t i = 0; i < sizeof(fail_cases) / sizeof(fail_cases[0]); i++) {
+		const struct fail_case *fc = &fail_cases[i];
+		const char *topts[] = { "--fail-on", fc->fail_on, NULL };
+		struct tl_opts o = { .topts = fc->fail_on ? topts : NULL };
+		const char *name = fc->fail_on ? fc->fail_on : "(default)";
+		char got[128];
+		struct tl_run r;
+
+		if (tl_run(&r, &o, fc->fixture, NULL) < 0)
+			bail("%s under --fail-on %s did not finish", fc->fixture, name);
+		if (!is_int(r.exit_code, fc->exit_want, "--fail-on %s on %s exits %d", name,
+			    fc->fixture, fc->exit_want))
+			tl_diag_run(&r, name);
+		is_int(json_get_int(tl_last(&r, "summary"), "exit_code", -1), fc->exit_want,
+		       "--fail-on %s on %s: summary exit_code is %d", name, fc->fixture,
+		       fc->exit_want);
+		join_list(json_get(r.nrecs ? r.recs[0] : NULL, "fail_on"), got, sizeof(got));
+		if (fc->list)
+			is_str(got, fc->list, "--fail-on %s: the start record lists [%s]", name,
+			       fc->list);
+		else
+			ok(strstr(got, "leaked") && strstr(got, "late") && strstr(got, "never") &&
+				   strstr(got, "race"),
+			   "--fail-on all: the start record lists every finding (%s)", got);
+		tl_free(&r);
+	}
+}
+
+struct allow_case {
+	const char *opt, *val;
+	const char *verdict;	/* of fd 3 in fx_child's exec */
+	const char *reason;
+	int exit_want;
+};
+
+static const struct allow_case allow_cases[] = {
+	{ "--allow", "3", "passed", "--allow", 0 },
+	{ "--allow", "4", "leaked", NULL, 1 },
+	{ "--allow-comm", "fx_child", "passed", "--allow-comm", 0 },
+	{ "--allow-comm", "sleep", "leaked", NULL, 1 },
+};
+
+static void test_allow(void)
+{
+	for (size_t i = 0; i < sizeof(allow_cases) / sizeof(allow_cases[0]); i++) {
+		const struct allow_case *ac = &allow_cases[i];
+		const char *topts[] = { ac->opt, ac->val, NULL };
+		struct tl_opts o = { .topts = topts };
+		const struct tl_fact *f;
+		const struct json *ex[2], *it, *sum;
+		int n, failed = tap_tests_failed();
+		struct tl_run r;
+
+		if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+			bail("fx_socket_plain under %s %s did not finish", ac->opt, ac->val);
+		f = tl_fact(&r, "sock");
+		is_int(f ? f->fd : -1, 3, "%s %s: the fixture's socket is fd 3", ac->opt, ac->val);
+		n = tl_exec_recs(&r, tl_child_pid(&r), NULL, ex, 2);
+		is_int(n, 1, "%s %s: one exec of fx_child", ac->opt, ac->val);
+		it = n == 1 ? tl_inherited(ex[0], 3) : NULL;
+		is_str(json_get_str(it, "verdict", ""), ac->verdict, "%s %s: fd 3 is %s", ac->opt,
+		       ac->val, ac->verdict);
+		if (ac->reason)
+			is_str(json_get_str(it, "reason", ""), ac->reason,
+			       "%s %s: the reason is %s", ac->opt, ac->val, ac->reason);
+		is_int(r.exit_code, ac->exit_want, "%s %s: the tracer exits %d", ac->opt, ac->val,
+		       ac->exit_want);
+		sum = tl_last(&r, "summary");
+		is_int(json_get_int(sum, ac->reason ? "passed" : "leaked", -1), 1,
+		       "%s %s: the summary counts one %s fd", ac->opt, ac->val, ac->verdict);
+		is_int(json_get_int(sum, ac->reason ? "leaked" : "passed", -1), 0,
+		       "%s %s: and nothing else", ac->opt, ac->val);
+		if (tap_tests_failed() != failed)
+			tl_diag_run(&r, ac->opt);
+		tl_free(&r);
+	}
+}
+
+/* Bad command lines: exit 2, exactly one line on stderr, the command never runs. */
+static const char *const bad_opts[][4] = {
+	{ "--bogus", NULL },
+	{ "--fail-on", "bogus", NULL },
+	{ "--allow", "x", NULL },
+	{ "--allow", "-1", NULL },
+	{ "--allow", "99999999999", NULL },
+	{ "--linger", "abc", NULL },
+	{ "--timeout", "-5", NULL },
+	{ "-p", "notapid", NULL },
+	{ "-p", "1", NULL }, /* a pid and a command together */
+	{ "-Z", NULL },
+};
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_bad_options(void)
+{
+	for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
+		struct tl_opts o = { .topts = bad_opts[i], .timeout_ms = 20000 };
+		char desc[128];
+		struct tl_run r;
+
+		snprintf(desc, sizeof(desc), "%s %s", bad_opts[i][0],
+			 bad_opts[i][1] ? bad_opts[i][1] : "");
+		if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+			bail("cloexec-trace %s did not finish", desc);
+		is_int(r.exit_code, 2, "'%s' exits 2 (usage)", desc);
+		if (!is_int(count_lines(r.err), 1, "'%s' prints exactly one line on stderr", desc))
+			diag("stderr: %s", r.err);
+		ok(strncmp(r.err, "cloexec-trace: ", 15) == 0, "'%s': the line names the tool (%.*s)",
+		   desc, (int)strcspn(r.err, "\n"), r.err);
+		is_int(r.nfacts + r.nexecs, 0, "'%s': the command did not run", desc);
+		tl_free(&r);
+	}
+}
+
+static void test_text_and_info(void)
+{
+	struct tl_opts o = { .no_json = 1 };
+	const char *help[] = { "--help", NULL }, *ver[] = { "--version", NULL };
+	int failed = tap_tests_failed();
+	struct tl_run r;
+
+	/* Human output: the leak and the summary are on stdout, same exit code. */
+	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+		bail("the text-mode run did not finish");
+	is_int(r.exit_code, 1, "text mode: a leak exits 1");
+	ok(strstr(r.other, "leaked") != NULL, "text mode: stdout names the leak");
+	ok(strstr(r.other, "summary") != NULL || strstr(r.other, "Summary") != NULL,
+	   "text mode: stdout has a summary");
+	if (tap_tests_failed() != failed)
+		diag("text output: %.1000s", r.other);
+	tl_free(&r);
+
+	o.topts = help;
+	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+		bail("--help did not finish");
+	is_int(r.exit_code, 0, "--help exits 0");
+	ok(strstr(r.other, "EXAMPLES") != NULL, "--help shows EXAMPLES");
+	tl_free(&r);
+	o.topts = ver;
+	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+		bail("--version did not finish");
+	is_int(r.exit_code, 0, "--version exits 0");
+	ok(strstr(r.other, "0.") != NULL, "--version prints a version (%.*s)",
+	   (int)strcspn(r.other, "\n"), r.other);
+	tl_free(&r);
+}
+
+static void test_unprivileged(void)
+{
+	const char *wrap[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+			       "--clear-groups", "--inh-caps=-all", NULL };
+	struct tl_opts o = { .wrap = wrap, .no_json = 1, .timeout_ms = 20000 };
+	char tracer[PATH_MAX];
+	struct tl_run r;
+
+	if (access(wrap[0], X_OK) != 0) {
+		skip(4, "no %s to drop privileges", wrap[0]);
+		return;
+	}
+	/* nobody must be able to run the binary itself, or the check means nothing. */
+	lab_build_path("cloexec-trace", tracer, sizeof(tracer));
+	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+		bail("the unprivileged run did not finish");
+	if (r.exit_code == 126 || r.exit_code == 127) {
+		tl_free(&r);
+		skip(4, "uid 65534 cannot execute %s (directory permissions)", tracer);
+		return;
+	}
+	is_int(r.exit_code, 3, "unprivileged: the tracer exits 3 (environment)");
+	if (!is_int(count_lines(r.err), 1, "unprivileged: exactly one line on stderr"))
+		diag("stderr: %s", r.err);
+	ok(strncmp(r.err, "cloexec-trace: ", 15) == 0 && strchr(r.err, ' ') &&
+		   strlen(r.err) > 30,
+	   "unprivileged: one sentence naming the tool (%.*s)", (int)strcspn(r.err, "\n"), r.err);
+	is_int(r.nfacts + r.nexecs, 0, "unprivileged: the command did not run");
+	tl_free(&r);
+}
+
+int main(void)
+{
+	tl_start(150);
+	plan_lazy();
+	test_bad_options();
+	test_fail_on();
+	test_allow();
+	test_text_and_info();
+	test_unprivileged();
+	return done_testing();
+}
