@@ -291,16 +291,17 @@ static int rc_pick_filter(const char *bench, const char *tmpdir, int plain, int 
 }
 
 /* A smoke run of the real benchmark binary: JSON with per-repetition rows. */
-static int rc_smoke(const char *bench, const char *filter, int reps, const char *out_json,
-		    const char *err)
+static int rc_smoke(const char *bench, const char *filter, int reps, const char *min_time,
+		    const char *out_json, const char *err)
 {
-	char f[600], r[64], o[PATH_MAX + 32];
-	char *argv[] = { (char *)bench, f, "--benchmark_min_time=0.01", r,
+	char f[600], r[64], o[PATH_MAX + 32], m[64];
+	char *argv[] = { (char *)bench, f, m, r,
 			 "--benchmark_enable_random_interleaving=true",
 			 "--benchmark_out_format=json", o, NULL };
 
 	snprintf(f, sizeof(f), "--benchmark_filter=%s", filter);
 	snprintf(r, sizeof(r), "--benchmark_repetitions=%d", reps);
+	snprintf(m, sizeof(m), "--benchmark_min_time=%s", min_time);
 	snprintf(o, sizeof(o), "--benchmark_out=%s", out_json);
 	return rc_run(argv, NULL, err, 40000);
 }

@@ -93,7 +93,7 @@ int main(void)
 	note("smoke filter: %s", filter);
 	snprintf(smoke, sizeof(smoke), "%s/smoke.json", tmp);
 	snprintf(err, sizeof(err), "%s/bench.err", tmp);
-	rc = rc_smoke(bench, filter, 9, smoke, err);
+	rc = rc_smoke(bench, filter, 9, "0.01", smoke, err);
 	if (!ok(rc == 0 || rc == 1, "cloexec-bench smoke run finished (exit %d)", rc) ||
 	    !rc_exists(smoke)) {
 		char *e = rc_slurp(err);
