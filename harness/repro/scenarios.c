@@ -619,6 +619,7 @@ static pid_t do_spawn(const struct spawn_req *q, char *err, size_t errlen)
 		posix_spawn_file_actions_destroy(&fa);
 		if (e) {
 			repro_fmt(err, errlen, "failed to posix_spawn: %s", strerror(e));
+			errno = e;
 			return -1;
 		}
 		return pid;
