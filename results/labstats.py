@@ -178,12 +178,29 @@ def _norm_ppf(p):
         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
 
 
+def _u_counts(n, m):
+    """Null distribution of the Mann-Whitney U for sizes n, m: counts[u] (Gaussian binomial)."""
+    deg = n * m
+    c = [0] * (deg + 1)
+    c[0] = 1
+    for i in range(1, n + 1):
+        # multiply by (1 - q^(m+i)), then divide by (1 - q^i); exact in integers
+        for j in range(deg, m + i - 1, -1):
+            c[j] -= c[j - m - i]
+        for j in range(i, deg + 1):
+            c[j] += c[j - i]
+    return c
+
+
 def shift_ci(base, cand, level=0.95):
     """
     Hodges-Lehmann estimate of base - cand (positive: cand is faster) and its
-    distribution-free confidence interval from the Mann-Whitney order
-    statistics of the pairwise differences (normal approximation for the
-    critical rank). Returns (estimate, lo, hi) or None when a side is empty.
+    distribution-free confidence interval: the order statistics of the n*m pairwise
+    differences cut at the Mann-Whitney critical value (exact distribution up to
+    n*m = 10000, normal approximation beyond). Returns (estimate, lo, hi, reached):
+    reached is False when the samples are too small for any interval of that level
+    (then lo..hi is the full range of differences and no claim may rest on it), or
+    None when a side is empty.
     """
     n, m = len(base), len(cand)
     if n == 0 or m == 0:
@@ -191,14 +208,19 @@ def shift_ci(base, cand, level=0.95):
     diffs = sorted(x - y for x in base for y in cand)
     nm = n * m
     est = median(diffs)
-    z = _norm_ppf(1 - (1 - level) / 2)
-    k = int(math.floor(nm / 2.0 - z * math.sqrt(nm * (n + m + 1) / 12.0)))
-    if k < 0:
-        k = 0
-    # With too few samples the interval is the whole range of differences.
-    lo = diffs[k]
-    hi = diffs[nm - 1 - k]
-    return est, lo, hi
+    tail = (1 - level) / 2
+    if nm <= 10000:
+        counts = _u_counts(n, m)
+        total = float(sum(counts))
+        k, cum = 0, 0
+        # k = how many differences to drop at each end: the largest k with P(U <= k-1) <= tail
+        while k < nm // 2 and (cum + counts[k]) / total <= tail:
+            cum += counts[k]
+            k += 1
+    else:
+        z = _norm_ppf(1 - tail)
+        k = max(0, int(math.floor(nm / 2.0 - z * math.sqrt(nm * (n + m + 1) / 12.0))))
+    return est, diffs[k], diffs[nm - 1 - k], k > 0
 
 
 def utest_p(a, b):

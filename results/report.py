@@ -302,29 +302,43 @@ plot $d using 1:2:3:4:5:xticlabels(7) with candlesticks lc rgb "#4a78b5" \\
         return self._run(name, (width, 460, script))
 
     def savings(self, name, title, items):
-        """Bars of saving with 95% CI error bars. items: (label, saving, lo, hi)."""
-        uname, div = self.unit(max(max(abs(lo), abs(hi)) for _, _, lo, hi in items))
-        rows = ["%d %r %r %r %s" % (i, s / div, lo / div, hi / div, self._q(label))
-                for i, (label, s, lo, hi) in enumerate(items, 1)]
-        width = max(560, min(1400, 200 + 90 * len(items)))
-        script = """set title %s
-set ylabel "saving, %s per call (baseline - candidate)"
-set style fill solid 0.4 border
-set boxwidth 0.6
-set grid ytics lc rgb "#dddddd"
-set xrange [0.3:%f]
-set xtics rotate by -30 left scale 0
-set xzeroaxis lt -1
+        """
+        Horizontal bars of the saving in % of the baseline median with the 95% CI as
+        error bars, one row per pair (labels stay readable however many pairs there
+        are). items: (label, pct, lo_pct, hi_pct, significant). Green: candidate
+        significantly faster, red: significantly slower, grey: CI includes zero.
+        """
+        n = len(items)
+        rows = []
+        for i, (label, pct, lo, hi, sig) in enumerate(items):
+            y = n - i
+            colour = (0x3d8b3d if lo > 0 else 0xc0392b if hi < 0 else 0x9e9e9e) if sig \
+                else 0x9e9e9e
+            rows.append("%d %r %r %r %d %s" % (y, pct, lo, hi, colour, self._q(label)))
+        lmargin = min(70, 2 + max(len(it[0]) for it in items))
+        # A saving cannot exceed 100%; very wide intervals are cut at the edges.
+        xmax = min(100.0, max(max(it[1], it[3]) for it in items))
+        xmin = max(-200.0, min(min(it[1], it[2]) for it in items))
+        pad = 0.05 * (xmax - xmin or 1)
+        script = """set xrange [%r:%r]
+set title %s
+set xlabel "saving, %% of the baseline median (bar), 95%% CI (error bar); > 0: candidate faster"
+set style fill solid 0.6 border
+set grid xtics lc rgb "#dddddd"
+set yrange [0.3:%f]
+set ytics scale 0
+set lmargin %d
+set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb "#111111"
 set key outside top center horizontal
-set bmargin 10
-set rmargin 14
 $d << EOD
 %s
 EOD
-plot $d using 1:2:xticlabels(5) with boxes lc rgb "#5b9a5b" title "saving (difference of medians)", \\
-     $d using 1:2:3:4 with yerrorbars lc rgb "#111111" pt 7 ps 0.5 title "95%% CI"
-""" % (self._q(title), uname, len(items) + 0.7, "\n".join(rows))
-        return self._run(name, (width, 480, script))
+plot $d using (0):1:($2 < 0 ? $2 : 0):($2 < 0 ? 0 : $2):($1 - 0.32):($1 + 0.32):5:yticlabels(6) \\
+	with boxxyerror lc rgb variable title "saving (difference of medians)", \\
+     $d using 2:1:3:4 with xerrorbars lc rgb "#111111" pt 7 ps 0.4 title "95%% CI"
+""" % (min(0.0, xmin) - pad, max(0.0, xmax) + pad, self._q(title), n + 0.7, lmargin,
+       "\n".join(rows))
+        return self._run(name, (980, 110 + 22 * n, script))
 
     def scaling(self, name, title, xlabel, series):
         """Lines per variant, log x: series: (label, [(x, summary)])."""
@@ -804,7 +818,10 @@ class Report:
                                   "saving_pct": 100.0 * saving / sb["median"] if sb["median"]
                                   else None,
                                   "ci95_ns": [ci[1], ci[2]],
-                                  "significant": ci[1] > 0 or ci[2] < 0,
+                                  "significant": ci[3] and (ci[1] > 0 or ci[2] < 0),
+                                  "note": None if ci[3] else
+                                  "%d+%d repetitions cannot give a 95%% interval; the range "
+                                  "of differences is shown" % (len(x), len(y)),
                                   "p": ls.utest_p(x, y), "n": (len(x), len(y))})
         return pairs
 
@@ -813,7 +830,9 @@ class Report:
         d.h(3, "Savings: atomic flag vs the non-atomic way", "pairs")
         if pairs_doc is not None:
             pairs = pairs_doc.get("pairs") or []
-            d.p("Source: %s (written by make bench)." % pairs_path)
+            d.p("Source: %s (written by make bench%s)." % (
+                _short(pairs_path), ("; " + str(pairs_doc["method"])) if pairs_doc.get("method")
+                else ""))
         else:
             pairs = self._compute_pairs(groups, spec, metric)
             if not spec:
@@ -827,6 +846,21 @@ class Report:
         if not pairs:
             d.note("No baseline/candidate pairs found in this run.")
             return
+        # Group order of the run, then candidate order of the spec, then numeric args.
+        gorder = {g: i for i, g in enumerate(groups)}
+
+        def argkey(args):
+            nums = ls.numeric_args(args or "")
+            return (nums[0][2] if nums else -1, args or "")
+
+        def pkey(p):
+            g = p.get("group")
+            cands = spec.get(g, [])
+            c = p.get("candidate")
+            return (gorder.get(g, 1 << 20), str(g), cands.index(c) if c in cands else 99,
+                    str(c), argkey(p.get("args")))
+        pairs = sorted(pairs, key=pkey)
+        notes = sorted({str(p["note"]) for p in pairs if p.get("note")})
         rows, items = [], []
         for p in pairs:
             ci = p.get("ci95_ns")
@@ -848,20 +882,29 @@ class Report:
                          fmt_ns(p.get("saving_ns")), fmt_pct(p.get("saving_pct")),
                          ("[%s, %s]" % (fmt_ns(ci[0]), fmt_ns(ci[1]))) if ci else "-",
                          "%.2g" % pv if isinstance(pv, float) else "-", verdict])
-            if ci:
+            base_med = p.get("baseline_median_ns")
+            if ci and base_med:
                 lbl = "%s: %s vs %s%s" % (p.get("group"), p.get("candidate"), p.get("baseline"),
                                           (" " + p["args"]) if p.get("args") else "")
-                items.append((lbl, p["saving_ns"], ci[0], ci[1]))
+                pct = p.get("saving_pct")
+                if not ls._num(pct):
+                    pct = 100.0 * p["saving_ns"] / base_med
+                items.append((lbl, pct, 100.0 * ci[0] / base_med, 100.0 * ci[1] / base_med,
+                              bool(sig)))
         if items:
             name = "pairs-saving.svg"
-            svg = self.charts.savings(name, "Saving per call with 95% CI", items)
+            svg = self.charts.savings(name, "Saving per call, %% of the baseline, with 95%% CI "
+                                      "(%d pairs)" % len(items), items)
             if svg:
-                d.chart(name, "Saving per call (baseline - candidate, ns) with 95% confidence "
-                        "interval; above zero the candidate is faster", svg)
+                d.chart(name, "Saving per call in % of the baseline median with its 95% "
+                        "confidence interval; green: candidate significantly faster, red: "
+                        "significantly slower, grey: the interval includes zero", svg)
         d.table(["group", "args", "baseline", "candidate", "baseline median ns",
                  "candidate median ns", "saving ns", "saving %", "95% CI ns", "U-test p",
                  "significant"], rows, right=(4, 5, 6, 7, 8, 9))
         d.p("A saving is claimed only when its 95% confidence interval excludes zero.")
+        for n in notes:
+            d.note(n)
 
     def _tracer_block(self, g, bs, spec, metric):
         d = self.doc
@@ -891,7 +934,7 @@ class Report:
             ci = ls.shift_ci(y, x)  # candidate - baseline: the overhead
             mb, mc = ls.median(x), ls.median(y)
             over = mc - mb
-            sig = ci[1] > 0 or ci[2] < 0
+            sig = ci[3] and (ci[1] > 0 or ci[2] < 0)
             rows.append([self._label(b), fmt_ns(mb), fmt_ns(mc), fmt_ns(over),
                          fmt_pct(100.0 * over / mb if mb else None),
                          "[%s, %s]" % (fmt_ns(ci[1]), fmt_ns(ci[2])),
