@@ -592,6 +592,41 @@ class Report:
         sc = doc.get("scenarios") or []
         npass = sum(1 for s in sc if s.get("pass") is True)
         d.p("%d scenarios, %d pass, %d fail." % (len(sc), npass, len(sc) - npass))
+        # Summary: one row per group and spawn method, one column per strategy; groups
+        # that use the same strategies share a table.
+        keys, cells, gstrats = [], {}, {}
+        for s_ in sc:
+            st, key = val(s_.get("strategy")), (val(s_.get("group")), val(s_.get("spawn")))
+            gs = gstrats.setdefault(key[0], [])
+            if st not in gs:
+                gs.append(st)
+            if key not in keys:
+                keys.append(key)
+            cells[key + (st,)] = s_
+        tables = []
+        for key in keys:
+            strategies = tuple(gstrats[key[0]])
+            t = next((t for t in tables if t[0] == strategies), None)
+            if t is None:
+                t = (strategies, [])
+                tables.append(t)
+            row = [key[0], key[1]]
+            for st in strategies:
+                s_ = cells.get(key + (st,))
+                if s_ is None:
+                    row.append("")
+                elif s_.get("pass") is True:
+                    row.append((val(s_.get("observed")), "ok"))
+                else:
+                    row.append(("%s (expected %s) FAIL" % (val(s_.get("observed")),
+                                                          val(s_.get("expected"))), "bad"))
+            t[1].append(row)
+        if len(keys) > 1:
+            d.p("Observed outcome per scenario group, spawn method and strategy (green: as "
+                "expected, red: not):")
+            for strategies, rows in tables:
+                d.table(["group", "spawn"] + list(strategies), rows)
+            d.p("Every scenario:")
         rows = []
         for s in sc:
             ok = s.get("pass")
@@ -641,20 +676,37 @@ class Report:
                                     if isinstance(h, dict) else val(h) for h in helpers) or "-"
             inh = r.get("child_inherited")
             agree = r.get("tracer_agrees")
+            held = []
+            obs = r.get("observed") if isinstance(r.get("observed"), dict) else {}
+            for part in ("child", "helpers"):
+                procs = obs.get(part)
+                if isinstance(procs, dict):
+                    for pid, info in procs.items():
+                        if isinstance(info, dict):
+                            socks = info.get("sockets") or []
+                            held.append("%s: %s" % (val(info.get("comm") or pid),
+                                                    val(socks) if socks else "none"))
             notes = [x for x in (r.get("reason"), r.get("notes")) if x]
             rows.append([
                 val(r.get("runtime")), val(r.get("version")),
-                (val(st), "ok" if st == "ok" else ("warn" if st == "not-installed" else "bad")),
+                (val(st), "ok" if st == "ok" else ("bad" if st == "error" else "warn")),
                 (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
                 val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")), val(helpers),
                 (val(inh), "bad" if isinstance(inh, list) and inh else None),
                 val(r.get("passed")),
+                ("; ".join(held) or "-", "bad" if any(not h.endswith(": none") for h in held)
+                 else None),
                 (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") else None),
                 (val(agree), "bad" if agree is False else None),
                 "; ".join(val(n) for n in notes) or "-"])
         d.table(["runtime", "version", "status", "socket", "accept", "redundant fcntl", "spawn",
-                 "helpers", "child inherited", "passed", "rebind", "tracer agrees", "notes"],
+                 "helpers", "child inherited (tracer)", "passed", "child held (/proc)", "rebind",
+                 "tracer agrees", "notes"],
                 rows)
+        d.p("socket/accept: how the runtime's sockets got the flag by the kernel's bit at "
+            "creation (atomic, late, never); child inherited: what the tracer saw the exec'd "
+            "child hold; child held: what /proc showed the child holding; rebind: binding the "
+            "server's port while the child lives.")
 
     # ---- benchmarks
 
