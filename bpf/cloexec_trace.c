@@ -826,34 +826,49 @@ static bool allowed_comm(const char *a, const char *b, const char *filename)
 	return false;
 }
 
-static void exec_emit(struct proc *p)
+/* An exec record waiting for its creators' verdicts to be final (see exec_flush). */
+struct out_item {
+	struct ct_event x;
+	struct creation *c;
+	const char *verdict, *reason;
+	char *path;
+	char addr[80];
+};
+
+struct out_exec {
+	struct ct_event h;
+	char comm[CT_COMM_LEN + 1], old_comm[CT_COMM_LEN + 1], fname[CT_NAME_LEN + 1];
+	const char *spawn;
+	uint32_t ppid;
+	int n;
+	struct out_item *it;
+	struct out_exec *next;
+};
+
+static struct out_exec *outq, **outq_tail = &outq;
+
+#define EXEC_HOLD_NS 1000000000ULL
+
+static void exec_render(struct out_exec *o)
 {
-	const struct ct_event *h = &p->exec_hdr;
-	struct table *old = table_find(p->files), *nt;
-	char comm[CT_COMM_LEN + 1] = {0}, fname[CT_NAME_LEN + 1] = {0};
-	char fb[16], tb[16], detail[PATH_MAX + 128], addr[80], path[PATH_MAX];
+	const struct ct_event *h = &o->h;
 	int listen_fds = h->fd;
 	uint32_t listen_pid = (uint32_t)h->aux;
-	const char *spawn = spawn_name(p), *lpm;
+	char fb[16], tb[16], detail[PATH_MAX + 160];
 	struct sbuf b = {0};
-	bool *keep = NULL;
+	const char *lpm;
 
-	memcpy(comm, h->comm, CT_COMM_LEN);
-	memcpy(fname, h->name, CT_NAME_LEN);
-	if (h->aux2 != h->tgid)
-		spawn = "thread"; /* exec from a non-leader thread */
-	st.execs++;
-	lpm = listen_fds < 0 ? "null" : !listen_pid ? "null" : listen_pid == h->tgid ? "true" : "false";
+	lpm = listen_fds < 0 || !listen_pid ? "null" : listen_pid == h->tgid ? "true" : "false";
 	if (json_out) {
 		sb_printf(&b, "{\"v\":1,\"type\":\"exec\",\"t_ns\":%llu,\"pid\":%u,\"ppid\":%u,\"comm\":",
-			  (unsigned long long)h->ts_ns, h->tgid, p->ppid ? p->ppid : h->aux3);
-		sb_json_str(&b, comm);
+			  (unsigned long long)h->ts_ns, h->tgid, o->ppid);
+		sb_json_str(&b, o->comm);
 		sb_puts(&b, ",\"filename\":");
-		sb_json_str(&b, fname);
+		sb_json_str(&b, o->fname);
 		sb_puts(&b, ",\"old_comm\":");
-		sb_json_str(&b, p->comm);
-		if (spawn)
-			sb_printf(&b, ",\"spawn\":\"%s\"", spawn);
+		sb_json_str(&b, o->old_comm);
+		if (o->spawn)
+			sb_printf(&b, ",\"spawn\":\"%s\"", o->spawn);
 		else
 			sb_puts(&b, ",\"spawn\":null");
 		if (h->aux2 != h->tgid)
@@ -867,39 +882,15 @@ static void exec_emit(struct proc *p)
 			sb_puts(&b, ",\"env_truncated\":true");
 		sb_puts(&b, ",\"inherited\":[");
 	}
-	snprintf(detail, sizeof(detail), "%s%s%s", fname, spawn ? " via " : "", spawn ? spawn : "");
-	hline(h->ts_ns, h->tgid, comm, "exec", -1, "-", detail, "");
-
-	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
-	for (int i = 0; i < p->nxfd; i++) {
-		const struct ct_event *x = &p->xfd[i].ev;
-		struct entry *e = table_get(old, x->fd);
-		struct creation *c = e && e->c && (!x->ino || e->ino == x->ino) ? e->c : NULL;
+	snprintf(detail, sizeof(detail), "%s%s%s", o->fname, o->spawn ? " via " : "",
+		 o->spawn ? o->spawn : "");
+	hline(h->ts_ns, h->tgid, o->comm, "exec", -1, "-", detail, "");
+	for (int i = 0; i < o->n; i++) {
+		const struct out_item *it = &o->it[i];
+		const struct ct_event *x = &it->x;
+		const struct creation *c = it->c;
 		const char *kind = kind_name(x->kind, x->family, x->sock_type, x->protocol, x->name);
-		const char *verdict = "leaked", *reason = NULL;
 
-		if (old && x->fd < old->cap)
-			keep[x->fd] = true;
-		if (listen_fds > 0 && x->fd < 3 + listen_fds && (!listen_pid || listen_pid == h->tgid)) {
-			verdict = "passed";
-			reason = "LISTEN_FDS";
-		} else if (allowed_fd(x->fd)) {
-			verdict = "passed";
-			reason = "--allow";
-		} else if (allowed_comm(comm, p->comm, fname)) {
-			verdict = "passed";
-			reason = "--allow-comm";
-		} else if (!c) {
-			reason = "untracked";
-		}
-		if (!strcmp(verdict, "passed"))
-			st.passed++;
-		else
-			st.leaked++;
-		file_name(x, h->tgid, x->fd, path, sizeof(path));
-		addr[0] = 0;
-		if (x->kind == CT_KIND_SOCKET && (x->family == 2 || x->family == 10))
-			local_addr(x, addr, sizeof(addr));
 		if (json_out) {
 			if (i)
 				sb_putc(&b, ',');
@@ -908,13 +899,13 @@ static void exec_emit(struct proc *p)
 				sb_printf(&b, ",\"family\":\"%s\",\"sock_type\":\"%s\"",
 					  family_name(x->family, fb, sizeof(fb)),
 					  stype_name(x->sock_type, tb, sizeof(tb)));
-				if (addr[0])
-					sb_printf(&b, ",\"local\":\"%s\"", addr);
+				if (it->addr[0])
+					sb_printf(&b, ",\"local\":\"%s\"", it->addr);
 				sb_printf(&b, ",\"listen\":%s", x->state == 10 ? "true" : "false");
 			}
-			if (path[0]) {
+			if (it->path[0]) {
 				sb_puts(&b, ",\"path\":");
-				sb_json_str(&b, path);
+				sb_json_str(&b, it->path);
 			}
 			sb_printf(&b, ",\"ino\":%llu,\"creator\":", (unsigned long long)x->ino);
 			if (c) {
@@ -925,14 +916,14 @@ static void exec_emit(struct proc *p)
 			} else {
 				sb_puts(&b, "null");
 			}
-			sb_printf(&b, ",\"verdict\":\"%s\"", verdict);
-			if (reason)
-				sb_printf(&b, ",\"reason\":\"%s\"}", reason);
+			sb_printf(&b, ",\"verdict\":\"%s\"", it->verdict);
+			if (it->reason)
+				sb_printf(&b, ",\"reason\":\"%s\"}", it->reason);
 			else
 				sb_puts(&b, ",\"reason\":null}");
 		}
 		if (human) {
-			int n = snprintf(detail, sizeof(detail), "%s", addr[0] ? addr : path);
+			int n = snprintf(detail, sizeof(detail), "%s", it->addr[0] ? it->addr : it->path);
 
 			if (x->kind == CT_KIND_SOCKET && x->state == 10)
 				n += snprintf(detail + n, sizeof(detail) - n, " LISTEN");
@@ -941,9 +932,112 @@ static void exec_emit(struct proc *p)
 					      c->pid, c->comm, sc_name(c->sc), fd_verdict(c));
 			else
 				n += snprintf(detail + n, sizeof(detail) - n, " (created before trace)");
-			if (reason && strcmp(reason, "untracked"))
-				snprintf(detail + n, sizeof(detail) - n, " [%s]", reason);
-			hline(h->ts_ns, h->tgid, comm, "inherit", x->fd, kind, detail, verdict);
+			if (it->reason && strcmp(it->reason, "untracked"))
+				snprintf(detail + n, sizeof(detail) - n, " [%s]", it->reason);
+			hline(h->ts_ns, h->tgid, o->comm, "inherit", x->fd, kind, detail, it->verdict);
+		}
+	}
+	if (json_out) {
+		sb_puts(&b, "]}");
+		jemit(&b);
+	}
+}
+
+/* Whether every creator's verdict is final (atomic, late, or its fd is gone). */
+static bool exec_ready(const struct out_exec *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		const struct creation *c = o->it[i].c;
+
+		if (c && !c->coe_at && !c->late && !c->reported)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Print the exec records that are ready: all creators final, or held EXEC_HOLD_NS already (a
+ * long-lived leaker does not hold its children's records back), or all at the end.
+ */
+static void exec_flush(bool all, uint64_t now)
+{
+	struct out_exec **pp = &outq, *o;
+
+	while ((o = *pp)) {
+		if (!all && !exec_ready(o) && now < o->h.ts_ns + EXEC_HOLD_NS) {
+			pp = &o->next;
+			continue;
+		}
+		*pp = o->next;
+		exec_render(o);
+		for (int i = 0; i < o->n; i++) {
+			creation_put(o->it[i].c);
+			free(o->it[i].path);
+		}
+		free(o->it);
+		free(o);
+	}
+	outq_tail = pp;
+	while (*outq_tail)
+		outq_tail = &(*outq_tail)->next;
+}
+
+static void exec_emit(struct proc *p)
+{
+	const struct ct_event *h = &p->exec_hdr;
+	struct table *old = table_find(p->files), *nt;
+	int listen_fds = h->fd;
+	uint32_t listen_pid = (uint32_t)h->aux;
+	struct out_exec *o = xcalloc(1, sizeof(*o));
+	char path[PATH_MAX];
+	bool *keep;
+
+	o->h = *h;
+	memcpy(o->comm, h->comm, CT_COMM_LEN);
+	memcpy(o->fname, h->name, CT_NAME_LEN);
+	memcpy(o->old_comm, p->comm, CT_COMM_LEN);
+	o->spawn = h->aux2 != h->tgid ? "thread" : spawn_name(p); /* thread: exec from non-leader */
+	o->ppid = p->ppid ? p->ppid : h->aux3;
+	o->n = p->nxfd;
+	o->it = xcalloc((size_t)p->nxfd, sizeof(*o->it));
+	st.execs++;
+
+	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
+	for (int i = 0; i < p->nxfd; i++) {
+		const struct ct_event *x = &p->xfd[i].ev;
+		struct entry *e = table_get(old, x->fd);
+		struct creation *c = e && e->c && (!x->ino || e->ino == x->ino) ? e->c : NULL;
+		struct out_item *it = &o->it[i];
+
+		it->x = *x;
+		it->verdict = "leaked";
+		if (old && x->fd < old->cap)
+			keep[x->fd] = true;
+		if (listen_fds > 0 && x->fd < 3 + listen_fds && (!listen_pid || listen_pid == h->tgid)) {
+			it->verdict = "passed";
+			it->reason = "LISTEN_FDS";
+		} else if (allowed_fd(x->fd)) {
+			it->verdict = "passed";
+			it->reason = "--allow";
+		} else if (allowed_comm(o->comm, p->comm, o->fname)) {
+			it->verdict = "passed";
+			it->reason = "--allow-comm";
+		} else if (!c) {
+			it->reason = "untracked";
+		}
+		if (!strcmp(it->verdict, "passed"))
+			st.passed++;
+		else
+			st.leaked++;
+		file_name(x, h->tgid, x->fd, path, sizeof(path));
+		it->path = strdup(path);
+		if (!it->path)
+			exit(EX_ENV);
+		if (x->kind == CT_KIND_SOCKET && (x->family == 2 || x->family == 10))
+			local_addr(x, it->addr, sizeof(it->addr));
+		if (c) {
+			c->refs++;
+			it->c = c;
 		}
 		/* race witness: a copy taken by a fork out of the creator's table, bit still clear */
 		if (c && e->via_fork && !e->cleared_here && !c->coe_at) {
@@ -961,10 +1055,8 @@ static void exec_emit(struct proc *p)
 			}
 		}
 	}
-	if (json_out) {
-		sb_puts(&b, "]}");
-		jemit(&b);
-	}
+	*outq_tail = o;
+	outq_tail = &o->next;
 
 	/* The table after exec: the survivors only (a shared table was unshared into a copy). */
 	if (old && old->files == h->files) {
@@ -998,16 +1090,14 @@ static void exec_emit(struct proc *p)
 		p->files = h->files;
 	}
 	free(keep);
-	memcpy(p->comm, comm, CT_COMM_LEN);
+	memcpy(p->comm, o->comm, CT_COMM_LEN);
 	p->in_exec = false;
 	p->nxfd = 0;
 }
 
 static void exec_finish(struct proc *p)
 {
-	FILE *j = json_out;
 	struct stats saved = st;
-	bool hu = human;
 
 	if (!p->launching) {
 		exec_emit(p);
@@ -1021,12 +1111,27 @@ static void exec_finish(struct proc *p)
 	if (p->nxfd && opt.verbose)
 		fprintf(stderr, "%s: note: the command started with %d fds >= 3 from our caller\n",
 			TOOL, p->nxfd);
-	json_out = NULL;
-	human = false;
 	exec_emit(p);
-	json_out = j;
-	human = hu;
 	st = saved;
+	/* drop its queued record (the last one) */
+	{
+		struct out_exec **pp = &outq;
+
+		while (*pp && (*pp)->next)
+			pp = &(*pp)->next;
+		if (*pp) {
+			struct out_exec *o = *pp;
+
+			*pp = NULL;
+			outq_tail = pp;
+			for (int i = 0; i < o->n; i++) {
+				creation_put(o->it[i].c);
+				free(o->it[i].path);
+			}
+			free(o->it);
+			free(o);
+		}
+	}
 }
 
 static void on_exit_rec(const struct ct_event *ev)
@@ -1271,6 +1376,7 @@ static int finish(struct cloexec_trace_bpf *skel)
 				if (e->open && e->c && e->c->files == t->files && !e->c->reported)
 					report_fd(e->c);
 			}
+	exec_flush(true, 0);
 	st.lost = read_counter(skel, CT_CNT_LOST);
 	if (st.lost) {
 		fprintf(stderr, "%s: warning: %lu records lost (ring buffer full); results are "
@@ -1376,6 +1482,8 @@ static unsigned parse_fail_on(const char *s)
 
 	if (!dup)
 		exit(EX_ENV);
+	if (!*s || *s == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
+		usage_error("invalid --fail-on list '%s' (an empty item)", s);
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "leaked"))
 			m |= FAIL_LEAKED;
@@ -1415,6 +1523,9 @@ static void parse_args(int argc, char **argv)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:jo:p:f:a:A:l:t:vhV", lo, NULL)) != -1) {
+		/* "--allow-comm -- CMD": the option lacks its value, "--" is not one */
+		if (optarg && !strcmp(optarg, "--"))
+			usage_error("option '%s' needs a value", argv[optind - 2]);
 		switch (c) {
 		case 'j':
 			opt.json = true;
@@ -1613,6 +1724,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 		now = now_ns();
+		exec_flush(false, now);
 		if (!child_done && waitpid(child, &status, WNOHANG) == child) {
 			child_done = true;
 			linger_until = now + (uint64_t)opt.linger_ms * 1000000ULL;
