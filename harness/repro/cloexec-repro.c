@@ -62,7 +62,7 @@ static void list(void)
 	printf("strategies:\n");
 	for (const struct repro_strategy *s = repro_strategies; s->name; s++)
 		printf("  %-21s %s%s\n", s->name, s->what,
-		       s->subject == RS_ACCEPT ? " [tcp4-accepted]"
+		       s->subject == RS_ACCEPT ? " [tcp*-accepted]"
 		       : s->subject == RS_SCM  ? " [scm-rights]"
 		       : s->subject == RS_PASS ? " [pass-fd3]"
 					       : "");

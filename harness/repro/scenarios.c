@@ -61,6 +61,8 @@ const struct repro_group repro_groups[] = {
 	  "SO_REUSEPORT on both: rebind works, the child can accept connections" },
 	{ "tcp4-accepted", RK_ACCEPTED, RS_ACCEPT, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
 	  "accepted TCP connection; parent closes it: does the peer see EOF?" },
+	{ "tcp6-accepted", RK_ACCEPTED, RS_ACCEPT, AF_INET6, SOCK_STREAM, 0, 0, SPAWNS_FEW,
+	  "accepted TCP/IPv6 connection; parent closes it: does the peer see EOF?" },
 	{ "udp4-socket", RK_REBIND, RS_LISTENER, AF_INET, SOCK_DGRAM, 0, 0, SPAWNS_ALL,
 	  "bound UDP/IPv4 socket; parent closes it and rebinds the port" },
 	{ "unix-listener", RK_UNIX, RS_LISTENER, AF_UNIX, SOCK_STREAM, 0, 0, SPAWNS_ALL,
