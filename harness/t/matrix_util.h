@@ -362,9 +362,9 @@ static inline int mx_live_helper_inherited(const struct json *row)
 }
 
 /*
- * The checks every runtime must pass (10 tests, fewer when the row has no trace): the row ran, the trace is complete, and the
- * tracer, the child's /proc and the rebind tell the same story. Returns 1 when the row ran,
- * 0 when it was skipped (runtime not installed).
+ * The checks every runtime must pass (10 tests, fewer when the row has no trace): the row ran,
+ * the trace is complete, and the tracer, the child's /proc and the rebind tell the same story.
+ * Returns 1 when the row ran, 0 when it was skipped (runtime not installed).
  */
 static inline int mx_check_row(const struct json *row, const char *name, struct mx_trace *t)
 {
@@ -409,7 +409,8 @@ static inline int mx_check_row(const struct json *row, const char *name, struct 
 	       pl ? "holds" : "does not hold");
 	is_int(t->child_conn, mx_proc_child_holds(row, "conn"),
 	       "%s: trace and /proc agree on the connection in the child", name);
-	is_int(busy, tl || mx_live_helper_inherited(row) || mx_server_holds(row), "%s: rebind %s <=> the trace says a "
+	is_int(busy, tl || mx_live_helper_inherited(row) || mx_server_holds(row),
+	       "%s: rebind %s <=> the trace says a "
 	       "process still alive (child or helper) inherited the listener", name,
 	       json_get_str(row, "rebind", "?"));
 
