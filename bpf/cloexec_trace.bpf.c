@@ -16,6 +16,9 @@
  *   Also parse LISTEN_FDS/LISTEN_PID from the new image's environment.
  * - sched_process_exit: the process left the traced set.
  *
+ * The syscalls are traced by two tp_btf programs (sys_enter/sys_exit) that dispatch on the
+ * syscall number: one attachment each, no tracefs needed, cheap to attach and detach.
+ *
  * Records go to a ring buffer without a wakeup each (BPF_RB_NO_WAKEUP); exec/exit records and a
  * buffer more than half full wake the reader. Failed reservations are counted per CPU.
  */
@@ -24,6 +27,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "cloexec_trace.h"
+#include <asm/unistd.h>
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -256,8 +260,10 @@ static long path_cb(__u64 i, void *data)
 	return 0;
 }
 
-static __noinline int fill_path(struct ct_event *e, struct file *file)
+/* Global (verified once, not per call site): file is passed as a number. */
+__noinline int fill_path(struct ct_event *e, __u64 filep)
 {
+	struct file *file = (struct file *)filep;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct path_ctx c = {};
 	struct scratch *s;
@@ -288,9 +294,10 @@ static __noinline int fill_path(struct ct_event *e, struct file *file)
 	return 0;
 }
 
-/* File identity: inode, kind, socket details or a name. */
-static __noinline int fill_file(struct ct_event *e, struct file *file)
+/* File identity: inode, kind, socket details or a name. Global, as fill_path. */
+__noinline int fill_file(struct ct_event *e, __u64 filep)
 {
+	struct file *file = (struct file *)filep;
 	struct inode *inode;
 	struct socket *sock;
 	struct sock *sk;
@@ -353,12 +360,12 @@ static __noinline int fill_file(struct ct_event *e, struct file *file)
 		e->kind = CT_KIND_OTHER;
 		break;
 	}
-	fill_path(e, file);
+	fill_path(e, (__u64)file);
 	return 0;
 }
 
-/* One fd that just appeared in the current task's table. */
-static __always_inline void emit_new_fd(int fd, __u16 sc, __u8 req)
+/* One fd that just appeared in the current task's table. Global: verified once. */
+__noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct files_struct *files = BPF_CORE_READ(task, files);
@@ -368,27 +375,28 @@ static __always_inline void emit_new_fd(int fd, __u16 sc, __u8 req)
 
 	bit = fd_state(files, fd, &file);
 	if (bit < 0)
-		return;
+		return 0;
 	e = ev_begin(CT_EV_FD);
 	if (!e)
-		return;
+		return 0;
 	e->fd = fd;
 	e->syscall = sc;
 	if (bit)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
-	fill_file(e, file);
+	fill_file(e, (__u64)file);
 	ev_send(e, false);
+	return 0;
 }
 
-static __always_inline int save(__u16 sc, __u8 req, __u64 ptr, __u64 arg, int fd)
+static __always_inline int save(__u16 sc, __u8 req, __u64 ptr, __u64 arg, int fd, __u8 before)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight in = { .ptr = ptr, .arg = arg, .fd = fd, .sc = sc, .req = req };
+	struct inflight in = {
+		.ptr = ptr, .arg = arg, .fd = fd, .sc = sc, .req = req, .before = before
+	};
 
-	if (!current_in_scope())
-		return 0;
 	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
 	return 0;
 }
@@ -406,206 +414,7 @@ static __always_inline bool take(struct inflight *out)
 	return true;
 }
 
-/* sys_exit of a syscall whose return value is the new fd. */
-static __always_inline int exit_ret_fd(struct trace_event_raw_sys_exit *ctx)
-{
-	struct inflight in;
-
-	if (!take(&in))
-		return 0;
-	if (ctx->ret < 0)
-		return 0;
-	emit_new_fd((int)ctx->ret, in.sc, in.req);
-	return 0;
-}
-
-/* sys_exit of pipe/pipe2/socketpair: the two fds are in the caller's int[2]. */
-static __always_inline int exit_fd_pair(struct trace_event_raw_sys_exit *ctx)
-{
-	struct inflight in;
-	int fds[2];
-
-	if (!take(&in))
-		return 0;
-	if (ctx->ret != 0 || !in.ptr)
-		return 0;
-	if (bpf_probe_read_user(fds, sizeof(fds), (void *)in.ptr))
-		return 0;
-	emit_new_fd(fds[0], in.sc, in.req);
-	emit_new_fd(fds[1], in.sc, in.req);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_socket")
-int enter_socket(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_SOCKET, !!(ctx->args[1] & SOCK_CLOEXEC), 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_socket")
-int exit_socket(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_socketpair")
-int enter_socketpair(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_SOCKETPAIR, !!(ctx->args[1] & SOCK_CLOEXEC), ctx->args[3], 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_socketpair")
-int exit_socketpair(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_fd_pair(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_ACCEPT, 0, 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_ACCEPT4, !!(ctx->args[3] & SOCK_CLOEXEC), 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_OPENAT, !!(ctx->args[2] & O_CLOEXEC), 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 flags = 0;
-
-	if (!current_in_scope())
-		return 0;
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[2]);
-	return save(CT_SC_OPENAT2, !!(flags & O_CLOEXEC), 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int exit_openat2(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_open")
-int enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_OPEN, !!(ctx->args[1] & O_CLOEXEC), 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_open")
-int exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_creat")
-int enter_creat(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_CREAT, 0, 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int exit_creat(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_pipe")
-int enter_pipe(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_PIPE, 0, ctx->args[0], 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_pipe")
-int exit_pipe(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_fd_pair(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_pipe2")
-int enter_pipe2(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_PIPE2, !!(ctx->args[1] & O_CLOEXEC), ctx->args[0], 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_pipe2")
-int exit_pipe2(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_fd_pair(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_dup")
-int enter_dup(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_DUP, 0, 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup")
-int exit_dup(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_enter_dup2")
-int enter_dup2(struct trace_event_raw_sys_enter *ctx)
-{
-	/* dup2(fd, fd) creates nothing: remember oldfd to tell */
-	return save(CT_SC_DUP2, 0, 0, ctx->args[1], (int)ctx->args[0]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup2")
-int exit_dup2(struct trace_event_raw_sys_exit *ctx)
-{
-	struct inflight in;
-
-	if (!take(&in))
-		return 0;
-	if (ctx->ret < 0 || (__u64)in.fd == in.arg)
-		return 0;
-	emit_new_fd((int)ctx->ret, in.sc, in.req);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_dup3")
-int enter_dup3(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_DUP3, !!(ctx->args[2] & O_CLOEXEC), 0, 0, -1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup3")
-int exit_dup3(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_ret_fd(ctx);
-}
-
-/* Read the current bit of fd (for SETFD "before"). */
+/* The current close_on_exec bit of fd (for SETFD "before"). */
 static __always_inline int current_bit(int fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -613,53 +422,27 @@ static __always_inline int current_bit(int fd)
 	return fd_state(BPF_CORE_READ(task, files), fd, NULL);
 }
 
-SEC("tracepoint/syscalls/sys_enter_fcntl")
-int enter_fcntl(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 cmd = ctx->args[1];
-	struct inflight in = {};
-	__u32 tid;
-	int fd = (int)ctx->args[0];
-
-	if (cmd == F_DUPFD)
-		return save(CT_SC_FCNTL_DUPFD, 0, 0, 0, -1);
-	if (cmd == F_DUPFD_CLOEXEC)
-		return save(CT_SC_FCNTL_DUPFD_CLOEXEC, 1, 0, 0, -1);
-	if (cmd != F_SETFD || !current_in_scope())
-		return 0;
-	in.sc = CT_SC_FCNTL_SETFD;
-	in.fd = fd;
-	in.arg = ctx->args[2];
-	in.req = ctx->args[2] & 1;
-	in.before = current_bit(fd) == 1;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
-	return 0;
-}
-
 /* sys_exit of F_SETFD/FIOCLEX/FIONCLEX: report the bit before and after. */
-static __always_inline int exit_setfd(struct trace_event_raw_sys_exit *ctx, struct inflight *in)
+__noinline int emit_setfd(int fd, __u32 sc, __u32 before, __u32 req)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file *file = NULL;
 	struct ct_event *e;
 	int bit;
 
-	if (ctx->ret < 0)
-		return 0;
-	bit = fd_state(BPF_CORE_READ(task, files), in->fd, &file);
+	bit = fd_state(BPF_CORE_READ(task, files), fd, &file);
 	if (bit < 0)
 		return 0;
 	e = ev_begin(CT_EV_SETFD);
 	if (!e)
 		return 0;
-	e->fd = in->fd;
-	e->syscall = in->sc;
-	if (in->before)
+	e->fd = fd;
+	e->syscall = sc;
+	if (before)
 		e->flags |= CT_F_BEFORE;
 	if (bit)
 		e->flags |= CT_F_CLOEXEC;
-	if (in->req)
+	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
 	if (file)
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
@@ -667,58 +450,7 @@ static __always_inline int exit_setfd(struct trace_event_raw_sys_exit *ctx, stru
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_fcntl")
-int exit_fcntl(struct trace_event_raw_sys_exit *ctx)
-{
-	struct inflight in;
-
-	if (!take(&in))
-		return 0;
-	if (in.sc == CT_SC_FCNTL_SETFD)
-		return exit_setfd(ctx, &in);
-	if (ctx->ret >= 0)
-		emit_new_fd((int)ctx->ret, in.sc, in.req);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_ioctl")
-int enter_ioctl(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 cmd = (__u32)ctx->args[1];
-	struct inflight in = {};
-	__u32 tid;
-	int fd = (int)ctx->args[0];
-
-	if (cmd != FIOCLEX && cmd != FIONCLEX)
-		return 0;
-	if (!current_in_scope())
-		return 0;
-	in.sc = cmd == FIOCLEX ? CT_SC_IOCTL_FIOCLEX : CT_SC_IOCTL_FIONCLEX;
-	in.fd = fd;
-	in.req = cmd == FIOCLEX;
-	in.before = current_bit(fd) == 1;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_ioctl")
-int exit_ioctl(struct trace_event_raw_sys_exit *ctx)
-{
-	struct inflight in;
-
-	if (!take(&in))
-		return 0;
-	return exit_setfd(ctx, &in);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return save(CT_SC_RECVMSG, !!(ctx->args[2] & MSG_CMSG_CLOEXEC), ctx->args[1], 0, -1);
-}
-
-/* The user's struct msghdr (x86_64/arm64 layout). */
+/* The user's struct msghdr (LP64 layout). */
 struct u_msghdr {
 	__u64 name;
 	__u32 namelen;
@@ -738,22 +470,17 @@ struct u_cmsghdr {
 
 /*
  * recvmsg: at exit the kernel has written the control messages and shrunk msg_controllen to
- * what it used; every SCM_RIGHTS fd in there is a new fd of this task.
+ * what it used; every SCM_RIGHTS fd in there is a new fd of this task (at most RECV_MAX_CMSG
+ * messages and RECV_MAX_FDS fds each).
  */
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+__noinline int emit_recvmsg(__u64 ptr, __u32 req)
 {
 	struct u_cmsghdr ch;
 	struct u_msghdr mh;
-	struct inflight in;
 	__u64 off = 0;
 	int fds[RECV_MAX_FDS];
 
-	if (!take(&in))
-		return 0;
-	if (ctx->ret < 0 || !in.ptr)
-		return 0;
-	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)in.ptr))
+	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)ptr))
 		return 0;
 	if (!mh.control || mh.controllen < sizeof(ch))
 		return 0;
@@ -773,11 +500,12 @@ int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 			__builtin_memset(fds, 0xff, sizeof(fds));
 			if (bpf_probe_read_user(fds, sizeof(fds),
 						(void *)(mh.control + off + sizeof(ch))))
-				break;
+				bpf_probe_read_user(fds, n * sizeof(int) & (sizeof(fds) - 1),
+						    (void *)(mh.control + off + sizeof(ch)));
 			for (int i = 0; i < RECV_MAX_FDS; i++) {
 				if ((__u64)i >= n)
 					break;
-				emit_new_fd(fds[i], CT_SC_RECVMSG, in.req);
+				emit_new_fd(fds[i], CT_SC_RECVMSG, req);
 			}
 		}
 		off += (ch.len + 7) & ~7ULL;
@@ -785,36 +513,187 @@ int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
+/* close/close_range: emitted at entry (close releases the slot even when it fails late). */
+static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flags)
 {
-	struct ct_event *e;
+	struct ct_event *e = ev_begin(type);
 
-	if (!current_in_scope())
-		return 0;
-	e = ev_begin(CT_EV_CLOSE);
 	if (!e)
 		return 0;
-	e->fd = (int)ctx->args[0];
+	e->fd = fd;
+	e->aux = last;
+	e->aux2 = flags;
 	ev_send(e, false);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_close_range")
-int enter_close_range(struct trace_event_raw_sys_enter *ctx)
-{
-	struct ct_event *e;
+/*
+ * Syscall arguments and number from the user registers. One program on the raw sys_enter and
+ * one on sys_exit tracepoints (tp_btf: no tracefs, one attachment each, cheap to detach),
+ * dispatching on the syscall number; anything not listed returns at once.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define SC_ARG(r, n)                                                                               \
+	((n) == 0 ? (r)->di : (n) == 1 ? (r)->si : (n) == 2 ? (r)->dx : (r)->r10)
+#define SC_NR(r) ((long)(r)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define SC_ARG(r, n) ((n) == 0 ? (r)->orig_x0 : (r)->regs[n])
+#define SC_NR(r) ((long)(r)->syscallno)
+#else
+#error "cloexec-trace: syscall registers of this architecture are not described"
+#endif
 
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 a0, a1, a2, a3, flags = 0;
+
+	switch (id) {
+	case __NR_socket:
+	case __NR_socketpair:
+	case __NR_accept:
+	case __NR_accept4:
+	case __NR_openat:
+	case __NR_openat2:
+	case __NR_pipe2:
+	case __NR_dup:
+	case __NR_dup3:
+	case __NR_fcntl:
+	case __NR_ioctl:
+	case __NR_recvmsg:
+	case __NR_close:
+	case __NR_close_range:
+#ifdef __NR_open
+	case __NR_open:
+	case __NR_creat:
+	case __NR_pipe:
+	case __NR_dup2:
+#endif
+		break;
+	default:
+		return 0;
+	}
 	if (!current_in_scope())
 		return 0;
-	e = ev_begin(CT_EV_CLOSE_RANGE);
-	if (!e)
+	a0 = SC_ARG(regs, 0);
+	a1 = SC_ARG(regs, 1);
+	a2 = SC_ARG(regs, 2);
+	a3 = SC_ARG(regs, 3);
+	switch (id) {
+	case __NR_socket:
+		return save(CT_SC_SOCKET, !!(a1 & SOCK_CLOEXEC), 0, 0, -1, 0);
+	case __NR_socketpair:
+		return save(CT_SC_SOCKETPAIR, !!(a1 & SOCK_CLOEXEC), a3, 0, -1, 0);
+	case __NR_accept:
+		return save(CT_SC_ACCEPT, 0, 0, 0, -1, 0);
+	case __NR_accept4:
+		return save(CT_SC_ACCEPT4, !!(a3 & SOCK_CLOEXEC), 0, 0, -1, 0);
+	case __NR_openat:
+		return save(CT_SC_OPENAT, !!(a2 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_openat2:
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)a2); /* open_how.flags */
+		return save(CT_SC_OPENAT2, !!(flags & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_pipe2:
+		return save(CT_SC_PIPE2, !!(a1 & O_CLOEXEC), a0, 0, -1, 0);
+	case __NR_dup:
+		return save(CT_SC_DUP, 0, 0, 0, -1, 0);
+	case __NR_dup3:
+		return save(CT_SC_DUP3, !!(a2 & O_CLOEXEC), 0, 0, -1, 0);
+#ifdef __NR_open
+	case __NR_open:
+		return save(CT_SC_OPEN, !!(a1 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_creat:
+		return save(CT_SC_CREAT, 0, 0, 0, -1, 0);
+	case __NR_pipe:
+		return save(CT_SC_PIPE, 0, a0, 0, -1, 0);
+	case __NR_dup2:
+		/* dup2(fd, fd) creates nothing: remember both to tell */
+		return save(CT_SC_DUP2, 0, 0, a1, (int)a0, 0);
+#endif
+	case __NR_fcntl:
+		if (a1 == F_DUPFD)
+			return save(CT_SC_FCNTL_DUPFD, 0, 0, 0, -1, 0);
+		if (a1 == F_DUPFD_CLOEXEC)
+			return save(CT_SC_FCNTL_DUPFD_CLOEXEC, 1, 0, 0, -1, 0);
+		if (a1 == F_SETFD)
+			return save(CT_SC_FCNTL_SETFD, a2 & 1, 0, a2, (int)a0,
+				    current_bit((int)a0) == 1);
 		return 0;
-	e->fd = (int)ctx->args[0];
-	e->aux = (__u32)ctx->args[1];
-	e->aux2 = (__u32)ctx->args[2];
-	ev_send(e, false);
+	case __NR_ioctl:
+		if ((__u32)a1 == FIOCLEX)
+			return save(CT_SC_IOCTL_FIOCLEX, 1, 0, 0, (int)a0,
+				    current_bit((int)a0) == 1);
+		if ((__u32)a1 == FIONCLEX)
+			return save(CT_SC_IOCTL_FIONCLEX, 0, 0, 0, (int)a0,
+				    current_bit((int)a0) == 1);
+		return 0;
+	case __NR_recvmsg:
+		return save(CT_SC_RECVMSG, !!(a2 & MSG_CMSG_CLOEXEC), a1, 0, -1, 0);
+	case __NR_close:
+		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
+	case __NR_close_range:
+		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
+	}
 	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	struct inflight in;
+	int fds[2];
+
+	switch (SC_NR(regs)) {
+	case __NR_socket:
+	case __NR_socketpair:
+	case __NR_accept:
+	case __NR_accept4:
+	case __NR_openat:
+	case __NR_openat2:
+	case __NR_pipe2:
+	case __NR_dup:
+	case __NR_dup3:
+	case __NR_fcntl:
+	case __NR_ioctl:
+	case __NR_recvmsg:
+#ifdef __NR_open
+	case __NR_open:
+	case __NR_creat:
+	case __NR_pipe:
+	case __NR_dup2:
+#endif
+		break;
+	default:
+		return 0;
+	}
+	if (!take(&in))
+		return 0;
+	if (ret < 0)
+		return 0;
+	switch (in.sc) {
+	case CT_SC_SOCKETPAIR:
+	case CT_SC_PIPE:
+	case CT_SC_PIPE2:
+		/* the two fds are in the caller's int[2] */
+		if (ret != 0 || !in.ptr || bpf_probe_read_user(fds, sizeof(fds), (void *)in.ptr))
+			return 0;
+		emit_new_fd(fds[0], in.sc, in.req);
+		emit_new_fd(fds[1], in.sc, in.req);
+		return 0;
+	case CT_SC_DUP2:
+		if ((__u64)in.fd == in.arg)
+			return 0;
+		break;
+	case CT_SC_FCNTL_SETFD:
+	case CT_SC_IOCTL_FIOCLEX:
+	case CT_SC_IOCTL_FIONCLEX:
+		return emit_setfd(in.fd, in.sc, in.before, in.req);
+	case CT_SC_RECVMSG:
+		if (in.ptr)
+			emit_recvmsg(in.ptr, in.req);
+		return 0;
+	}
+	return emit_new_fd((int)ret, in.sc, in.req);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -982,7 +861,7 @@ static long bit_cb(__u64 i, void *data)
 	e->files = c->files;
 	e->fd = fd;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	fill_file(e, file);
+	fill_file(e, (__u64)file);
 	ev_send(e, false);
 	c->emitted++;
 	return 0;

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -1219,19 +1218,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static const char *tracefs_dir(void)
-{
-	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0)
-		return "/sys/kernel/tracing";
-	if (access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0)
-		return "/sys/kernel/debug/tracing";
-	/* not mounted: mount tracefs where libbpf looks first */
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    access("/sys/kernel/tracing/events/syscalls", F_OK) == 0)
-		return "/sys/kernel/tracing";
-	return NULL;
-}
-
 /* One sentence on what is missing, exit 3. */
 static int env_check(void)
 {
@@ -1245,34 +1231,7 @@ static int env_check(void)
 				"it needs CONFIG_DEBUG_INFO_BTF=y\n", TOOL);
 		return -1;
 	}
-	if (!tracefs_dir()) {
-		fprintf(stderr, "%s: tracefs with syscall tracepoints is not available "
-				"(/sys/kernel/tracing/events/syscalls; needs CONFIG_FTRACE_SYSCALLS)\n",
-			TOOL);
-		return -1;
-	}
 	return 0;
-}
-
-/* Programs on syscall tracepoints this kernel lacks (e.g. open on arm64) are not loaded. */
-static void skip_missing_tracepoints(struct cloexec_trace_bpf *skel)
-{
-	const char *dir = tracefs_dir();
-	struct bpf_program *prog;
-	char path[PATH_MAX];
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *sec = bpf_program__section_name(prog);
-
-		if (strncmp(sec, "tracepoint/", 11))
-			continue;
-		snprintf(path, sizeof(path), "%s/events/%s", dir, sec + 11);
-		if (access(path, F_OK)) {
-			if (opt.verbose)
-				fprintf(stderr, "%s: no tracepoint %s, not tracing it\n", TOOL, sec + 11);
-			bpf_program__set_autoload(prog, false);
-		}
-	}
 }
 
 static uint64_t now_ns(void)
@@ -1632,7 +1591,6 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->filter_enabled = (opt.cmd || opt.pid) ? 1 : 0;
 	skel->rodata->self_tgid = (uint32_t)getpid();
-	skip_missing_tracepoints(skel);
 	err = cloexec_trace_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "%s: failed to load BPF programs: %s\n", TOOL, strerror(-err));
