@@ -8,7 +8,8 @@
  * that the trace classifies what the C code does by construction: plain socket()/accept()
  * are `never` and leak into a fork+exec child; SOCK_CLOEXEC/accept4 are `atomic` and nothing
  * leaks; socket()+fcntl is `late`, a second F_SETFD on an accept4(SOCK_CLOEXEC) socket is
- * redundant, and posix_spawn is not a plain fork.
+ * redundant, and posix_spawn is not a plain fork. Last, the cross-check must be able to fail:
+ * with a tracer that forgets inherited fds, the runner must exit 1 and say it disagrees.
  */
 #define _GNU_SOURCE
 #include "matrix_util.h"
@@ -47,8 +48,12 @@ int main(void)
 	for (int i = 0; i < NCASES; i++) {
 		char *argv[] = { server, (char *)cases[i].variant, NULL };
 		struct mx_direct d;
+		int r = -2;
 
-		if (mx_drive(argv, &d) < 0) {
+		/* A new port when another process took ours between pick and bind. */
+		for (int attempt = 0; attempt < 3 && r == -2; attempt++)
+			r = mx_drive(argv, &d);
+		if (r < 0) {
 			ok(0, "direct %s: the fixture followed the protocol", cases[i].variant);
 			continue;
 		}
@@ -105,6 +110,38 @@ int main(void)
 			ok(is_fork(json_get_str(row, "spawn", "")), "%s: fork()+execvp is a fork "
 			   "(spawn=%s)", name, json_get_str(row, "spawn", "?"));
 		}
+	}
+
+	/*
+	 * 3. The cross-check can fail: a tracer that forgets what the child inherited (the real
+	 * one, with every exec record's inherited[] emptied) must be caught on c-plain.
+	 */
+	{
+		char liar[PATH_MAX + 32];
+		FILE *f;
+
+		snprintf(liar, sizeof(liar), "%s/forgetful-tracer", m.tmp);
+		f = fopen(liar, "we");
+		if (!f)
+			bail("failed to create %s: %s", liar, strerror(errno));
+		fprintf(f, "#!/bin/sh\n"
+			   "# the real tracer, then every exec record loses its inherited fds\n"
+			   "out=; prev=\n"
+			   "for a in \"$@\"; do [ \"$prev\" = -o ] && out=$a; prev=$a; done\n"
+			   "'%s/cloexec-trace' \"$@\"; rc=$?\n"
+			   "sed -i '/\"type\":\"exec\"/s/\"inherited\":\\[.*\\]}$/\"inherited\":[]}/' "
+			   "\"$out\"\n"
+			   "exit $rc\n", m.build);
+		fclose(f);
+		if (chmod(liar, 0755) < 0)
+			bail("failed to chmod %s: %s", liar, strerror(errno));
+		diag("next: a deliberately forgetful tracer; the runner's failure below is expected");
+		rc = mx_run_tracer(&m, "c-plain", liar, 60);
+		is_int(rc, 1, "run_matrix.py exits 1 when the tracer misses the leak");
+		ok(!json_get_bool(mx_row(&m, "c-plain"), "tracer_agrees", 1),
+		   "c-plain with a forgetful tracer: the row says tracer_agrees false");
+		ok(json_len(json_get(mx_row(&m, "c-plain"), "disagreements")) > 0,
+		   "c-plain with a forgetful tracer: the row lists the disagreements");
 	}
 	mx_cleanup(&m);
 	return done_testing();

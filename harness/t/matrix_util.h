@@ -153,7 +153,8 @@ static inline void mx_cleanup(struct mx *m)
  * Run the matrix runner for the comma-separated runtimes in only. Returns the runner's exit
  * status (0 agree, 1 disagreement/error, 3 environment) and leaves the parsed JSON in m->doc.
  */
-static inline int mx_run(struct mx *m, const char *only, int timeout_s)
+static inline int mx_run_tracer(struct mx *m, const char *only, const char *tracer,
+				int timeout_s)
 {
 	char runner[PATH_MAX + 32], json_path[PATH_MAX + 32], traces[PATH_MAX + 32];
 	char logp[PATH_MAX + 32];
@@ -175,8 +176,13 @@ static inline int mx_run(struct mx *m, const char *only, int timeout_s)
 
 		if (log < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 			_exit(127);
-		execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only", only,
-		      "--json", json_path, "--keep-traces", traces, (char *)NULL);
+		if (tracer)
+			execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only",
+			      only, "--json", json_path, "--keep-traces", traces, "--tracer", tracer,
+			      (char *)NULL);
+		else
+			execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only",
+			      only, "--json", json_path, "--keep-traces", traces, (char *)NULL);
 		_exit(127);
 	}
 	tap_track_child(pid);
@@ -203,6 +209,12 @@ static inline int mx_run(struct mx *m, const char *only, int timeout_s)
 	if (!m->doc)
 		bail("run_matrix.py wrote bad JSON: %s", err);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The same with our own build's tracer. */
+static inline int mx_run(struct mx *m, const char *only, int timeout_s)
+{
+	return mx_run_tracer(m, only, NULL, timeout_s);
 }
 
 /* The matrix row for a runtime, or NULL. */
@@ -468,7 +480,7 @@ static inline int mx_free_port(void)
 /*
  * Start argv (with the port appended), connect, follow the protocol to REBIND, and observe the
  * child's /proc/PID/fd. Kills and reaps everything before returning. 0 ok, -1 on a protocol
- * failure (reported with diag).
+ * failure, -2 when the fixture did not listen (the port may have been taken: retry).
  */
 static inline int mx_drive(char *const argv_in[], struct mx_direct *d)
 {
@@ -499,7 +511,8 @@ static inline int mx_drive(char *const argv_in[], struct mx_direct *d)
 	close(in[0]);
 	close(out[1]);
 	if (mx_line(out[0], line, sizeof(line), 10000) < 0 || strncmp(line, "LISTEN ", 7)) {
-		diag("%s: no LISTEN line", argv[0]);
+		diag("%s: no LISTEN line on port %d", argv[0], port);
+		rc = -2;
 		goto out;
 	}
 	/* The server's only socket now is its listener. */
