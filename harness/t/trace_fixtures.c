@@ -87,8 +87,7 @@ int main(void)
 {
 	char p[PATH_MAX];
 
-	lab_clean_fds(0);
-	tap_timeout(60);
+	tl_begin(60);
 	tl_path("t/helpers/fx_child", p, sizeof(p));
 	plan_lazy();
 	for (int i = 0; i < TL_NCASES; i++) {

@@ -361,7 +361,16 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 		}
 	}
 	if (rc < 0) {
+		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
 		lab_kill_reap(pid);
+		/* The tracer's command and its children are in our process group (see
+		 * tl_begin): take them down too, sparing ourselves. */
+		if (getpgrp() == getpid()) {
+			sigaction(SIGTERM, &ign, &old);
+			kill(0, SIGTERM);
+			sigaction(SIGTERM, &old, NULL);
+		}
 		r->exit_code = -1;
 	} else {
 		r->exit_code = WIFEXITED(r->status) ? WEXITSTATUS(r->status)
@@ -930,13 +939,26 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 	return tap_tests_failed() - failed;
 }
 
-/* Common start of a trace test: bounded, clean fds, BPF usable or SKIP, tracer built. */
+/*
+ * Start of every trace test: bounded in time, clean fds, and leader of its own process
+ * group, so a timeout (tap's alarm, or tl_run's) takes down the tracer's command and
+ * every child it left, not only the processes the test knows.
+ */
+static inline void tl_begin(unsigned timeout_s)
+{
+	lab_clean_fds(0);
+	tap_timeout(timeout_s);
+	if (getpgrp() != getpid() && setpgid(0, 0) < 0)
+		diag("cannot lead a process group (%s): a timeout may leave processes behind",
+		     strerror(errno));
+}
+
+/* Common start of a trace test: tl_begin, BPF usable or SKIP, tracer built. */
 static inline void tl_start(unsigned timeout_s)
 {
 	char why[256], p[PATH_MAX];
 
-	lab_clean_fds(0);
-	tap_timeout(timeout_s);
+	tl_begin(timeout_s);
 	if (!lab_bpf_usable(why, sizeof(why)))
 		skip_all("%s", why);
 	tl_path("cloexec-trace", p, sizeof(p));
