@@ -388,9 +388,13 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 		}
 	}
 	tl_read_json(r, json_path);
-	unlink(json_path);
-	unlink(err_path);
-	rmdir(r->dir);
+	if (getenv("CLOEXEC_LAB_KEEP")) {
+		diag("%s: output kept in %s", fixture, r->dir);
+	} else {
+		unlink(json_path);
+		unlink(err_path);
+		rmdir(r->dir);
+	}
 	return rc;
 }
 
@@ -718,6 +722,12 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 	is_int(r->done_rc, 0, "%s: the fixture finished cleanly under the tracer", tc->name);
 	start = r->nrecs ? r->recs[0] : NULL;
 	is_str(json_get_str(start, "type", ""), "start", "%s: the first record is start", tc->name);
+	is_str(json_get_str(start, "tool", ""), "cloexec-trace", "%s: start names the tool",
+	       tc->name);
+	is_str(json_get_str(start, "scope", ""), "command", "%s: the scope is command", tc->name);
+	if (r->nfacts && !tc->w[0].in_child)
+		is_int(json_get_int(start, "pid", -1), r->facts[0].pid,
+		       "%s: start names the command's pid", tc->name);
 	ok(r->nrecs && r->recs[r->nrecs - 1] == sum, "%s: the last record is the summary",
 	   tc->name);
 
@@ -760,7 +770,13 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 				tc->name, w->role);
 			is_str(json_get_str(j, "set_by", ""), w->set_by, "%s: %s was set late by %s",
 			       tc->name, w->role, w->set_by);
+		} else if (w->verdict) {
+			/* SCHEMA.md: late_ns and set_by only for late. */
+			ok(!json_get(j, "late_ns") && !json_get(j, "set_by"),
+			   "%s: %s has no late_ns/set_by", tc->name, w->role);
 		}
+		cmp_int(json_get_int(j, "t_ns", 0), ">", 0, "%s: %s has a timestamp", tc->name,
+			w->role);
 		is_int(json_get_int(j, "redundant_setfd", 0), w->redundant,
 		       "%s: %s had %d redundant F_SETFD/FIOCLEX", tc->name, w->role, w->redundant);
 		sk = json_get_str(j, "comm", NULL);
