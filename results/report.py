@@ -999,6 +999,13 @@ class Report:
                      "overhead %", "95% CI ns", "significant"], rows, right=(1, 2, 3, 4, 5))
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, exit 2 (argparse's own code), and a pointer to --help.
+        print("%s: %s (try --help)" % (PROG, message), file=sys.stderr)
+        sys.exit(2)
+
+
 def _short(p):
     """A path relative to the current directory when it is below it (for messages)."""
     r = os.path.relpath(p)
@@ -1008,7 +1015,7 @@ def _short(p):
 def main():
     here = _short(os.path.dirname(os.path.abspath(__file__)))
     root = os.path.dirname(os.path.abspath(here))
-    ap = argparse.ArgumentParser(
+    ap = Parser(
         prog="report.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Build report.md and report.html (with SVG charts) from the latest "
                     "cloexec-lab runs.", epilog=EPILOG)
@@ -1127,9 +1134,20 @@ def main():
         for f in r.charts.failed:
             warn("warning: chart %s" % f)
         d.h(2, "Inputs", "inputs")
-        d.bullets(["repro: %s" % paths["repro"], "matrix: %s" % paths["matrix"],
-                   "bench: %s" % bench_path, "pairs: %s" % (pairs_path or "recomputed"),
-                   "pairs spec: %s" % a.pairs_spec])
+
+        def written(p):
+            try:
+                t = os.path.getmtime(p)
+            except (OSError, TypeError):
+                return ""
+            return " (written %s)" % datetime.datetime.fromtimestamp(
+                t, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        d.bullets(["repro: %s%s" % (paths["repro"], written(paths["repro"])),
+                   "matrix: %s%s" % (paths["matrix"], written(paths["matrix"])),
+                   "bench: %s%s" % (bench_path, written(bench_path)),
+                   "pairs: %s%s" % (_short(pairs_path) if pairs_path else
+                                    "recomputed from the bench rows", written(pairs_path)),
+                   "pairs spec: %s%s" % (a.pairs_spec, written(a.pairs_spec))])
 
         md = render_md(d)
         # In HTML the charts are inline; give each its own id prefix.

@@ -44,7 +44,7 @@ for i in "${!names[@]}"; do
 	else
 		status+=("FAILED (exit $rc)")
 		failed=$((failed + 1))
-		echo "[$step/$n] ${names[$i]}: FAILED with exit status $rc after ${dt} s; going on" >&2
+		echo "[$step/$n] ${names[$i]}: FAILED with exit status $rc after ${dt} s; going on"
 	fi
 done
 total=$(awk -v a="$t_all" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
@@ -54,7 +54,7 @@ for i in "${!names[@]}"; do
 done
 echo "run: $((n - failed)) of $n steps ok in ${total} s"
 if [ -f results/report.html ] && [ "${status[$((n - 1))]}" = ok ]; then
-	[ $failed -eq 0 ] || echo "run: $failed step(s) failed; the report shows what exists" >&2
+	[ $failed -eq 0 ] || echo "run: $failed step(s) failed; the report shows the results that exist (see their dates)"
 	echo "report: results/report.html (and results/report.md)"
 else
 	echo "report: not built (the report step failed, see above)"
