@@ -539,6 +539,9 @@ def this_machine():
         "bpftool": _cmd(["bpftool", "version"], r"v(\S+)"),
         "gnuplot": _cmd(["gnuplot", "--version"], r"gnuplot\s+(.+)"),
         "python3": platform.python_version(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": _cmd(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse",
+                        "--short", "HEAD"]),
     }
 
 
@@ -725,6 +728,10 @@ class Report:
                                                ", ".join(map(str, reps)) or "none", metric,
                                                val(ctx.get("library_build_type")),
                                                val(ctx.get("date"))))
+        if ctx.get("library_build_type") == "debug":
+            d.note("Google Benchmark reports that its library was built as debug (as Debian "
+                   "ships it); it warns that timings may be affected. Comparisons within this "
+                   "run share that overhead.")
         if reps and reps[0] < 9:
             d.note("Fewer than 9 repetitions: spreads and intervals are wide and significance is "
                    "hard to reach; a full `make bench` runs 9.")
@@ -1113,8 +1120,12 @@ def main():
             bhost.setdefault("hostname", ctx.get("host_name"))
             bhost.setdefault("cores", ctx.get("num_cpus"))
             bhost.setdefault("date", ctx.get("date"))
+            bhost.setdefault("CPU MHz", ctx.get("mhz_per_cpu"))
+            bhost.setdefault("CPU scaling", ctx.get("cpu_scaling_enabled"))
+            # Custom context (--benchmark_context=k=v) and the library's build type.
             for k, v in ctx.items():
-                if k in ("kernel", "cpu", "commit") and isinstance(v, (str, int)):
+                if isinstance(v, (str, int, float)) and not isinstance(v, bool) and k not in (
+                        "host_name", "num_cpus", "date", "executable", "mhz_per_cpu"):
                     bhost.setdefault(k, v)
         matrix_host = dict((docs["matrix"] or {}).get("host") or {}) if docs["matrix"] else None
         if matrix_host is not None:
