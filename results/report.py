@@ -927,13 +927,13 @@ class Report:
             if sig is None and ci:
                 sig = ci[0] > 0 or ci[1] < 0
             if sig and ci and ci[0] > 0:
-                verdict = ("faster", "ok")
+                verdict = ("yes: candidate faster", "ok")
             elif sig and ci and ci[1] < 0:
-                verdict = ("slower", "bad")
+                verdict = ("yes: candidate slower", "bad")
             elif sig:
                 verdict = ("yes", "ok")
             else:
-                verdict = ("no (CI includes 0)", "warn")
+                verdict = ("no claim", "warn")
             pv = p.get("p")
             rows.append([val(p.get("group")), val(p.get("args")) if p.get("args") else "-",
                          val(p.get("baseline")), val(p.get("candidate")),
@@ -997,7 +997,7 @@ class Report:
             rows.append([self._label(b), fmt_ns(mb), fmt_ns(mc), fmt_ns(over),
                          fmt_pct(100.0 * over / mb if mb else None),
                          "[%s, %s]" % (fmt_ns(ci[1]), fmt_ns(ci[2])),
-                         ("yes", "warn") if sig else ("no (CI includes 0)", None)])
+                         ("yes", "warn") if sig else ("no claim", None)])
         if not rows:
             d.note("Only %s ran in %s: no traced variant to compare (see the errors above)." %
                    (base, g))
