@@ -19,6 +19,8 @@
 namespace {
 
 std::atomic<long> g_errors{0};
+/* The name of the benchmark this thread runs, for error messages. */
+thread_local const char *t_name = "";
 
 inline benchmark::State *S(gb_state *s)
 {
@@ -50,8 +52,10 @@ gb_bench *gb_register(const char *name, gb_fn fn, void *user) noexcept
 		return nullptr;
 	try {
 		auto *b = benchmark::RegisterBenchmark(
-			name, [fn, user](benchmark::State &st) {
+			name, [fn, user, nm = std::string(name)](benchmark::State &st) {
+				t_name = nm.c_str();
 				fn(reinterpret_cast<gb_state *>(&st), user);
+				t_name = "";
 			});
 		return C(b);
 	} catch (...) {
@@ -167,8 +171,21 @@ void gb_counter_set(gb_state *s, const char *name, double value, int flags) noex
 
 void gb_skip_with_error(gb_state *s, const char *msg) noexcept
 {
+	benchmark::State *st = S(s);
+
+	if (st->error_occurred())
+		return;
 	g_errors.fetch_add(1);
-	S(s)->SkipWithError(msg);
+	fprintf(stderr, "%s: %s\n", t_name, msg);
+	/*
+	 * The library requires every repetition of a benchmark to report the same
+	 * iteration count (ComputeStats aborts otherwise). A run that fails after
+	 * its loop started reports max_iterations; one that fails before would
+	 * report 0, so start the loop first (one iteration, not run).
+	 */
+	if (st->iterations() == 0)
+		st->KeepRunningBatch(1);
+	st->SkipWithError(msg);
 }
 
 void gb_skip_with_errorf(gb_state *s, const char *fmt, ...) noexcept

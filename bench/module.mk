@@ -62,6 +62,8 @@ bench: $(BENCH_BIN) $(BENCH_EXIT0)
 		--benchmark_context=commit=$$commit \
 		--benchmark_out_format=json --benchmark_out=$$out.tmp; rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 1 ]; then rm -f $$out.tmp; exit $$rc; fi; \
-	mv $$out.tmp $$out && ln -sf $$stem.json $(BENCH_OUTDIR)/latest.json && \
-	$(PYTHON) bench/pairs.py --pairs bench/pairs.txt $$out && \
-	ln -sf $$stem.pairs.json $(BENCH_OUTDIR)/latest.pairs.json && exit $$rc
+	mv $$out.tmp $$out && ln -sf $$stem.json $(BENCH_OUTDIR)/latest.json || exit 1; \
+	$(PYTHON) bench/pairs.py --pairs bench/pairs.txt $$out > $(BENCH_OUTDIR)/$$stem.pairs.txt; \
+	prc=$$?; cat $(BENCH_OUTDIR)/$$stem.pairs.txt; [ $$prc -eq 0 ] || exit $$prc; \
+	ln -sf $$stem.pairs.json $(BENCH_OUTDIR)/latest.pairs.json && \
+	ln -sf $$stem.pairs.txt $(BENCH_OUTDIR)/latest.pairs.txt && exit $$rc

@@ -247,6 +247,57 @@ static void test_bad_flag(void)
 	   "an unknown --benchmark_ flag makes gb_main return 2 (status 0x%x)", st);
 }
 
+/* Fails before its loop in one repetition out of three, like a setup that fails once. */
+static void bm_flaky(gb_state *s, void *user)
+{
+	static int calls;
+	uint64_t n = 0;
+
+	(void)user;
+	if (calls++ == 1) {
+		gb_skip_with_error(s, "setup failed once");
+		return;
+	}
+	while (gb_keep_running_batch(s, &n))
+		;
+}
+
+/*
+ * The library aborts when the repetitions of one benchmark report different
+ * iteration counts; a run that fails before its loop must not cause that.
+ * Checked in a child, which registers its own benchmark.
+ */
+static void test_flaky_error(void)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		bail("bench_binding: failed to fork: %s", strerror(errno));
+	if (pid == 0) {
+		char a0[] = "bench_binding", a1[] = "--benchmark_filter=^flaky/",
+		     a2[] = "--benchmark_repetitions=3";
+		char *argv[] = { a0, a1, a2, NULL };
+		int nul = open("/dev/null", O_WRONLY);
+
+		if (nul >= 0) {
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		gb_iterations(gb_register("flaky/once", bm_flaky, NULL), 10);
+		_exit(gb_main(3, argv));
+	}
+	tap_track_child(pid);
+	if (lab_wait_timeout(pid, &st, 20000) < 0) {
+		lab_kill_reap(pid);
+		st = -1;
+	}
+	tap_untrack_child(pid);
+	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	   "one repetition failing before its loop is reported (exit 1), no abort (status 0x%x)",
+	   st);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/bench_binding.XXXXXX", out[256], outarg[300];
@@ -261,6 +312,7 @@ int main(void)
 	plan_lazy();
 
 	test_bad_flag();
+	test_flaky_error();
 
 	gb_use_real_time(gb_register("bind/count", bm_count, NULL));
 	gb_iterations(gb_use_real_time(gb_register("bind/pause", bm_pause, "pause")), 200);
