@@ -68,7 +68,7 @@ struct tl_run {
 	int race_forks, race_races;
 	unsigned long race_sockets;
 	int fill_from, fill_to;	/* fx filled ... (fx_many_fds) */
-	char other[4096];	/* stdout lines that are not facts (the tracer's text output) */
+	char other[65536];	/* stdout lines that are not facts (the tracer's text output) */
 	/* the tracer (or the fixture when run alone) */
 	int status;		/* wait status */
 	int exit_code;		/* WEXITSTATUS, or 128+signal, or -1 on timeout */
