@@ -66,6 +66,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile __u32 filter_enabled = 0; /* 1: only tgids in "traced" */
 const volatile __u32 self_tgid = 0;      /* never trace the loader itself */
 const volatile __u32 max_scan_fds = 1u << 20;
+const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this much data */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -169,7 +170,7 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > RB_SIZE / 2)
+	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e), flags))
 		count(CT_CNT_LOST);

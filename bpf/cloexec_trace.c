@@ -51,6 +51,7 @@
 #define FAIL_LATE 0x2
 #define FAIL_NEVER 0x4
 #define FAIL_RACE 0x8
+#define FAIL_LOST 0x10
 
 #define MAX_ALLOW 64
 
@@ -65,6 +66,7 @@ static struct opts {
 	int n_allow_comm;
 	long linger_ms;
 	long timeout_s;
+	long ring_kb;
 	int verbose;
 	char **cmd;
 } opt = { .fail_on = FAIL_LEAKED, .linger_ms = 1000 };
@@ -1293,7 +1295,7 @@ static void print_start(pid_t target)
 	struct utsname u;
 	struct sbuf b = {0};
 	const char *scope = opt.cmd ? "command" : opt.pid ? "pid" : "system";
-	static const char *const fn[] = { "leaked", "late", "never", "race" };
+	static const char *const fn[] = { "leaked", "late", "never", "race", "lost" };
 	int first = 1;
 
 	uname(&u);
@@ -1308,7 +1310,7 @@ static void print_start(pid_t target)
 		sb_puts(&b, ",\"kernel\":");
 		sb_json_str(&b, u.release);
 		sb_puts(&b, ",\"fail_on\":[");
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			if (opt.fail_on & (1u << i)) {
 				sb_printf(&b, "%s\"%s\"", first ? "" : ",", fn[i]);
 				first = 0;
@@ -1346,7 +1348,8 @@ static int finish(struct cloexec_trace_bpf *skel)
 		}
 	}
 	if (((opt.fail_on & FAIL_LEAKED) && st.leaked) || ((opt.fail_on & FAIL_LATE) && st.late) ||
-	    ((opt.fail_on & FAIL_NEVER) && st.never) || ((opt.fail_on & FAIL_RACE) && st.races))
+	    ((opt.fail_on & FAIL_NEVER) && st.never) || ((opt.fail_on & FAIL_RACE) && st.races) ||
+	    ((opt.fail_on & FAIL_LOST) && st.lost))
 		code = EX_FINDING;
 	if (json_out) {
 		sb_printf(&b,
@@ -1386,11 +1389,12 @@ static const char usage_text[] =
 	"  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
 	"  -p, --pid PID          trace PID and its future descendants\n"
 	"  -f, --fail-on LIST     findings that make the exit code 1: leaked,late,never,race,\n"
-	"                         all or none (default: leaked)\n"
+	"                         lost (records dropped), all or none (default: leaked)\n"
 	"  -a, --allow FD         an fd number that may be inherited across exec (repeatable)\n"
 	"  -A, --allow-comm COMM  a program (comm or file name) allowed to inherit fds (repeatable)\n"
 	"  -l, --linger MS        after CMD exits, wait at most MS for its descendants (1000)\n"
 	"  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
+	"  -r, --ring-kb KB       ring buffer size in KiB, a power of two >= 4 (8192)\n"
 	"  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          print the version\n"
@@ -1452,10 +1456,12 @@ static unsigned parse_fail_on(const char *s)
 			m |= FAIL_NEVER;
 		else if (!strcmp(tok, "race"))
 			m |= FAIL_RACE;
+		else if (!strcmp(tok, "lost"))
+			m |= FAIL_LOST;
 		else if (!strcmp(tok, "all"))
-			m |= FAIL_LEAKED | FAIL_LATE | FAIL_NEVER | FAIL_RACE;
+			m |= FAIL_LEAKED | FAIL_LATE | FAIL_NEVER | FAIL_RACE | FAIL_LOST;
 		else if (strcmp(tok, "none"))
-			usage_error("invalid --fail-on value '%s' (leaked,late,never,race,all,none)",
+			usage_error("invalid --fail-on value '%s' (leaked,late,never,race,lost,all,none)",
 				    tok);
 	}
 	free(dup);
@@ -1473,6 +1479,7 @@ static void parse_args(int argc, char **argv)
 		{ "allow-comm", required_argument, NULL, 'A' },
 		{ "linger", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "ring-kb", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1481,7 +1488,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jo:p:f:a:A:l:t:vhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jo:p:f:a:A:l:t:r:vhV", lo, NULL)) != -1) {
 		/* "--allow-comm -- CMD": the option lacks its value, "--" is not one */
 		if (optarg && !strcmp(optarg, "--"))
 			usage_error("option '%s' needs a value", argv[optind - 2]);
@@ -1517,6 +1524,11 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 't':
 			opt.timeout_s = parse_num(optarg, 1, 86400 * 365, "--timeout seconds");
+			break;
+		case 'r':
+			opt.ring_kb = parse_num(optarg, 4, 1L << 22, "--ring-kb size");
+			if (opt.ring_kb & (opt.ring_kb - 1))
+				usage_error("invalid --ring-kb size '%s' (a power of two)", optarg);
 			break;
 		case 'v':
 			opt.verbose++;
@@ -1591,6 +1603,14 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->filter_enabled = (opt.cmd || opt.pid) ? 1 : 0;
 	skel->rodata->self_tgid = (uint32_t)getpid();
+	if (opt.ring_kb) {
+		err = bpf_map__set_max_entries(skel->maps.rb, (uint32_t)opt.ring_kb * 1024);
+		if (err) {
+			fprintf(stderr, "%s: failed to size ring buffer: %s\n", TOOL, strerror(-err));
+			goto cleanup;
+		}
+		skel->rodata->rb_wake_bytes = (uint64_t)opt.ring_kb * 1024 / 2;
+	}
 	err = cloexec_trace_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "%s: failed to load BPF programs: %s\n", TOOL, strerror(-err));
