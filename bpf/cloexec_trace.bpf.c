@@ -36,6 +36,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define ENV_MAX_STRINGS 1024
 #define RECV_MAX_CMSG 4
 #define RECV_MAX_FDS 16
+#define RECV_MAX_MMSG 8
 #define PATH_MAX_DEPTH 32
 
 #define S_IFMT 00170000
@@ -474,7 +475,7 @@ struct u_cmsghdr {
  * what it used; every SCM_RIGHTS fd in there is a new fd of this task (at most RECV_MAX_CMSG
  * messages and RECV_MAX_FDS fds each).
  */
-__noinline int emit_recvmsg(__u64 ptr, __u32 req)
+__noinline int emit_recvmsg(__u64 ptr, __u32 req, __u32 sc)
 {
 	struct u_cmsghdr ch;
 	struct u_msghdr mh;
@@ -499,19 +500,28 @@ __noinline int emit_recvmsg(__u64 ptr, __u32 req)
 			if (n > RECV_MAX_FDS)
 				n = RECV_MAX_FDS;
 			__builtin_memset(fds, 0xff, sizeof(fds));
+			/* the whole array, or (near the end of a mapping) just the n fds */
 			if (bpf_probe_read_user(fds, sizeof(fds),
+						(void *)(mh.control + off + sizeof(ch))) &&
+			    bpf_probe_read_user(fds, (n * sizeof(int)) & (2 * sizeof(fds) - 1) &
+							     (sizeof(fds) | (sizeof(fds) - 1)),
 						(void *)(mh.control + off + sizeof(ch))))
-				bpf_probe_read_user(fds, n * sizeof(int) & (sizeof(fds) - 1),
-						    (void *)(mh.control + off + sizeof(ch)));
+				break;
 			for (int i = 0; i < RECV_MAX_FDS; i++) {
 				if ((__u64)i >= n)
 					break;
-				emit_new_fd(fds[i], CT_SC_RECVMSG, req);
+				emit_new_fd(fds[i], sc, req);
 			}
 		}
 		off += (ch.len + 7) & ~7ULL;
 	}
 	return 0;
+}
+
+/* One message of recvmmsg: a global function of its own so the loop calls it, not inlines it. */
+__noinline int emit_recvmmsg_one(__u64 ptr, __u32 req)
+{
+	return emit_recvmsg(ptr, req, CT_SC_RECVMMSG);
 }
 
 /* close/close_range: emitted at entry (close releases the slot even when it fails late). */
@@ -535,7 +545,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
  */
 #if defined(__TARGET_ARCH_x86)
 #define SC_ARG(r, n)                                                                               \
-	((n) == 0 ? (r)->di : (n) == 1 ? (r)->si : (n) == 2 ? (r)->dx : (r)->r10)
+	((n) == 0 ? (r)->di : (n) == 1 ? (r)->si : (n) == 2 ? (r)->dx : (n) == 3 ? (r)->r10 : (r)->r8)
 #define SC_NR(r) ((long)(r)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define SC_ARG(r, n) ((n) == 0 ? (r)->orig_x0 : (r)->regs[n])
@@ -564,11 +574,28 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	case __NR_recvmsg:
 	case __NR_close:
 	case __NR_close_range:
+	case __NR_eventfd2:
+	case __NR_epoll_create1:
+	case __NR_memfd_create:
+	case __NR_timerfd_create:
+	case __NR_signalfd4:
+	case __NR_inotify_init1:
+	case __NR_pidfd_open:
+	case __NR_pidfd_getfd:
+	case __NR_fanotify_init:
+	case __NR_userfaultfd:
+	case __NR_perf_event_open:
+	case __NR_open_by_handle_at:
+	case __NR_recvmmsg:
 #ifdef __NR_open
 	case __NR_open:
 	case __NR_creat:
 	case __NR_pipe:
 	case __NR_dup2:
+	case __NR_eventfd:
+	case __NR_epoll_create:
+	case __NR_signalfd:
+	case __NR_inotify_init:
 #endif
 		break;
 	default:
@@ -630,6 +657,44 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	case __NR_recvmsg:
 		return save(CT_SC_RECVMSG, !!(a2 & MSG_CMSG_CLOEXEC), a1, 0, -1, 0);
+	case __NR_eventfd2:
+		return save(CT_SC_EVENTFD2, !!(a1 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_epoll_create1:
+		return save(CT_SC_EPOLL_CREATE1, !!(a0 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_memfd_create:
+		return save(CT_SC_MEMFD_CREATE, !!(a1 & 1 /* MFD_CLOEXEC */), 0, 0, -1, 0);
+	case __NR_timerfd_create:
+		return save(CT_SC_TIMERFD_CREATE, !!(a1 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_signalfd4:
+		/* fd != -1 updates an existing signalfd: remember it to tell */
+		return save(CT_SC_SIGNALFD4, !!(a3 & O_CLOEXEC), 0, 0, (int)a0, 0);
+	case __NR_inotify_init1:
+		return save(CT_SC_INOTIFY_INIT1, !!(a0 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_pidfd_open:
+		return save(CT_SC_PIDFD_OPEN, 1, 0, 0, -1, 0); /* always O_CLOEXEC */
+	case __NR_pidfd_getfd:
+		return save(CT_SC_PIDFD_GETFD, 1, 0, 0, -1, 0); /* always O_CLOEXEC */
+	case __NR_fanotify_init:
+		return save(CT_SC_FANOTIFY_INIT, !!(a0 & 1 /* FAN_CLOEXEC */), 0, 0, -1, 0);
+	case __NR_userfaultfd:
+		return save(CT_SC_USERFAULTFD, !!(a0 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_perf_event_open:
+		return save(CT_SC_PERF_EVENT_OPEN, !!(SC_ARG(regs, 4) & 8 /* FD_CLOEXEC flag */), 0,
+			    0, -1, 0);
+	case __NR_open_by_handle_at:
+		return save(CT_SC_OPEN_BY_HANDLE_AT, !!(a2 & O_CLOEXEC), 0, 0, -1, 0);
+	case __NR_recvmmsg:
+		return save(CT_SC_RECVMMSG, !!(a3 & MSG_CMSG_CLOEXEC), a1, 0, -1, 0);
+#ifdef __NR_open
+	case __NR_eventfd:
+		return save(CT_SC_EVENTFD, 0, 0, 0, -1, 0);
+	case __NR_epoll_create:
+		return save(CT_SC_EPOLL_CREATE, 0, 0, 0, -1, 0);
+	case __NR_signalfd:
+		return save(CT_SC_SIGNALFD, 0, 0, 0, (int)a0, 0);
+	case __NR_inotify_init:
+		return save(CT_SC_INOTIFY_INIT, 0, 0, 0, -1, 0);
+#endif
 	case __NR_close:
 		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
 	case __NR_close_range:
@@ -657,11 +722,28 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_fcntl:
 	case __NR_ioctl:
 	case __NR_recvmsg:
+	case __NR_eventfd2:
+	case __NR_epoll_create1:
+	case __NR_memfd_create:
+	case __NR_timerfd_create:
+	case __NR_signalfd4:
+	case __NR_inotify_init1:
+	case __NR_pidfd_open:
+	case __NR_pidfd_getfd:
+	case __NR_fanotify_init:
+	case __NR_userfaultfd:
+	case __NR_perf_event_open:
+	case __NR_open_by_handle_at:
+	case __NR_recvmmsg:
 #ifdef __NR_open
 	case __NR_open:
 	case __NR_creat:
 	case __NR_pipe:
 	case __NR_dup2:
+	case __NR_eventfd:
+	case __NR_epoll_create:
+	case __NR_signalfd:
+	case __NR_inotify_init:
 #endif
 		break;
 	default:
@@ -691,8 +773,21 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return emit_setfd(in.fd, in.sc, in.before, in.req);
 	case CT_SC_RECVMSG:
 		if (in.ptr)
-			emit_recvmsg(in.ptr, in.req);
+			emit_recvmsg(in.ptr, in.req, CT_SC_RECVMSG);
 		return 0;
+	case CT_SC_RECVMMSG:
+		/* ret messages, each a struct mmsghdr (msghdr + length, 64 bytes) */
+		for (int i = 0; i < RECV_MAX_MMSG; i++) {
+			if (i >= ret || !in.ptr)
+				break;
+			emit_recvmmsg_one(in.ptr + i * 64, in.req);
+		}
+		return 0;
+	case CT_SC_SIGNALFD4:
+	case CT_SC_SIGNALFD:
+		if (in.fd != -1)
+			return 0; /* an existing signalfd was updated */
+		break;
 	}
 	return emit_new_fd((int)ret, in.sc, in.req);
 }

@@ -403,6 +403,15 @@ static const char *sc_name(unsigned sc)
 		[CT_SC_IOCTL_FIOCLEX] = "ioctl",   [CT_SC_IOCTL_FIONCLEX] = "ioctl",
 		[CT_SC_FORK] = "fork",		   [CT_SC_VFORK] = "vfork",
 		[CT_SC_CLONE] = "clone",	   [CT_SC_CLONE3] = "clone3",
+		[CT_SC_EVENTFD2] = "eventfd2",	   [CT_SC_EVENTFD] = "eventfd",
+		[CT_SC_EPOLL_CREATE1] = "epoll_create1", [CT_SC_EPOLL_CREATE] = "epoll_create",
+		[CT_SC_MEMFD_CREATE] = "memfd_create", [CT_SC_TIMERFD_CREATE] = "timerfd_create",
+		[CT_SC_SIGNALFD4] = "signalfd4",   [CT_SC_SIGNALFD] = "signalfd",
+		[CT_SC_INOTIFY_INIT1] = "inotify_init1", [CT_SC_INOTIFY_INIT] = "inotify_init",
+		[CT_SC_PIDFD_OPEN] = "pidfd_open", [CT_SC_PIDFD_GETFD] = "pidfd_getfd",
+		[CT_SC_FANOTIFY_INIT] = "fanotify_init", [CT_SC_USERFAULTFD] = "userfaultfd",
+		[CT_SC_PERF_EVENT_OPEN] = "perf_event_open",
+		[CT_SC_OPEN_BY_HANDLE_AT] = "open_by_handle_at", [CT_SC_RECVMMSG] = "recvmmsg",
 	};
 
 	return sc < CT_SC_MAX && n[sc] ? n[sc] : "unknown";
@@ -1563,7 +1572,7 @@ int main(int argc, char **argv)
 	int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	int code = EX_ENV, err, status;
 	pid_t child = 0, target = 0;
-	bool child_done = true, exec_failed = false;
+	bool child_done = true;
 	uint64_t deadline = 0, linger_until = 0, kill_at = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint8_t one = 1;
@@ -1669,8 +1678,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: failed to attach BPF programs: %s\n", TOOL, strerror(-err));
 		goto cleanup;
 	}
-	print_start(target);
-
 	if (child) {
 		int e = 0;
 
@@ -1684,11 +1691,13 @@ int main(int argc, char **argv)
 		sync_pipe[1] = -1;
 		if (read(err_pipe[0], &e, sizeof(e)) == sizeof(e)) {
 			fprintf(stderr, "%s: failed to run %s: %s\n", TOOL, opt.cmd[0], strerror(e));
-			exec_failed = true;
+			code = EX_USAGE;
+			goto cleanup;
 		}
 		close(err_pipe[0]);
 		err_pipe[0] = -1;
 	}
+	print_start(target);
 	if (opt.timeout_s)
 		deadline = now_ns() + (uint64_t)opt.timeout_s * 1000000000ULL;
 
@@ -1739,8 +1748,6 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	code = finish(skel);
-	if (exec_failed)
-		code = EX_USAGE;
 
 cleanup:
 	if (child > 0 && !child_done) {
