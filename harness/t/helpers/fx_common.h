@@ -9,9 +9,12 @@
  *
  *   fx stray fd=N target=T                 an fd >= 3 the fixture inherited (a leak
  *                                          into the traced command; then closed)
- *   fx fd role=R pid=P fd=N ino=I kind=K cloexec=0|1 [port=N] [path=P]
+ *   fx fd role=R pid=P fd=N ino=I kind=K cloexec=0|1 [family=F type=T] [port=N] [path=P]
  *                                          an fd it created; cloexec is the kernel's
- *                                          bit read with F_GETFD right after creation
+ *                                          bit read with F_GETFD right after creation;
+ *                                          family/type for sockets (SCHEMA.md names),
+ *                                          port for inet sockets, path for files and
+ *                                          unix sockets bound to a path
  *   fx exec role=R pid=P                   pid P is about to exec fx_child
  *   fx held pid=P fd=N target=T            (from fx_child) an fd >= 3 it holds
  *   fx child pid=P nheld=N [hold]          (from fx_child) end of its list
@@ -36,7 +39,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stddef.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +98,23 @@ static inline int fx_init(int argc, char **argv)
 	return out;
 }
 
+/* Socket family and type names as in bpf/SCHEMA.md ("" for non-sockets). */
+static inline void fx_sock_names(int fd, const char **fam, const char **type)
+{
+	int dom = -1, t = -1;
+	socklen_t l = sizeof(int);
+
+	*fam = *type = "";
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0)
+		return;
+	l = sizeof(int);
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l);
+	*fam = dom == AF_INET ? "inet" : dom == AF_INET6 ? "inet6" : dom == AF_UNIX ? "unix"
+	       : dom == AF_NETLINK ? "netlink" : "other";
+	*type = t == SOCK_STREAM ? "stream" : t == SOCK_DGRAM ? "dgram" : t == SOCK_SEQPACKET
+	       ? "seqpacket" : t == SOCK_RAW ? "raw" : "other";
+}
+
 static inline const char *fx_kind(int fd)
 {
 	struct stat st;
@@ -133,8 +155,24 @@ static inline void fx_report_pid(const char *role, int fd, pid_t pid)
 	n = snprintf(line, sizeof(line), "fx fd role=%s pid=%d fd=%d ino=%llu kind=%s cloexec=%d",
 		     role, (int)pid, fd, (unsigned long long)st.st_ino, kind,
 		     (flags & FD_CLOEXEC) ? 1 : 0);
+	if (strcmp(kind, "pipe") && strcmp(kind, "file") && strcmp(kind, "other")) {
+		const char *fam, *type;
+
+		fx_sock_names(fd, &fam, &type);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " family=%s type=%s", fam, type);
+	}
 	if (strcmp(kind, "tcp") == 0 || strcmp(kind, "udp") == 0)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " port=%d", lab_local_port(fd));
+	if (strcmp(kind, "unix") == 0) {
+		struct sockaddr_un un;
+		socklen_t sl = sizeof(un);
+
+		if (getsockname(fd, (struct sockaddr *)&un, &sl) == 0 &&
+		    sl > offsetof(struct sockaddr_un, sun_path) && un.sun_path[0])
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " path=%.*s",
+				      (int)(sl - offsetof(struct sockaddr_un, sun_path)),
+				      un.sun_path);
+	}
 	if (strcmp(kind, "file") == 0) {
 		char t[PATH_MAX];
 
