@@ -269,16 +269,27 @@ static inline int mx_is_final(const struct json *child, long long pid)
 	return json_get(child, key) != NULL;
 }
 
+/* Whether r is the last exec record (by t_ns) of its pid among recs. */
+static inline int mx_last_exec_of_pid(struct json **recs, size_t n, const struct json *r)
+{
+	long long pid = json_get_int(r, "pid", -1), t = json_get_int(r, "t_ns", 0);
+
+	for (size_t i = 0; i < n; i++)
+		if (recs[i] != r && !strcmp(json_get_str(recs[i], "type", ""), "exec") &&
+		    json_get_int(recs[i], "pid", -2) == pid && json_get_int(recs[i], "t_ns", 0) > t)
+			return 0;
+	return 1;
+}
+
 static inline int mx_read_trace(const char *path, const struct json *row, struct mx_trace *t)
 {
 	const struct json *obs = json_get(row, "observed");
 	const struct json *child = json_get(obs, "child");
 	long long li = mx_ino(json_get_str(obs, "listener", "")),
 		  ci = mx_ino(json_get_str(obs, "conn", ""));
-	/* The last exec record per final pid wins: remember its line number. */
-	long long last_t = -1;
 	char *text, *line, *save = NULL;
-	size_t len;
+	struct json **recs = NULL;
+	size_t len, n = 0, cap = 0;
 
 	memset(t, 0, sizeof(*t));
 	text = mx_slurp(path, &len);
@@ -286,10 +297,25 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct json *r = json_parse(line, strlen(line), NULL, 0);
+
+		if (!r)
+			continue;
+		if (n == cap) {
+			struct json **nr = realloc(recs, (cap = cap ? 2 * cap : 256) * sizeof(*recs));
+
+			if (!nr)
+				bail("failed to allocate: %s", strerror(errno));
+			recs = nr;
+		}
+		recs[n++] = r;
+	}
+	free(text);
+	t->records = (int)n;
+	for (size_t k = 0; k < n; k++) {
+		const struct json *r = recs[k];
 		const char *type = json_get_str(r, "type", "");
 		long long ino = json_get_int(r, "ino", -2);
 
-		t->records += r != NULL;
 		if (!strcmp(type, "fd") && ino == li &&
 		    !strcmp(json_get_str(r, "syscall", ""), "socket"))
 			snprintf(t->socket_verdict, sizeof(t->socket_verdict), "%s",
@@ -303,14 +329,12 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 		}
 		if (!strcmp(type, "summary"))
 			t->has_summary = 1;
+		/* What each final child held at its last exec (earlier ones were helpers). */
 		if (!strcmp(type, "exec") && mx_is_final(child, json_get_int(r, "pid", -1)) &&
-		    json_get_int(r, "t_ns", 0) >= last_t) {
+		    mx_last_exec_of_pid(recs, n, r)) {
 			const struct json *inh = json_get(r, "inherited");
 
-			last_t = json_get_int(r, "t_ns", 0);
 			t->child_execs++;
-			t->child_listener = t->child_conn = t->other_passed = 0;
-			t->child_listener_verdict[0] = 0;
 			for (size_t i = 0; i < json_len(inh); i++) {
 				const struct json *e = json_at(inh, i);
 				long long eino = json_get_int(e, "ino", -2);
@@ -327,9 +351,10 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 					t->child_conn = 1;
 			}
 		}
-		json_free(r);
 	}
-	free(text);
+	for (size_t k = 0; k < n; k++)
+		json_free(recs[k]);
+	free(recs);
 	return 0;
 }
 
