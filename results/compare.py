@@ -125,7 +125,8 @@ def main():
             continue
         usable = {k: b for k, b in benches.items() if b.times(a.metric)}
         if not usable:
-            err("%s %s: no benchmark rows with times (empty or all errored)" % (label, path))
+            err("%s %s: no per-repetition benchmark rows (empty, all errored, or only "
+                "aggregates: run with --benchmark_report_aggregates_only=false)" % (label, path))
             bad = True
             continue
         runs.append(usable)
