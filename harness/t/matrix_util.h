@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,10 @@ static inline int mx_run_tracer(struct mx *m, const char *only, const char *trac
 	}
 	tap_track_child(pid);
 	if (lab_wait_timeout(pid, &st, timeout_s * 1000) < 0) {
-		lab_kill_reap(pid);
+		/* SIGTERM first: the runner then kills its fixtures and tracer on the way out. */
+		kill(pid, SIGTERM);
+		if (lab_wait_timeout(pid, NULL, 15000) < 0)
+			lab_kill_reap(pid);
 		bail("run_matrix.py --only %s did not finish within %d s", only, timeout_s);
 	}
 	tap_untrack_child(pid);
