@@ -13,8 +13,10 @@
  *                                          an fd it created; cloexec is the kernel's
  *                                          bit read with F_GETFD right after creation;
  *                                          family/type for sockets (SCHEMA.md names),
- *                                          port for inet sockets, path for files and
- *                                          unix sockets bound to a path
+ *                                          port for inet sockets, path (last, may hold
+ *                                          spaces) for files, anonymous inodes (as
+ *                                          /proc shows them) and unix sockets bound
+ *                                          to a path
  *   fx exec role=R pid=P                   pid P is about to exec fx_child
  *   fx held pid=P fd=N target=T            (from fx_child) an fd >= 3 it holds
  *   fx child pid=P nheld=N [hold]          (from fx_child) end of its list
@@ -173,7 +175,7 @@ static inline void fx_report_pid(const char *role, int fd, pid_t pid)
 				      (int)(sl - offsetof(struct sockaddr_un, sun_path)),
 				      un.sun_path);
 	}
-	if (strcmp(kind, "file") == 0) {
+	if (strcmp(kind, "file") == 0 || strcmp(kind, "other") == 0) {
 		char t[PATH_MAX];
 
 		if (lab_fd_target(getpid(), fd, t, sizeof(t)) >= 0)
