@@ -3,7 +3,7 @@
  * trace_cli - the tracer's command line against the truth fixtures: the exit
  * code under --fail-on variations (and the start record's fail_on list), --allow
  * FD and --allow-comm turning a leak into a pass (and only the named fd or
- * program), bad options exiting 2 with one line before anything runs, the text
+ * program), bad options and a missing command exiting 2 with one line, the text
  * output, and an unprivileged run exiting 3 with one sentence.
  */
 #define _GNU_SOURCE
@@ -28,6 +28,7 @@ static const struct fail_case fail_cases[] = {
 	{ "fx_socket_plain", "race", 0, "race" },
 	{ "fx_socket_atomic", "all", 0, NULL },
 	{ "fx_socket_plain", "all", 1, NULL },
+	{ "fx_socket_plain", "lost", 0, "lost" },
 };
 
 static void join_list(const struct json *a, char *buf, size_t len)
@@ -184,6 +185,25 @@ static void test_bad_options(void)
 	}
 }
 
+/* A command that cannot run: exit 2, one line, no fd or exec records. */
+static void test_bad_command(void)
+{
+	struct tl_opts o = { .cmd = "/nonexistent/cloexec-lab-no-such-program",
+			     .timeout_ms = 20000 };
+	struct tl_run r;
+
+	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+		bail("the run of a missing command did not finish");
+	is_int(r.exit_code, 2, "a missing command exits 2");
+	if (!is_int(count_lines(r.err), 1, "a missing command prints exactly one line on stderr"))
+		diag("stderr: %s", r.err);
+	ok(strstr(r.err, "cloexec-lab-no-such-program") != NULL,
+	   "the line names the command (%.*s)", (int)strcspn(r.err, "\n"), r.err);
+	is_int(tl_count(&r, "fd") + tl_count(&r, "exec"), 0,
+	       "a missing command gives no fd or exec records");
+	tl_free(&r);
+}
+
 static void test_text_and_info(void)
 {
 	struct tl_opts o = { .no_json = 1 };
@@ -255,6 +275,7 @@ int main(void)
 	test_bad_options();
 	test_fail_on();
 	test_allow();
+	test_bad_command();
 	test_text_and_info();
 	test_unprivileged();
 	return done_testing();

@@ -93,6 +93,7 @@ struct tl_opts {
 	const char *const *wrap;    /* run the tracer under this command (e.g. setpriv ...) */
 	int timeout_ms;		    /* whole run (default 60000) */
 	int no_json;		    /* do not pass --json -o FILE (e.g. text output tests) */
+	const char *cmd;	    /* run this command instead of the fixture (unchecked) */
 };
 
 #define TL_GROW(arr, n)                                                                        \
@@ -286,7 +287,10 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 	snprintf(json_path, sizeof(json_path), "%s/out.jsonl", r->dir);
 	snprintf(err_path, sizeof(err_path), "%s/stderr", r->dir);
 	snprintf(rel, sizeof(rel), "t/helpers/%s", fixture);
-	tl_path(rel, fx, sizeof(fx));
+	if (o->cmd)
+		snprintf(fx, sizeof(fx), "%s", o->cmd);
+	else
+		tl_path(rel, fx, sizeof(fx));
 	for (const char *const *w = o->wrap; w && *w; w++)
 		argv[argc++] = *w;
 	if (!o->direct) {
