@@ -47,6 +47,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define S_IFIFO 0010000
 
 #define O_CLOEXEC 02000000
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define PIDFS_MAGIC 0x50494446
 #define SOCK_CLOEXEC 02000000
 #define MSG_CMSG_CLOEXEC 0x40000000
 #define F_DUPFD 0
@@ -286,6 +288,8 @@ __noinline int fill_path(struct ct_event *e, __u64 filep)
 	bpf_loop(PATH_MAX_DEPTH, path_cb, &c, 0);
 	if (c.trunc)
 		e->flags |= CT_F_TRUNC;
+	if (c.pseudo)
+		e->flags2 |= CT_F2_PSEUDO;
 	if (c.pseudo || c.pos >= CT_NAME_LEN - 1) {
 		/* just the name (pipe:, anon_inode:, a root "/") */
 		d = BPF_CORE_READ(file, f_path.dentry);
@@ -309,6 +313,9 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
 	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->aux3 = BPF_CORE_READ(inode, i_sb, s_magic);
+	if (!BPF_CORE_READ(inode, __i_nlink))
+		e->flags2 |= CT_F2_DELETED;
 	mode = BPF_CORE_READ(inode, i_mode);
 	e->mode = mode;
 	switch (mode & S_IFMT) {
@@ -362,6 +369,8 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 		e->kind = CT_KIND_OTHER;
 		break;
 	}
+	if (e->aux3 == ANON_INODE_FS_MAGIC || e->aux3 == PIDFS_MAGIC)
+		e->kind = CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
 	fill_path(e, (__u64)file);
 	return 0;
 }
@@ -554,53 +563,50 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 #error "cloexec-trace: syscall registers of this architecture are not described"
 #endif
 
+/*
+ * The syscalls we look at, as a bitmap over syscall numbers (< 512 on x86_64 and arm64): an
+ * unrelated syscall costs a shift, a load and a test instead of a chain of compares.
+ */
+#define SC_BIT(nr, w) ((nr) >= 0 && ((nr) >> 6) == (w) ? (1ULL << ((nr) & 63)) : 0ULL)
+#ifdef __NR_open
+#define SC_LEGACY(w)                                                                               \
+	(SC_BIT(__NR_open, w) | SC_BIT(__NR_creat, w) | SC_BIT(__NR_pipe, w) |                     \
+	 SC_BIT(__NR_dup2, w) | SC_BIT(__NR_eventfd, w) | SC_BIT(__NR_epoll_create, w) |           \
+	 SC_BIT(__NR_signalfd, w) | SC_BIT(__NR_inotify_init, w))
+#else
+#define SC_LEGACY(w) 0ULL
+#endif
+#define SC_EXIT_WORD(w)                                                                            \
+	(SC_BIT(__NR_socket, w) | SC_BIT(__NR_socketpair, w) | SC_BIT(__NR_accept, w) |           \
+	 SC_BIT(__NR_accept4, w) | SC_BIT(__NR_openat, w) | SC_BIT(__NR_openat2, w) |              \
+	 SC_BIT(__NR_pipe2, w) | SC_BIT(__NR_dup, w) | SC_BIT(__NR_dup3, w) |                      \
+	 SC_BIT(__NR_fcntl, w) | SC_BIT(__NR_ioctl, w) | SC_BIT(__NR_recvmsg, w) |                 \
+	 SC_BIT(__NR_eventfd2, w) | SC_BIT(__NR_epoll_create1, w) | SC_BIT(__NR_memfd_create, w) | \
+	 SC_BIT(__NR_timerfd_create, w) | SC_BIT(__NR_signalfd4, w) |                              \
+	 SC_BIT(__NR_inotify_init1, w) | SC_BIT(__NR_pidfd_open, w) | SC_BIT(__NR_pidfd_getfd, w) | \
+	 SC_BIT(__NR_fanotify_init, w) | SC_BIT(__NR_userfaultfd, w) |                             \
+	 SC_BIT(__NR_perf_event_open, w) | SC_BIT(__NR_open_by_handle_at, w) |                     \
+	 SC_BIT(__NR_recvmmsg, w) | SC_LEGACY(w))
+#define SC_ENTER_WORD(w) (SC_EXIT_WORD(w) | SC_BIT(__NR_close, w) | SC_BIT(__NR_close_range, w))
+#define SC_WORDS(X) { X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7) }
+
+const volatile __u64 sc_enter_mask[8] = SC_WORDS(SC_ENTER_WORD);
+const volatile __u64 sc_exit_mask[8] = SC_WORDS(SC_EXIT_WORD);
+
+static __always_inline bool sc_wanted(const volatile __u64 *mask, long nr)
+{
+	if (nr < 0 || nr >= 512)
+		return false;
+	return (mask[(nr >> 6) & 7] >> (nr & 63)) & 1;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 a0, a1, a2, a3, flags = 0;
 
-	switch (id) {
-	case __NR_socket:
-	case __NR_socketpair:
-	case __NR_accept:
-	case __NR_accept4:
-	case __NR_openat:
-	case __NR_openat2:
-	case __NR_pipe2:
-	case __NR_dup:
-	case __NR_dup3:
-	case __NR_fcntl:
-	case __NR_ioctl:
-	case __NR_recvmsg:
-	case __NR_close:
-	case __NR_close_range:
-	case __NR_eventfd2:
-	case __NR_epoll_create1:
-	case __NR_memfd_create:
-	case __NR_timerfd_create:
-	case __NR_signalfd4:
-	case __NR_inotify_init1:
-	case __NR_pidfd_open:
-	case __NR_pidfd_getfd:
-	case __NR_fanotify_init:
-	case __NR_userfaultfd:
-	case __NR_perf_event_open:
-	case __NR_open_by_handle_at:
-	case __NR_recvmmsg:
-#ifdef __NR_open
-	case __NR_open:
-	case __NR_creat:
-	case __NR_pipe:
-	case __NR_dup2:
-	case __NR_eventfd:
-	case __NR_epoll_create:
-	case __NR_signalfd:
-	case __NR_inotify_init:
-#endif
-		break;
-	default:
+	if (!sc_wanted(sc_enter_mask, id))
 		return 0;
-	}
 	if (!current_in_scope())
 		return 0;
 	a0 = SC_ARG(regs, 0);
@@ -709,46 +715,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct inflight in;
 	int fds[2];
 
-	switch (SC_NR(regs)) {
-	case __NR_socket:
-	case __NR_socketpair:
-	case __NR_accept:
-	case __NR_accept4:
-	case __NR_openat:
-	case __NR_openat2:
-	case __NR_pipe2:
-	case __NR_dup:
-	case __NR_dup3:
-	case __NR_fcntl:
-	case __NR_ioctl:
-	case __NR_recvmsg:
-	case __NR_eventfd2:
-	case __NR_epoll_create1:
-	case __NR_memfd_create:
-	case __NR_timerfd_create:
-	case __NR_signalfd4:
-	case __NR_inotify_init1:
-	case __NR_pidfd_open:
-	case __NR_pidfd_getfd:
-	case __NR_fanotify_init:
-	case __NR_userfaultfd:
-	case __NR_perf_event_open:
-	case __NR_open_by_handle_at:
-	case __NR_recvmmsg:
-#ifdef __NR_open
-	case __NR_open:
-	case __NR_creat:
-	case __NR_pipe:
-	case __NR_dup2:
-	case __NR_eventfd:
-	case __NR_epoll_create:
-	case __NR_signalfd:
-	case __NR_inotify_init:
-#endif
-		break;
-	default:
+	if (!sc_wanted(sc_exit_mask, SC_NR(regs)))
 		return 0;
-	}
 	if (!take(&in))
 		return 0;
 	if (ret < 0)

@@ -54,6 +54,8 @@
 #define FAIL_LOST 0x10
 
 #define MAX_ALLOW 64
+#define ANON_INODE_MAGIC 0x09041934
+#define PIDFS_MAGIC 0x50494446
 
 static struct opts {
 	bool json;
@@ -523,8 +525,9 @@ static void file_name(const struct ct_event *e, uint32_t tgid, int fd, char *buf
 		snprintf(buf, len, "pipe:[%llu]", (unsigned long long)e->ino);
 		return;
 	}
-	if (e->name[0] == '/' && !(e->flags & CT_F_TRUNC)) {
-		snprintf(buf, len, "%.*s", CT_NAME_LEN, e->name);
+	if (e->name[0] == '/' && !(e->flags & CT_F_TRUNC) && !(e->flags2 & CT_F2_PSEUDO)) {
+		snprintf(buf, len, "%.*s%s", CT_NAME_LEN, e->name,
+			 e->flags2 & CT_F2_DELETED ? " (deleted)" : "");
 		return;
 	}
 	snprintf(p, sizeof(p), "/proc/%u/fd/%d", tgid, fd);
@@ -535,7 +538,16 @@ static void file_name(const struct ct_event *e, uint32_t tgid, int fd, char *buf
 			return;
 		}
 	}
-	snprintf(buf, len, "%.*s", CT_NAME_LEN, e->name);
+	/* as /proc would say it: anon_inode:[eventfd], /memfd:name (deleted), ... */
+	if (e->aux3 == ANON_INODE_MAGIC)
+		snprintf(buf, len, "anon_inode:%.*s", CT_NAME_LEN, e->name);
+	else if (e->aux3 == PIDFS_MAGIC)
+		snprintf(buf, len, "anon_inode:[pidfd]");
+	else if (e->flags2 & CT_F2_PSEUDO)
+		snprintf(buf, len, "/%.*s%s", CT_NAME_LEN, e->name,
+			 e->flags2 & CT_F2_DELETED ? " (deleted)" : "");
+	else
+		snprintf(buf, len, "%.*s", CT_NAME_LEN, e->name);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -92,10 +92,15 @@ enum ct_kind {
 #define CT_F_VFORK 0x40       /* FORK: parent waits for exec/exit (CLONE_VFORK) */
 #define CT_F_FILES 0x80       /* FORK: child shares the fd table (CLONE_FILES) */
 
+/* ct_event.flags2 (FD, EXEC_FD) */
+#define CT_F2_PSEUDO 0x01     /* on an internal mount (anon inode, memfd, ...): name is the dentry's */
+#define CT_F2_DELETED 0x02    /* the inode has no links left (unlinked file, memfd) */
+
 /*
  * One record, 368 bytes. Field use per type:
  *   all:        type, tgid, tid, ts_ns, comm, files (the task's files_struct, fd table identity)
- *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name)
+ *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name, flags2,
+ *               aux3 = the file system's magic number)
  *   SETFD:      fd, syscall, flags (BEFORE, CLOEXEC), ino
  *   CLOSE:      fd
  *   CLOSE_RANGE: fd = first, aux = last, aux2 = flags
@@ -128,7 +133,8 @@ struct ct_event {
 	__u16 port;       /* sockets: local port, host order (0 = unbound) */
 	__u8 state;       /* sockets: skc_state (TCP_LISTEN = 10) */
 	__u8 flags;       /* CT_F_* */
-	__u8 pad[2];
+	__u8 flags2;      /* CT_F2_* */
+	__u8 pad;
 	__u32 mode;       /* inode i_mode */
 	__u8 addr[16];    /* sockets: local address (4 bytes for inet, 16 for inet6) */
 	char name[CT_NAME_LEN]; /* file: path (pseudo files: dentry name); unix: sun_path;
