@@ -67,6 +67,12 @@ struct tl_run {
 	int nstrays;
 	char stray[256];
 	int done_rc;		/* -1: no "fx done" line */
+	unsigned long long t_start, t_done;	/* fx start / fx done, CLOCK_MONOTONIC ns */
+	struct tl_span {
+		char role[32];
+		unsigned long long t0, t1;
+	} spans[8];
+	int nspans;
 	int race_forks, race_races;
 	unsigned long race_sockets;
 	int fill_from, fill_to;	/* fx filled ... (fx_many_fds) */
@@ -207,6 +213,15 @@ static inline void tl_line(struct tl_run *r, const char *line, int *hold_w)
 			snprintf(r->stray, sizeof(r->stray), "%.200s", line + 9);
 	} else if (strncmp(line, "fx done ", 8) == 0) {
 		r->done_rc = (int)tl_kvi(line, "rc", -1);
+		r->t_done = (unsigned long long)tl_kvi(line, "t", 0);
+	} else if (strncmp(line, "fx start ", 9) == 0) {
+		r->t_start = (unsigned long long)tl_kvi(line, "t", 0);
+	} else if (strncmp(line, "fx span ", 8) == 0 && r->nspans < 8) {
+		struct tl_span *sp = &r->spans[r->nspans++];
+
+		tl_kv(line, "role", sp->role, sizeof(sp->role));
+		sp->t0 = (unsigned long long)tl_kvi(line, "t0", 0);
+		sp->t1 = (unsigned long long)tl_kvi(line, "t1", 0);
 	} else if (strncmp(line, "fx race ", 8) == 0) {
 		r->race_forks = (int)tl_kvi(line, "forks", -1);
 		r->race_races = (int)tl_kvi(line, "races", -1);
@@ -772,6 +787,12 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 	const struct json *ex[4], *sum = tl_last(r, "summary"), *start;
 	int failed = tap_tests_failed(), child = tl_child_pid(r), nw = tl_nwant(tc), nex;
 	int want_leaked = 0, want_passed = 0, want_inh = 0;
+	int thread = tc->spawn && !strcmp(tc->spawn, "thread");
+	char comm[16];
+	unsigned long long t;
+
+	/* The kernel's comm: the fixture's name cut to 15 bytes. */
+	snprintf(comm, sizeof(comm), "%s", tc->fixture);
 
 	is_int(r->exit_code, tc->exit_want, "%s: the tracer exits %d", tc->name, tc->exit_want);
 	is_int(r->bad_lines, 0, "%s: every output line is JSON with \"v\":1 and a type", tc->name);
@@ -837,8 +858,25 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 			w->role);
 		is_int(json_get_int(j, "redundant_setfd", 0), w->redundant,
 		       "%s: %s had %d redundant F_SETFD/FIOCLEX", tc->name, w->role, w->redundant);
-		sk = json_get_str(j, "comm", NULL);
-		ok(sk && *sk, "%s: %s record names the comm", tc->name, w->role);
+		sk = json_get_str(j, "comm", "");
+		is_str(sk, comm, "%s: %s record names the comm %s", tc->name, w->role, comm);
+		is_int(json_get_int(j, "tid", -1), f->pid, "%s: %s was made by the main thread",
+		       tc->name, w->role);
+		t = (unsigned long long)json_get_int(j, "t_ns", 0);
+		ok(r->t_start && r->t_done && t >= r->t_start && t <= r->t_done,
+		   "%s: %s t_ns is within the fixture's run", tc->name, w->role);
+		for (int k = 0; k < r->nspans; k++) {
+			const struct tl_span *sp = &r->spans[k];
+
+			if (strcmp(sp->role, w->role))
+				continue;
+			ok(t >= sp->t0 && t <= sp->t1, "%s: %s t_ns is within its window [%llu, %llu]",
+			   tc->name, w->role, sp->t0, sp->t1);
+			if (w->verdict && !strcmp(w->verdict, "late"))
+				cmp_int(json_get_int(j, "late_ns", -1), "<=", (long long)(sp->t1 - sp->t0),
+					"%s: %s late_ns fits the fixture's own window", tc->name,
+					w->role);
+		}
 		if (f->family[0]) {
 			is_str(json_get_str(j, "family", ""), f->family, "%s: %s family is %s",
 			       tc->name, w->role, f->family);
@@ -864,9 +902,22 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 		const char *fn = json_get_str(x, "filename", "");
 		int last = e == nex - 1;
 
-		if (last)
+		if (last) {
 			ok(tl_basename_is(fn, "fx_child"), "%s: the last exec is fx_child (%s)",
 			   tc->name, fn);
+			is_str(json_get_str(x, "comm", ""), "fx_child", "%s: the exec'd comm is fx_child",
+			       tc->name);
+		}
+		is_str(json_get_str(x, "old_comm", ""), e == 0 ? comm : "sh",
+		       "%s: exec %d old_comm is %s", tc->name, e + 1, e == 0 ? comm : "sh");
+		if (!thread) {
+			t = (unsigned long long)json_get_int(x, "t_ns", 0);
+			ok(t >= r->t_start && t <= r->t_done,
+			   "%s: exec %d t_ns is within the fixture's run", tc->name, e + 1);
+			if (r->nfacts && !tc->w[0].in_child)
+				is_int(json_get_int(x, "ppid", -1), r->facts[0].pid,
+				       "%s: exec %d ppid is the fixture", tc->name, e + 1);
+		}
 		if (last && tc->spawn)
 			ok(tl_one_of(json_get_str(x, "spawn", ""), tc->spawn),
 			   "%s: the child was spawned by %s (%s)", tc->name, tc->spawn,

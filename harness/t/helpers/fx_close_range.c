@@ -12,15 +12,18 @@
 
 int main(int argc, char **argv)
 {
+	unsigned long long t0;
 	char dir[] = "/tmp/fx_close_range.XXXXXX", path[64];
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
 	int s, c, o2, rc;
 
 	fx_init(argc, argv);
+	t0 = lab_now_ns();
 	s = fx_tcp(0, 1);
 	fx_report("sock", s);
 	if (syscall(SYS_close_range, (unsigned)s, (unsigned)s, CLOSE_RANGE_CLOEXEC) < 0)
 		fx_die("set close-on-exec with close_range");
+	fx_span("sock", t0, lab_now_ns());
 	if (!mkdtemp(dir))
 		fx_die("create a directory");
 	snprintf(path, sizeof(path), "%s/file", dir);

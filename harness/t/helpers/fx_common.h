@@ -17,10 +17,12 @@
  *                                          spaces) for files, anonymous inodes (as
  *                                          /proc shows them) and unix sockets bound
  *                                          to a path
+ *   fx start t=NS                          the fixture started (CLOCK_MONOTONIC ns)
+ *   fx span role=R t0=NS t1=NS             R was created after t0 and made cloexec before t1
  *   fx exec role=R pid=P                   pid P is about to exec fx_child
  *   fx held pid=P fd=N target=T            (from fx_child) an fd >= 3 it holds
  *   fx child pid=P nheld=N [hold]          (from fx_child) end of its list
- *   fx done rc=N                           the fixture finished
+ *   fx done rc=N t=NS                      the fixture finished
  *
  * Every fixture accepts --hold anywhere in argv: fx_child then blocks reading
  * stdin until EOF, so a test can look at /proc/PID/fd while it lives.
@@ -83,6 +85,7 @@ static inline int fx_init(int argc, char **argv)
 			strcpy(t, "?");
 		printf("fx stray fd=%d target=%s\n", fds[i], t);
 	}
+	printf("fx start t=%llu\n", lab_now_ns());
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
 		for (int i = 0; i < n; i++)
 			if (fds[i] >= 3)
@@ -251,9 +254,15 @@ static inline int fx_fork_exec(const char *role)
 	return fx_wait(pid);
 }
 
+/* CLOCK_MONOTONIC bounds of one role's window (before creation, after the flag was set). */
+static inline void fx_span(const char *role, unsigned long long t0, unsigned long long t1)
+{
+	printf("fx span role=%s t0=%llu t1=%llu\n", role, t0, t1);
+}
+
 static inline int fx_done(int rc)
 {
-	printf("fx done rc=%d\n", rc);
+	printf("fx done rc=%d t=%llu\n", rc, lab_now_ns());
 	fflush(stdout);
 	return rc;
 }
