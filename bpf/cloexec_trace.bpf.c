@@ -16,8 +16,8 @@
  *   Also parse LISTEN_FDS/LISTEN_PID from the new image's environment.
  * - sched_process_exit: the process left the traced set.
  *
- * The syscalls are traced by two tp_btf programs (sys_enter/sys_exit) that dispatch on the
- * syscall number: one attachment each, no tracefs needed, cheap to attach and detach.
+ * The syscalls are traced by one tp_btf program on sys_exit that dispatches on the syscall
+ * number and reads the arguments from the saved user registers: one attachment, no tracefs.
  *
  * Records go to a ring buffer without a wakeup each (BPF_RB_NO_WAKEUP); exec/exit records and a
  * buffer more than half full wake the reader. Failed reservations are counted per CPU.
@@ -83,23 +83,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } traced SEC(".maps");
-
-/* State saved at sys_enter for the matching sys_exit, keyed by tid. */
-struct inflight {
-	__u64 ptr;
-	__u64 arg;
-	__s32 fd;
-	__u16 sc;
-	__u8 req;
-	__u8 before;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -401,40 +384,8 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	return 0;
 }
 
-static __always_inline int save(__u16 sc, __u8 req, __u64 ptr, __u64 arg, int fd, __u8 before)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight in = {
-		.ptr = ptr, .arg = arg, .fd = fd, .sc = sc, .req = req, .before = before
-	};
-
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
-	return 0;
-}
-
-/* The saved entry state of this thread's syscall, removed from the map (copied to *out). */
-static __always_inline bool take(struct inflight *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
-
-	if (!in)
-		return false;
-	*out = *in;
-	bpf_map_delete_elem(&inflight, &tid);
-	return true;
-}
-
-/* The current close_on_exec bit of fd (for SETFD "before"). */
-static __always_inline int current_bit(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	return fd_state(BPF_CORE_READ(task, files), fd, NULL);
-}
-
-/* sys_exit of F_SETFD/FIOCLEX/FIONCLEX: report the bit before and after. */
-__noinline int emit_setfd(int fd, __u32 sc, __u32 before, __u32 req)
+/* sys_exit of F_SETFD/FIOCLEX/FIONCLEX: the bit after the call (user space knows the one before). */
+__noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file *file = NULL;
@@ -449,8 +400,6 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 before, __u32 req)
 		return 0;
 	e->fd = fd;
 	e->syscall = sc;
-	if (before)
-		e->flags |= CT_F_BEFORE;
 	if (bit)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
@@ -533,32 +482,46 @@ __noinline int emit_recvmmsg_one(__u64 ptr, __u32 req)
 	return emit_recvmsg(ptr, req, CT_SC_RECVMMSG);
 }
 
-/* close/close_range: emitted at entry (close releases the slot even when it fails late). */
+/*
+ * close/close_range, at exit. Another thread may already have reused the fd number (and its
+ * record may precede ours): for close, say what the slot holds now (ino, 0 = empty), so user
+ * space does not drop the newer fd.
+ */
 static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flags)
 {
-	struct ct_event *e = ev_begin(type);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *file = NULL;
+	struct ct_event *e;
 
+	if (type == CT_EV_CLOSE)
+		fd_state(BPF_CORE_READ(task, files), fd, &file);
+	e = ev_begin(type);
 	if (!e)
 		return 0;
 	e->fd = fd;
 	e->aux = last;
 	e->aux2 = flags;
+	if (file)
+		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	ev_send(e, false);
 	return 0;
 }
 
 /*
- * Syscall arguments and number from the user registers. One program on the raw sys_enter and
- * one on sys_exit tracepoints (tp_btf: no tracefs, one attachment each, cheap to detach),
- * dispatching on the syscall number; anything not listed returns at once.
+ * Syscall number and arguments from the user registers. At sys_exit they still hold the
+ * arguments (x86_64: di, si, dx, r10, r8; arm64: orig_x0, x1..x4), so one program on the raw
+ * sys_exit tracepoint does all the work: tp_btf needs no tracefs, is one attachment, cheap to
+ * attach and detach, and a syscall we do not care about costs one bitmap test.
  */
 #if defined(__TARGET_ARCH_x86)
 #define SC_ARG(r, n)                                                                               \
 	((n) == 0 ? (r)->di : (n) == 1 ? (r)->si : (n) == 2 ? (r)->dx : (n) == 3 ? (r)->r10 : (r)->r8)
 #define SC_NR(r) ((long)(r)->orig_ax)
+#define SC_COMPAT(r) (((r)->cs & 0xffff) == 0x23) /* __USER32_CS: ia32 numbers differ */
 #elif defined(__TARGET_ARCH_arm64)
 #define SC_ARG(r, n) ((n) == 0 ? (r)->orig_x0 : (r)->regs[n])
 #define SC_NR(r) ((long)(r)->syscallno)
+#define SC_COMPAT(r) (((r)->pstate & 0x10) != 0) /* PSR_MODE32_BIT */
 #else
 #error "cloexec-trace: syscall registers of this architecture are not described"
 #endif
@@ -576,7 +539,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 #else
 #define SC_LEGACY(w) 0ULL
 #endif
-#define SC_EXIT_WORD(w)                                                                            \
+#define SC_WORD(w)                                                                                 \
 	(SC_BIT(__NR_socket, w) | SC_BIT(__NR_socketpair, w) | SC_BIT(__NR_accept, w) |           \
 	 SC_BIT(__NR_accept4, w) | SC_BIT(__NR_openat, w) | SC_BIT(__NR_openat2, w) |              \
 	 SC_BIT(__NR_pipe2, w) | SC_BIT(__NR_dup, w) | SC_BIT(__NR_dup3, w) |                      \
@@ -586,178 +549,136 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 SC_BIT(__NR_inotify_init1, w) | SC_BIT(__NR_pidfd_open, w) | SC_BIT(__NR_pidfd_getfd, w) | \
 	 SC_BIT(__NR_fanotify_init, w) | SC_BIT(__NR_userfaultfd, w) |                             \
 	 SC_BIT(__NR_perf_event_open, w) | SC_BIT(__NR_open_by_handle_at, w) |                     \
-	 SC_BIT(__NR_recvmmsg, w) | SC_LEGACY(w))
-#define SC_ENTER_WORD(w) (SC_EXIT_WORD(w) | SC_BIT(__NR_close, w) | SC_BIT(__NR_close_range, w))
-#define SC_WORDS(X) { X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7) }
+	 SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) | SC_BIT(__NR_close_range, w) |          \
+	 SC_LEGACY(w))
 
-const volatile __u64 sc_enter_mask[8] = SC_WORDS(SC_ENTER_WORD);
-const volatile __u64 sc_exit_mask[8] = SC_WORDS(SC_EXIT_WORD);
+const volatile __u64 sc_mask[8] = { SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),
+				    SC_WORD(4), SC_WORD(5), SC_WORD(6), SC_WORD(7) };
 
-static __always_inline bool sc_wanted(const volatile __u64 *mask, long nr)
+/* The two fds a pipe/pipe2/socketpair wrote to the caller's int[2]. */
+static __always_inline int emit_fd_pair(__u64 ptr, __u32 sc, __u32 req)
 {
-	if (nr < 0 || nr >= 512)
-		return false;
-	return (mask[(nr >> 6) & 7] >> (nr & 63)) & 1;
-}
+	int fds[2];
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	__u64 a0, a1, a2, a3, flags = 0;
-
-	if (!sc_wanted(sc_enter_mask, id))
+	if (!ptr || bpf_probe_read_user(fds, sizeof(fds), (void *)ptr))
 		return 0;
-	if (!current_in_scope())
-		return 0;
-	a0 = SC_ARG(regs, 0);
-	a1 = SC_ARG(regs, 1);
-	a2 = SC_ARG(regs, 2);
-	a3 = SC_ARG(regs, 3);
-	switch (id) {
-	case __NR_socket:
-		return save(CT_SC_SOCKET, !!(a1 & SOCK_CLOEXEC), 0, 0, -1, 0);
-	case __NR_socketpair:
-		return save(CT_SC_SOCKETPAIR, !!(a1 & SOCK_CLOEXEC), a3, 0, -1, 0);
-	case __NR_accept:
-		return save(CT_SC_ACCEPT, 0, 0, 0, -1, 0);
-	case __NR_accept4:
-		return save(CT_SC_ACCEPT4, !!(a3 & SOCK_CLOEXEC), 0, 0, -1, 0);
-	case __NR_openat:
-		return save(CT_SC_OPENAT, !!(a2 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_openat2:
-		bpf_probe_read_user(&flags, sizeof(flags), (void *)a2); /* open_how.flags */
-		return save(CT_SC_OPENAT2, !!(flags & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_pipe2:
-		return save(CT_SC_PIPE2, !!(a1 & O_CLOEXEC), a0, 0, -1, 0);
-	case __NR_dup:
-		return save(CT_SC_DUP, 0, 0, 0, -1, 0);
-	case __NR_dup3:
-		return save(CT_SC_DUP3, !!(a2 & O_CLOEXEC), 0, 0, -1, 0);
-#ifdef __NR_open
-	case __NR_open:
-		return save(CT_SC_OPEN, !!(a1 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_creat:
-		return save(CT_SC_CREAT, 0, 0, 0, -1, 0);
-	case __NR_pipe:
-		return save(CT_SC_PIPE, 0, a0, 0, -1, 0);
-	case __NR_dup2:
-		/* dup2(fd, fd) creates nothing: remember both to tell */
-		return save(CT_SC_DUP2, 0, 0, a1, (int)a0, 0);
-#endif
-	case __NR_fcntl:
-		if (a1 == F_DUPFD)
-			return save(CT_SC_FCNTL_DUPFD, 0, 0, 0, -1, 0);
-		if (a1 == F_DUPFD_CLOEXEC)
-			return save(CT_SC_FCNTL_DUPFD_CLOEXEC, 1, 0, 0, -1, 0);
-		if (a1 == F_SETFD)
-			return save(CT_SC_FCNTL_SETFD, a2 & 1, 0, a2, (int)a0,
-				    current_bit((int)a0) == 1);
-		return 0;
-	case __NR_ioctl:
-		if ((__u32)a1 == FIOCLEX)
-			return save(CT_SC_IOCTL_FIOCLEX, 1, 0, 0, (int)a0,
-				    current_bit((int)a0) == 1);
-		if ((__u32)a1 == FIONCLEX)
-			return save(CT_SC_IOCTL_FIONCLEX, 0, 0, 0, (int)a0,
-				    current_bit((int)a0) == 1);
-		return 0;
-	case __NR_recvmsg:
-		return save(CT_SC_RECVMSG, !!(a2 & MSG_CMSG_CLOEXEC), a1, 0, -1, 0);
-	case __NR_eventfd2:
-		return save(CT_SC_EVENTFD2, !!(a1 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_epoll_create1:
-		return save(CT_SC_EPOLL_CREATE1, !!(a0 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_memfd_create:
-		return save(CT_SC_MEMFD_CREATE, !!(a1 & 1 /* MFD_CLOEXEC */), 0, 0, -1, 0);
-	case __NR_timerfd_create:
-		return save(CT_SC_TIMERFD_CREATE, !!(a1 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_signalfd4:
-		/* fd != -1 updates an existing signalfd: remember it to tell */
-		return save(CT_SC_SIGNALFD4, !!(a3 & O_CLOEXEC), 0, 0, (int)a0, 0);
-	case __NR_inotify_init1:
-		return save(CT_SC_INOTIFY_INIT1, !!(a0 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_pidfd_open:
-		return save(CT_SC_PIDFD_OPEN, 1, 0, 0, -1, 0); /* always O_CLOEXEC */
-	case __NR_pidfd_getfd:
-		return save(CT_SC_PIDFD_GETFD, 1, 0, 0, -1, 0); /* always O_CLOEXEC */
-	case __NR_fanotify_init:
-		return save(CT_SC_FANOTIFY_INIT, !!(a0 & 1 /* FAN_CLOEXEC */), 0, 0, -1, 0);
-	case __NR_userfaultfd:
-		return save(CT_SC_USERFAULTFD, !!(a0 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_perf_event_open:
-		return save(CT_SC_PERF_EVENT_OPEN, !!(SC_ARG(regs, 4) & 8 /* FD_CLOEXEC flag */), 0,
-			    0, -1, 0);
-	case __NR_open_by_handle_at:
-		return save(CT_SC_OPEN_BY_HANDLE_AT, !!(a2 & O_CLOEXEC), 0, 0, -1, 0);
-	case __NR_recvmmsg:
-		return save(CT_SC_RECVMMSG, !!(a3 & MSG_CMSG_CLOEXEC), a1, 0, -1, 0);
-#ifdef __NR_open
-	case __NR_eventfd:
-		return save(CT_SC_EVENTFD, 0, 0, 0, -1, 0);
-	case __NR_epoll_create:
-		return save(CT_SC_EPOLL_CREATE, 0, 0, 0, -1, 0);
-	case __NR_signalfd:
-		return save(CT_SC_SIGNALFD, 0, 0, 0, (int)a0, 0);
-	case __NR_inotify_init:
-		return save(CT_SC_INOTIFY_INIT, 0, 0, 0, -1, 0);
-#endif
-	case __NR_close:
-		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
-	case __NR_close_range:
-		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
-	}
+	emit_new_fd(fds[0], sc, req);
+	emit_new_fd(fds[1], sc, req);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct inflight in;
-	int fds[2];
+	long nr = SC_NR(regs);
+	__u64 a0, a1, a2, a3, flags = 0;
 
-	if (!sc_wanted(sc_exit_mask, SC_NR(regs)))
+	if (nr < 0 || nr >= 512 || !((sc_mask[(nr >> 6) & 7] >> (nr & 63)) & 1))
 		return 0;
-	if (!take(&in))
+	if (SC_COMPAT(regs) || !current_in_scope())
 		return 0;
+	a0 = SC_ARG(regs, 0);
+	a1 = SC_ARG(regs, 1);
+	a2 = SC_ARG(regs, 2);
+	a3 = SC_ARG(regs, 3);
+	/* close releases the slot even when it reports an error (EINTR, EIO), not on EBADF */
+	if (nr == __NR_close)
+		return ret == -9 ? 0 : emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
 	if (ret < 0)
 		return 0;
-	switch (in.sc) {
-	case CT_SC_SOCKETPAIR:
-	case CT_SC_PIPE:
-	case CT_SC_PIPE2:
-		/* the two fds are in the caller's int[2] */
-		if (ret != 0 || !in.ptr || bpf_probe_read_user(fds, sizeof(fds), (void *)in.ptr))
-			return 0;
-		emit_new_fd(fds[0], in.sc, in.req);
-		emit_new_fd(fds[1], in.sc, in.req);
+	switch (nr) {
+	case __NR_socket:
+		return emit_new_fd(ret, CT_SC_SOCKET, !!(a1 & SOCK_CLOEXEC));
+	case __NR_socketpair:
+		return emit_fd_pair(a3, CT_SC_SOCKETPAIR, !!(a1 & SOCK_CLOEXEC));
+	case __NR_accept:
+		return emit_new_fd(ret, CT_SC_ACCEPT, 0);
+	case __NR_accept4:
+		return emit_new_fd(ret, CT_SC_ACCEPT4, !!(a3 & SOCK_CLOEXEC));
+	case __NR_openat:
+		return emit_new_fd(ret, CT_SC_OPENAT, !!(a2 & O_CLOEXEC));
+	case __NR_openat2:
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)a2); /* open_how.flags */
+		return emit_new_fd(ret, CT_SC_OPENAT2, !!(flags & O_CLOEXEC));
+	case __NR_pipe2:
+		return emit_fd_pair(a0, CT_SC_PIPE2, !!(a1 & O_CLOEXEC));
+	case __NR_dup:
+		return emit_new_fd(ret, CT_SC_DUP, 0);
+	case __NR_dup3:
+		return emit_new_fd(ret, CT_SC_DUP3, !!(a2 & O_CLOEXEC));
+#ifdef __NR_open
+	case __NR_open:
+		return emit_new_fd(ret, CT_SC_OPEN, !!(a1 & O_CLOEXEC));
+	case __NR_creat:
+		return emit_new_fd(ret, CT_SC_CREAT, 0);
+	case __NR_pipe:
+		return emit_fd_pair(a0, CT_SC_PIPE, 0);
+	case __NR_dup2:
+		/* dup2(fd, fd) creates nothing */
+		return a0 == a1 ? 0 : emit_new_fd(ret, CT_SC_DUP2, 0);
+	case __NR_eventfd:
+		return emit_new_fd(ret, CT_SC_EVENTFD, 0);
+	case __NR_epoll_create:
+		return emit_new_fd(ret, CT_SC_EPOLL_CREATE, 0);
+	case __NR_signalfd:
+		/* fd != -1 updated an existing signalfd */
+		return (int)a0 != -1 ? 0 : emit_new_fd(ret, CT_SC_SIGNALFD, 0);
+	case __NR_inotify_init:
+		return emit_new_fd(ret, CT_SC_INOTIFY_INIT, 0);
+#endif
+	case __NR_fcntl:
+		if (a1 == F_DUPFD)
+			return emit_new_fd(ret, CT_SC_FCNTL_DUPFD, 0);
+		if (a1 == F_DUPFD_CLOEXEC)
+			return emit_new_fd(ret, CT_SC_FCNTL_DUPFD_CLOEXEC, 1);
+		if (a1 == F_SETFD)
+			return emit_setfd((int)a0, CT_SC_FCNTL_SETFD, a2 & 1);
 		return 0;
-	case CT_SC_DUP2:
-		if ((__u64)in.fd == in.arg)
-			return 0;
-		break;
-	case CT_SC_FCNTL_SETFD:
-	case CT_SC_IOCTL_FIOCLEX:
-	case CT_SC_IOCTL_FIONCLEX:
-		return emit_setfd(in.fd, in.sc, in.before, in.req);
-	case CT_SC_RECVMSG:
-		if (in.ptr)
-			emit_recvmsg(in.ptr, in.req, CT_SC_RECVMSG);
+	case __NR_ioctl:
+		if ((__u32)a1 == FIOCLEX)
+			return emit_setfd((int)a0, CT_SC_IOCTL_FIOCLEX, 1);
+		if ((__u32)a1 == FIONCLEX)
+			return emit_setfd((int)a0, CT_SC_IOCTL_FIONCLEX, 0);
 		return 0;
-	case CT_SC_RECVMMSG:
+	case __NR_recvmsg:
+		return emit_recvmsg(a1, !!(a2 & MSG_CMSG_CLOEXEC), CT_SC_RECVMSG);
+	case __NR_recvmmsg:
 		/* ret messages, each a struct mmsghdr (msghdr + length, 64 bytes) */
 		for (int i = 0; i < RECV_MAX_MMSG; i++) {
-			if (i >= ret || !in.ptr)
+			if (i >= ret)
 				break;
-			emit_recvmmsg_one(in.ptr + i * 64, in.req);
+			emit_recvmmsg_one(a1 + i * 64, !!(a3 & MSG_CMSG_CLOEXEC));
 		}
 		return 0;
-	case CT_SC_SIGNALFD4:
-	case CT_SC_SIGNALFD:
-		if (in.fd != -1)
-			return 0; /* an existing signalfd was updated */
-		break;
+	case __NR_eventfd2:
+		return emit_new_fd(ret, CT_SC_EVENTFD2, !!(a1 & O_CLOEXEC));
+	case __NR_epoll_create1:
+		return emit_new_fd(ret, CT_SC_EPOLL_CREATE1, !!(a0 & O_CLOEXEC));
+	case __NR_memfd_create:
+		return emit_new_fd(ret, CT_SC_MEMFD_CREATE, !!(a1 & 1 /* MFD_CLOEXEC */));
+	case __NR_timerfd_create:
+		return emit_new_fd(ret, CT_SC_TIMERFD_CREATE, !!(a1 & O_CLOEXEC));
+	case __NR_signalfd4:
+		return (int)a0 != -1 ? 0 : emit_new_fd(ret, CT_SC_SIGNALFD4, !!(a3 & O_CLOEXEC));
+	case __NR_inotify_init1:
+		return emit_new_fd(ret, CT_SC_INOTIFY_INIT1, !!(a0 & O_CLOEXEC));
+	case __NR_pidfd_open:
+		return emit_new_fd(ret, CT_SC_PIDFD_OPEN, 1); /* always O_CLOEXEC */
+	case __NR_pidfd_getfd:
+		return emit_new_fd(ret, CT_SC_PIDFD_GETFD, 1); /* always O_CLOEXEC */
+	case __NR_fanotify_init:
+		return emit_new_fd(ret, CT_SC_FANOTIFY_INIT, !!(a0 & 1 /* FAN_CLOEXEC */));
+	case __NR_userfaultfd:
+		return emit_new_fd(ret, CT_SC_USERFAULTFD, !!(a0 & O_CLOEXEC));
+	case __NR_perf_event_open:
+		return emit_new_fd(ret, CT_SC_PERF_EVENT_OPEN,
+				   !!(SC_ARG(regs, 4) & 8 /* PERF_FLAG_FD_CLOEXEC */));
+	case __NR_open_by_handle_at:
+		return emit_new_fd(ret, CT_SC_OPEN_BY_HANDLE_AT, !!(a2 & O_CLOEXEC));
+	case __NR_close_range:
+		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
 	}
-	return emit_new_fd((int)ret, in.sc, in.req);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")

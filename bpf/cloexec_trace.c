@@ -744,16 +744,23 @@ static void on_setfd(const struct ct_event *ev)
 		return;
 	if (e->ino && ev->ino && e->ino != ev->ino)
 		return; /* not the fd we know: a reuse we missed */
-	bit_change(t, e, ev->flags & CT_F_BEFORE, ev->flags & CT_F_CLOEXEC,
-		   ev->flags & CT_F_REQ_CLOEXEC, ev->ts_ns, by);
+	/* the bit before the call is the one our model holds for this fd table entry */
+	bit_change(t, e, e->coe, ev->flags & CT_F_CLOEXEC, ev->flags & CT_F_REQ_CLOEXEC, ev->ts_ns,
+		   by);
 }
 
 static void on_close(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
+	struct entry *e = table_get(t, ev->fd);
 
-	if (t)
-		entry_drop(t, table_get(t, ev->fd));
+	/*
+	 * The kernel says what the slot holds after the close: when another thread reused the
+	 * number and we have that newer fd already (same inode), keep it. Else drop ours.
+	 */
+	if (e && ev->ino && e->ino == ev->ino)
+		return;
+	entry_drop(t, e);
 }
 
 #ifndef CLOSE_RANGE_UNSHARE

@@ -84,7 +84,7 @@ enum ct_kind {
 /* ct_event.flags */
 #define CT_F_CLOEXEC 0x01     /* close_on_exec bit set (after the syscall) */
 #define CT_F_REQ_CLOEXEC 0x02 /* the caller's flags asked for cloexec */
-#define CT_F_BEFORE 0x04      /* SETFD: the bit was set before the call */
+#define CT_F_BEFORE 0x04      /* unused (was: SETFD bit before the call) */
 #define CT_F_ABSTRACT 0x08    /* unix socket name is abstract (leading NUL dropped) */
 #define CT_F_TRUNC 0x10       /* EXEC_END: the scan hit its bound; EXEC: env read truncated;
                                * FD/EXEC_FD: the path did not fit (name holds the last part) */
@@ -101,8 +101,8 @@ enum ct_kind {
  *   all:        type, tgid, tid, ts_ns, comm, files (the task's files_struct, fd table identity)
  *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name, flags2,
  *               aux3 = the file system's magic number)
- *   SETFD:      fd, syscall, flags (BEFORE, CLOEXEC), ino
- *   CLOSE:      fd
+ *   SETFD:      fd, syscall, flags (CLOEXEC after the call, REQ_CLOEXEC), ino
+ *   CLOSE:      fd, ino = what the slot holds after the close (0: empty; else reused already)
  *   CLOSE_RANGE: fd = first, aux = last, aux2 = flags
  *   FORK:       aux = clone flags (as far as known), aux2 = child tgid, aux3 = child tid,
  *               syscall = CT_SC_FORK..CLONE3, flags (VM, VFORK, FILES), ino = child files
