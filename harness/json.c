@@ -17,13 +17,13 @@
 struct json {
 	enum json_type type;
 	int boolean;
-	int is_int;		/* number written as an integer that fits long long */
+	int is_int; /* number written as an integer that fits long long */
 	long long ival;
 	double num;
-	char *str;		/* NUL-terminated; may hold NULs (see slen) */
+	char *str; /* NUL-terminated; may hold NULs (see slen) */
 	size_t slen;
-	struct json **items;	/* array elements / object values */
-	char **keys;		/* object keys */
+	struct json **items; /* array elements / object values */
+	char **keys;	     /* object keys */
 	size_t n, cap;
 };
 
@@ -204,14 +204,30 @@ static char *parse_string(struct parser *p, size_t *outlen)
 		p->pos++;
 		c = (unsigned char)p->s[p->pos++];
 		switch (c) {
-		case '"': o[n++] = '"'; break;
-		case '\\': o[n++] = '\\'; break;
-		case '/': o[n++] = '/'; break;
-		case 'b': o[n++] = '\b'; break;
-		case 'f': o[n++] = '\f'; break;
-		case 'n': o[n++] = '\n'; break;
-		case 'r': o[n++] = '\r'; break;
-		case 't': o[n++] = '\t'; break;
+		case '"':
+			o[n++] = '"';
+			break;
+		case '\\':
+			o[n++] = '\\';
+			break;
+		case '/':
+			o[n++] = '/';
+			break;
+		case 'b':
+			o[n++] = '\b';
+			break;
+		case 'f':
+			o[n++] = '\f';
+			break;
+		case 'n':
+			o[n++] = '\n';
+			break;
+		case 'r':
+			o[n++] = '\r';
+			break;
+		case 't':
+			o[n++] = '\t';
+			break;
 		case 'u': {
 			unsigned cp, lo;
 
@@ -231,7 +247,8 @@ static char *parse_string(struct parser *p, size_t *outlen)
 				if (hex4(p, &lo))
 					goto bad;
 				if (lo < 0xdc00 || lo > 0xdfff) {
-					fail(p, "high surrogate \\u%04x followed by \\u%04x", cp, lo);
+					fail(p, "high surrogate \\u%04x followed by \\u%04x", cp,
+					     lo);
 					goto bad;
 				}
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -448,7 +465,7 @@ static struct json *parse_value(struct parser *p, int depth)
 
 struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct parser p = { .s = text, .len = len, .err = err, .errlen = errlen };
+	struct parser p = {.s = text, .len = len, .err = err, .errlen = errlen};
 	struct json *j;
 
 	if (errlen)
@@ -492,7 +509,7 @@ enum json_type json_type(const struct json *j)
 
 const char *json_type_name(enum json_type t)
 {
-	static const char *const names[] = { "null", "bool", "number", "string", "array", "object" };
+	static const char *const names[] = {"null", "bool", "number", "string", "array", "object"};
 
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }

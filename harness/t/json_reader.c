@@ -71,74 +71,73 @@ struct valid_case {
 };
 
 static const struct valid_case valid[] = {
-	{ "an empty object", "{}", "{}" },
-	{ "an empty array with spaces", " [ ] ", "[]" },
-	{ "null, true and false", "[null,true,false]", "[null,true,false]" },
-	{ "integers", "[0,-0,7,-12,9223372036854775807,-9223372036854775808]",
-	  "[0,0,7,-12,9223372036854775807,-9223372036854775808]" },
-	{ "an integer too big for long long becomes a double", "18446744073709551616",
-	  "1.8446744073709552e+19" },
-	{ "fractions and exponents", "[1.5,-0.25,1e3,2E-2,5.0]", "[1.5,-0.25,1000,0.02,5]" },
-	{ "a bare string", "\"abc\"", "\"abc\"" },
-	{ "a schema fd line",
-	  "{\"v\":1,\"type\":\"fd\",\"pid\":42,\"fd\":5,\"cloexec_at_creation\":false,"
-	  "\"verdict\":\"never\",\"ino\":123456}",
-	  "{\"v\":1,\"type\":\"fd\",\"pid\":42,\"fd\":5,\"cloexec_at_creation\":false,"
-	  "\"verdict\":\"never\",\"ino\":123456}" },
-	{ "nested objects and arrays",
-	  "{\"inherited\":[{\"fd\":3,\"creator\":{\"pid\":1,\"comm\":\"x\"}},{\"fd\":4,"
-	  "\"creator\":null}],\"e\":[[[]]]}",
-	  "{\"inherited\":[{\"fd\":3,\"creator\":{\"pid\":1,\"comm\":\"x\"}},{\"fd\":4,"
-	  "\"creator\":null}],\"e\":[[[]]]}" },
-	{ "all whitespace kinds", "\t{\r\n \"a\" :\n1 ,\"b\":[ 2 , 3 ]}\n", "{\"a\":1,\"b\":[2,3]}" },
-	{ "simple escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
-	  "\"\\x22\\x5c/\\x08\\x0c\\x0a\\x0d\\x09\"" },
-	{ "\\u00XX for a raw byte", "\"a\\u00ffb\"", "\"a\\xc3\\xbfb\"" },
-	{ "\\u0000 keeps an embedded NUL", "\"a\\u0000b\"", "\"a\\x00b\"" },
-	{ "\\u20ac is three UTF-8 bytes", "\"\\u20AC\"", "\"\\xe2\\x82\\xac\"" },
-	{ "a surrogate pair is one 4-byte code point", "\"\\ud83d\\ude00\"",
-	  "\"\\xf0\\x9f\\x98\\x80\"" },
-	{ "raw UTF-8 passes through", "\"\xc3\xa9\"", "\"\\xc3\\xa9\"" },
-	{ "a 70-digit number", "1234567890123456789012345678901234567890123456789012345678901234567890",
-	  "1.2345678901234567e+69" },
-	{ "duplicate keys are kept in order", "{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}" },
+    {"an empty object", "{}", "{}"},
+    {"an empty array with spaces", " [ ] ", "[]"},
+    {"null, true and false", "[null,true,false]", "[null,true,false]"},
+    {"integers", "[0,-0,7,-12,9223372036854775807,-9223372036854775808]",
+     "[0,0,7,-12,9223372036854775807,-9223372036854775808]"},
+    {"an integer too big for long long becomes a double", "18446744073709551616",
+     "1.8446744073709552e+19"},
+    {"fractions and exponents", "[1.5,-0.25,1e3,2E-2,5.0]", "[1.5,-0.25,1000,0.02,5]"},
+    {"a bare string", "\"abc\"", "\"abc\""},
+    {"a schema fd line",
+     "{\"v\":1,\"type\":\"fd\",\"pid\":42,\"fd\":5,\"cloexec_at_creation\":false,"
+     "\"verdict\":\"never\",\"ino\":123456}",
+     "{\"v\":1,\"type\":\"fd\",\"pid\":42,\"fd\":5,\"cloexec_at_creation\":false,"
+     "\"verdict\":\"never\",\"ino\":123456}"},
+    {"nested objects and arrays",
+     "{\"inherited\":[{\"fd\":3,\"creator\":{\"pid\":1,\"comm\":\"x\"}},{\"fd\":4,"
+     "\"creator\":null}],\"e\":[[[]]]}",
+     "{\"inherited\":[{\"fd\":3,\"creator\":{\"pid\":1,\"comm\":\"x\"}},{\"fd\":4,"
+     "\"creator\":null}],\"e\":[[[]]]}"},
+    {"all whitespace kinds", "\t{\r\n \"a\" :\n1 ,\"b\":[ 2 , 3 ]}\n", "{\"a\":1,\"b\":[2,3]}"},
+    {"simple escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+     "\"\\x22\\x5c/\\x08\\x0c\\x0a\\x0d\\x09\""},
+    {"\\u00XX for a raw byte", "\"a\\u00ffb\"", "\"a\\xc3\\xbfb\""},
+    {"\\u0000 keeps an embedded NUL", "\"a\\u0000b\"", "\"a\\x00b\""},
+    {"\\u20ac is three UTF-8 bytes", "\"\\u20AC\"", "\"\\xe2\\x82\\xac\""},
+    {"a surrogate pair is one 4-byte code point", "\"\\ud83d\\ude00\"", "\"\\xf0\\x9f\\x98\\x80\""},
+    {"raw UTF-8 passes through", "\"\xc3\xa9\"", "\"\\xc3\\xa9\""},
+    {"a 70-digit number", "1234567890123456789012345678901234567890123456789012345678901234567890",
+     "1.2345678901234567e+69"},
+    {"duplicate keys are kept in order", "{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}"},
 };
 
 static const char *const invalid[] = {
-	"",
-	"   ",
-	"{",
-	"}",
-	"[1,2",
-	"[1,2,]",
-	"{\"a\":1,}",
-	"{\"a\" 1}",
-	"{a:1}",
-	"{1:2}",
-	"[1 2]",
-	"\"abc",
-	"\"a\\qb\"",
-	"\"\\u12\"",
-	"\"\\u12G4\"",
-	"\"\\ud83d\"",
-	"\"\\ud83d\\u0041\"",
-	"\"\\ude00\"",
-	"\"tab\there\"",
-	"01",
-	"-",
-	"1.",
-	".5",
-	"1e",
-	"+1",
-	"0x10",
-	"NaN",
-	"tru",
-	"nul",
-	"truex",
-	"{} {}",
-	"[1]]",
-	"\"a\\",
-	"[\"\\",
+    "",
+    "   ",
+    "{",
+    "}",
+    "[1,2",
+    "[1,2,]",
+    "{\"a\":1,}",
+    "{\"a\" 1}",
+    "{a:1}",
+    "{1:2}",
+    "[1 2]",
+    "\"abc",
+    "\"a\\qb\"",
+    "\"\\u12\"",
+    "\"\\u12G4\"",
+    "\"\\ud83d\"",
+    "\"\\ud83d\\u0041\"",
+    "\"\\ude00\"",
+    "\"tab\there\"",
+    "01",
+    "-",
+    "1.",
+    ".5",
+    "1e",
+    "+1",
+    "0x10",
+    "NaN",
+    "tru",
+    "nul",
+    "truex",
+    "{} {}",
+    "[1]]",
+    "\"a\\",
+    "[\"\\",
 };
 
 static void test_valid(void)
@@ -165,8 +164,8 @@ static void test_invalid(void)
 		char err[128];
 		struct json *j = json_parse(invalid[i], strlen(invalid[i]), err, sizeof(err));
 
-		ok(j == NULL && strncmp(err, "offset ", 7) == 0,
-		   "refuses '%s' with a message (%s)", invalid[i], err);
+		ok(j == NULL && strncmp(err, "offset ", 7) == 0, "refuses '%s' with a message (%s)",
+		   invalid[i], err);
 		json_free(j);
 	}
 }
@@ -198,7 +197,8 @@ static void test_edges(void)
 
 	/* len bounds the input: the text need not be NUL-terminated. */
 	j = json_parse("[1,2]garbage", 5, err, sizeof(err));
-	is_int((long long)json_len(j), 2, "the length bounds the parse ([1,2] out of [1,2]garbage)");
+	is_int((long long)json_len(j), 2,
+	       "the length bounds the parse ([1,2] out of [1,2]garbage)");
 	json_free(j);
 	j = json_parse("\"abc\"", 3, err, sizeof(err));
 	ok(j == NULL, "a string cut by the length is unterminated (%s)", err);
@@ -213,7 +213,8 @@ static void test_edges(void)
 	ok(json_parse("{", 1, NULL, 0) == NULL, "a NULL error buffer is allowed");
 	/* Error offsets point at the problem. */
 	json_parse("[1,2,x]", 7, err, sizeof(err));
-	is_str(err, "offset 5: unexpected character 'x'", "the error names the offset and the byte");
+	is_str(err, "offset 5: unexpected character 'x'",
+	       "the error names the offset and the byte");
 }
 
 /*
@@ -224,14 +225,16 @@ static void test_edges(void)
 static void test_mutations(void)
 {
 	unsigned long long seed = 0x9e3779b97f4a7c15ULL;
-	static const char bytes[] = "{}[],:\"\\u0123456789abcdefABCDEF-+.eE \t\ntruefalsenull\x01\x80\xff";
+	static const char bytes[] =
+	    "{}[],:\"\\u0123456789abcdefABCDEF-+.eE \t\ntruefalsenull\x01\x80\xff";
 	int runs = 0, bad_errors = 0;
 
 	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
 		size_t len = strlen(valid[i].in);
 
 		for (size_t cut = 0; cut <= len; cut++) {
-			for (int m = 0; m < (cut == len ? 2000 / (int)(sizeof(valid) / sizeof(valid[0])) : 1);
+			for (int m = 0;
+			     m < (cut == len ? 2000 / (int)(sizeof(valid) / sizeof(valid[0])) : 1);
 			     m++) {
 				char *buf = malloc(cut ? cut : 1), err[128];
 				struct json *j;
@@ -243,9 +246,10 @@ static void test_mutations(void)
 					int flips = 1 + (int)((seed >> 33) % 3);
 
 					for (int f = 0; f < flips; f++) {
-						seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+						seed = seed * 6364136223846793005ULL +
+						       1442695040888963407ULL;
 						buf[(seed >> 33) % cut] =
-							bytes[(seed >> 17) % (sizeof(bytes) - 1)];
+						    bytes[(seed >> 17) % (sizeof(bytes) - 1)];
 					}
 				}
 				j = json_parse(buf, cut, err, sizeof(err));
@@ -257,8 +261,8 @@ static void test_mutations(void)
 			}
 		}
 	}
-	is_int(bad_errors, 0, "%d truncated and mutated inputs: each parses or fails with an offset",
-	       runs);
+	is_int(bad_errors, 0,
+	       "%d truncated and mutated inputs: each parses or fails with an offset", runs);
 }
 
 static void test_getters(void)

@@ -13,22 +13,22 @@
 
 struct fail_case {
 	const char *fixture;
-	const char *fail_on;	/* NULL: default */
+	const char *fail_on; /* NULL: default */
 	int exit_want;
-	const char *list;	/* the start record's fail_on, joined with ',' */
+	const char *list; /* the start record's fail_on, joined with ',' */
 };
 
 static const struct fail_case fail_cases[] = {
-	{ "fx_socket_late", NULL, 0, "leaked" },
-	{ "fx_socket_late", "late", 1, "late" },
-	{ "fx_socket_late", "leaked,late", 1, "leaked,late" },
-	{ "fx_socket_late", "never", 0, "never" },
-	{ "fx_socket_plain", "never", 1, "never" },
-	{ "fx_socket_plain", "none", 0, "" },
-	{ "fx_socket_plain", "race", 0, "race" },
-	{ "fx_socket_atomic", "all", 0, NULL },
-	{ "fx_socket_plain", "all", 1, NULL },
-	{ "fx_socket_plain", "lost", 0, "lost" },
+    {"fx_socket_late", NULL, 0, "leaked"},
+    {"fx_socket_late", "late", 1, "late"},
+    {"fx_socket_late", "leaked,late", 1, "leaked,late"},
+    {"fx_socket_late", "never", 0, "never"},
+    {"fx_socket_plain", "never", 1, "never"},
+    {"fx_socket_plain", "none", 0, ""},
+    {"fx_socket_plain", "race", 0, "race"},
+    {"fx_socket_atomic", "all", 0, NULL},
+    {"fx_socket_plain", "all", 1, NULL},
+    {"fx_socket_plain", "lost", 0, "lost"},
 };
 
 static void join_list(const struct json *a, char *buf, size_t len)
@@ -45,8 +45,8 @@ static void test_fail_on(void)
 {
 	for (size_t i = 0; i < sizeof(fail_cases) / sizeof(fail_cases[0]); i++) {
 		const struct fail_case *fc = &fail_cases[i];
-		const char *topts[] = { "--fail-on", fc->fail_on, NULL };
-		struct tl_opts o = { .topts = fc->fail_on ? topts : NULL };
+		const char *topts[] = {"--fail-on", fc->fail_on, NULL};
+		struct tl_opts o = {.topts = fc->fail_on ? topts : NULL};
 		const char *name = fc->fail_on ? fc->fail_on : "(default)";
 		char got[128];
 		struct tl_run r;
@@ -68,10 +68,11 @@ static void test_fail_on(void)
 					json_get_int(j, "fd", -1) == r.facts[f].fd;
 			noise += !mine;
 		}
-		if (noise && fc->fail_on && (!strcmp(fc->fail_on, "never") || !strcmp(fc->fail_on,
-										     "all"))) {
+		if (noise && fc->fail_on &&
+		    (!strcmp(fc->fail_on, "never") || !strcmp(fc->fail_on, "all"))) {
 			note("--fail-on %s: %d never-cloexec fds not made by the fixture itself "
-			     "(runtime): expecting exit 1", name, noise);
+			     "(runtime): expecting exit 1",
+			     name, noise);
 			want = 1;
 		}
 		if (!is_int(r.exit_code, want, "--fail-on %s on %s exits %d", name, fc->fixture,
@@ -85,7 +86,7 @@ static void test_fail_on(void)
 			       fc->list);
 		else
 			ok(strstr(got, "leaked") && strstr(got, "late") && strstr(got, "never") &&
-				   strstr(got, "race"),
+			       strstr(got, "race"),
 			   "--fail-on all: the start record lists every finding (%s)", got);
 		tl_free(&r);
 	}
@@ -93,24 +94,24 @@ static void test_fail_on(void)
 
 struct allow_case {
 	const char *opt, *val;
-	const char *verdict;	/* of fd 3 in fx_child's exec */
+	const char *verdict; /* of fd 3 in fx_child's exec */
 	const char *reason;
 	int exit_want;
 };
 
 static const struct allow_case allow_cases[] = {
-	{ "--allow", "3", "passed", "--allow", 0 },
-	{ "--allow", "4", "leaked", NULL, 1 },
-	{ "--allow-comm", "fx_child", "passed", "--allow-comm", 0 },
-	{ "--allow-comm", "sleep", "leaked", NULL, 1 },
+    {"--allow", "3", "passed", "--allow", 0},
+    {"--allow", "4", "leaked", NULL, 1},
+    {"--allow-comm", "fx_child", "passed", "--allow-comm", 0},
+    {"--allow-comm", "sleep", "leaked", NULL, 1},
 };
 
 static void test_allow(void)
 {
 	for (size_t i = 0; i < sizeof(allow_cases) / sizeof(allow_cases[0]); i++) {
 		const struct allow_case *ac = &allow_cases[i];
-		const char *topts[] = { ac->opt, ac->val, NULL };
-		struct tl_opts o = { .topts = topts };
+		const char *topts[] = {ac->opt, ac->val, NULL};
+		struct tl_opts o = {.topts = topts};
 		const struct tl_fact *f;
 		const struct json *ex[2], *it, *sum;
 		int n, failed = tap_tests_failed();
@@ -143,16 +144,16 @@ static void test_allow(void)
 
 /* Bad command lines: exit 2, exactly one line on stderr, the command never runs. */
 static const char *const bad_opts[][4] = {
-	{ "--bogus", NULL },
-	{ "--fail-on", "bogus", NULL },
-	{ "--allow", "x", NULL },
-	{ "--allow", "-1", NULL },
-	{ "--allow", "99999999999", NULL },
-	{ "--linger", "abc", NULL },
-	{ "--timeout", "-5", NULL },
-	{ "-p", "notapid", NULL },
-	{ "-p", "1", NULL }, /* a pid and a command together */
-	{ "-Z", NULL },
+    {"--bogus", NULL},
+    {"--fail-on", "bogus", NULL},
+    {"--allow", "x", NULL},
+    {"--allow", "-1", NULL},
+    {"--allow", "99999999999", NULL},
+    {"--linger", "abc", NULL},
+    {"--timeout", "-5", NULL},
+    {"-p", "notapid", NULL},
+    {"-p", "1", NULL}, /* a pid and a command together */
+    {"-Z", NULL},
 };
 
 static int count_lines(const char *s)
@@ -167,7 +168,7 @@ static int count_lines(const char *s)
 static void test_bad_options(void)
 {
 	for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
-		struct tl_opts o = { .topts = bad_opts[i], .timeout_ms = 20000 };
+		struct tl_opts o = {.topts = bad_opts[i], .timeout_ms = 20000};
 		char desc[128];
 		struct tl_run r;
 
@@ -178,8 +179,8 @@ static void test_bad_options(void)
 		is_int(r.exit_code, 2, "'%s' exits 2 (usage)", desc);
 		if (!is_int(count_lines(r.err), 1, "'%s' prints exactly one line on stderr", desc))
 			diag("stderr: %s", r.err);
-		ok(strncmp(r.err, "cloexec-trace: ", 15) == 0, "'%s': the line names the tool (%.*s)",
-		   desc, (int)strcspn(r.err, "\n"), r.err);
+		ok(strncmp(r.err, "cloexec-trace: ", 15) == 0,
+		   "'%s': the line names the tool (%.*s)", desc, (int)strcspn(r.err, "\n"), r.err);
 		is_int(r.nfacts + r.nexecs, 0, "'%s': the command did not run", desc);
 		tl_free(&r);
 	}
@@ -188,8 +189,7 @@ static void test_bad_options(void)
 /* A command that cannot run: exit 2, one line, no fd or exec records. */
 static void test_bad_command(void)
 {
-	struct tl_opts o = { .cmd = "/nonexistent/cloexec-lab-no-such-program",
-			     .timeout_ms = 20000 };
+	struct tl_opts o = {.cmd = "/nonexistent/cloexec-lab-no-such-program", .timeout_ms = 20000};
 	struct tl_run r;
 
 	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
@@ -206,8 +206,8 @@ static void test_bad_command(void)
 
 static void test_text_and_info(void)
 {
-	struct tl_opts o = { .no_json = 1 };
-	const char *help[] = { "--help", NULL }, *ver[] = { "--version", NULL };
+	struct tl_opts o = {.no_json = 1};
+	const char *help[] = {"--help", NULL}, *ver[] = {"--version", NULL};
 	int failed = tap_tests_failed();
 	struct tl_run r;
 
@@ -239,9 +239,9 @@ static void test_text_and_info(void)
 
 static void test_unprivileged(void)
 {
-	const char *wrap[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-			       "--clear-groups", "--inh-caps=-all", NULL };
-	struct tl_opts o = { .wrap = wrap, .no_json = 1, .timeout_ms = 20000 };
+	const char *wrap[] = {"/usr/bin/setpriv", "--reuid=65534",   "--regid=65534",
+			      "--clear-groups",	  "--inh-caps=-all", NULL};
+	struct tl_opts o = {.wrap = wrap, .no_json = 1, .timeout_ms = 20000};
 	char tracer[PATH_MAX];
 	struct tl_run r;
 
@@ -261,8 +261,7 @@ static void test_unprivileged(void)
 	is_int(r.exit_code, 3, "unprivileged: the tracer exits 3 (environment)");
 	if (!is_int(count_lines(r.err), 1, "unprivileged: exactly one line on stderr"))
 		diag("stderr: %s", r.err);
-	ok(strncmp(r.err, "cloexec-trace: ", 15) == 0 && strchr(r.err, ' ') &&
-		   strlen(r.err) > 30,
+	ok(strncmp(r.err, "cloexec-trace: ", 15) == 0 && strchr(r.err, ' ') && strlen(r.err) > 30,
 	   "unprivileged: one sentence naming the tool (%.*s)", (int)strcspn(r.err, "\n"), r.err);
 	is_int(r.nfacts + r.nexecs, 0, "unprivileged: the command did not run");
 	tl_free(&r);

@@ -12,7 +12,7 @@
 
 static void check_proc(const char *fixture, const char *const *args)
 {
-	struct tl_opts o = { .hold = 1 };
+	struct tl_opts o = {.hold = 1};
 	const struct json *ex[4];
 	struct tl_run r;
 	int child, n, agree = 1;
@@ -45,8 +45,7 @@ static void check_proc(const char *fixture, const char *const *args)
 			     r.proc_target[p], it ? want : "nothing");
 		}
 	}
-	ok(agree, "%s: every fd in /proc/%d/fd is in the tracer's inherited list", fixture,
-	   child);
+	ok(agree, "%s: every fd in /proc/%d/fd is in the tracer's inherited list", fixture, child);
 	is_int((long long)json_len(json_get(ex[n - 1], "inherited")), r.proc_n,
 	       "%s: the tracer lists as many fds as /proc shows (%d)", fixture, r.proc_n);
 	tl_free(&r);
@@ -54,7 +53,7 @@ static void check_proc(const char *fixture, const char *const *args)
 
 int main(void)
 {
-	const char *extra[] = { "extra", NULL };
+	const char *extra[] = {"extra", NULL};
 
 	tl_start(120);
 	plan_lazy();

@@ -13,7 +13,7 @@
 static void check_hold(void)
 {
 	const struct tl_case *tc = NULL;
-	struct tl_opts o = { .direct = 1, .hold = 1 };
+	struct tl_opts o = {.direct = 1, .hold = 1};
 	struct tl_run r;
 	int agree = 1, child;
 
@@ -32,7 +32,8 @@ static void check_hold(void)
 		int found = 0;
 
 		for (int p = 0; p < r.proc_n; p++)
-			if (r.proc_fd[p] == r.held[h].fd && !strcmp(r.proc_target[p], r.held[h].target))
+			if (r.proc_fd[p] == r.held[h].fd &&
+			    !strcmp(r.proc_target[p], r.held[h].target))
 				found = 1;
 		agree &= found;
 	}
@@ -45,8 +46,8 @@ static void check_hold(void)
 
 static void check_race(void)
 {
-	const char *args[] = { "3000", "3", "20000", NULL };
-	struct tl_opts o = { .direct = 1 };
+	const char *args[] = {"3000", "3", "20000", NULL};
+	struct tl_opts o = {.direct = 1};
 	struct tl_run r;
 	int held_ok = 1, clean_ok = 1;
 
@@ -74,7 +75,8 @@ static void check_race(void)
 			if (r.held[h].pid != pid)
 				continue;
 			snprintf(t, sizeof(t), "socket:[%llu]", r.raceforks[racy].ino);
-			held_ok &= r.held[h].fd == r.raceforks[racy].fd && !strcmp(r.held[h].target, t);
+			held_ok &=
+			    r.held[h].fd == r.raceforks[racy].fd && !strcmp(r.held[h].target, t);
 		}
 		held_ok &= r.children[c].n == 1;
 	}
@@ -92,7 +94,7 @@ int main(void)
 	plan_lazy();
 	for (int i = 0; i < TL_NCASES; i++) {
 		const struct tl_case *tc = &tl_cases[i];
-		struct tl_opts o = { .direct = 1 };
+		struct tl_opts o = {.direct = 1};
 		struct tl_run r;
 
 		if (tl_run(&r, &o, tc->fixture, tc->args) < 0)

@@ -36,21 +36,21 @@
 
 /* ---- what a fixture reported ---------------------------------------------------------- */
 
-struct tl_fact {		/* fx fd ... */
+struct tl_fact { /* fx fd ... */
 	char role[32];
 	int pid, fd, cloexec, port;
 	unsigned long long ino;
 	char kind[16];
-	char family[16], type[16];	/* sockets */
+	char family[16], type[16]; /* sockets */
 	char path[256];
 };
 
-struct tl_held {		/* fx held ... (from fx_child) */
+struct tl_held { /* fx held ... (from fx_child) */
 	int pid, fd;
 	char target[256];
 };
 
-struct tl_pidrole {		/* fx exec ... / fx child ... / fx racefork ... */
+struct tl_pidrole { /* fx exec ... / fx child ... / fx racefork ... */
 	char role[32];
 	int pid, n, fd;
 	unsigned long long ino;
@@ -66,8 +66,8 @@ struct tl_run {
 	int nheld;
 	int nstrays;
 	char stray[256];
-	int done_rc;		/* -1: no "fx done" line */
-	unsigned long long t_start, t_done;	/* fx start / fx done, CLOCK_MONOTONIC ns */
+	int done_rc;			    /* -1: no "fx done" line */
+	unsigned long long t_start, t_done; /* fx start / fx done, CLOCK_MONOTONIC ns */
 	struct tl_span {
 		char role[32];
 		unsigned long long t0, t1;
@@ -75,41 +75,41 @@ struct tl_run {
 	int nspans;
 	int race_forks, race_races;
 	unsigned long race_sockets;
-	int fill_from, fill_to;	/* fx filled ... (fx_many_fds) */
+	int fill_from, fill_to; /* fx filled ... (fx_many_fds) */
 	char other[65536];	/* stdout lines that are not facts (the tracer's text output) */
 	/* the tracer (or the fixture when run alone) */
-	int status;		/* wait status */
-	int exit_code;		/* WEXITSTATUS, or 128+signal, or -1 on timeout */
-	char err[4096];		/* its stderr */
-	struct json **recs;	/* JSON Lines, in order */
+	int status;	    /* wait status */
+	int exit_code;	    /* WEXITSTATUS, or 128+signal, or -1 on timeout */
+	char err[4096];	    /* its stderr */
+	struct json **recs; /* JSON Lines, in order */
 	int nrecs;
-	int bad_lines;		/* lines that did not parse, or lack "v":1 / "type" */
+	int bad_lines; /* lines that did not parse, or lack "v":1 / "type" */
 	char bad[512];
 	/* /proc/PID/fd of the held child */
 	int proc_pid, proc_n;
 	int proc_fd[64];
 	char proc_target[64][256];
-	char dir[64];		/* temporary directory */
+	char dir[64]; /* temporary directory */
 };
 
 struct tl_opts {
-	int direct;		    /* run the fixture without the tracer */
-	int hold;		    /* --hold: snapshot /proc of the first held child */
-	const char *const *topts;   /* extra tracer options (before --), NULL-terminated */
-	const char *const *wrap;    /* run the tracer under this command (e.g. setpriv ...) */
-	int timeout_ms;		    /* whole run (default 60000) */
-	int no_json;		    /* do not pass --json -o FILE (e.g. text output tests) */
-	const char *cmd;	    /* run this command instead of the fixture (unchecked) */
+	int direct;		  /* run the fixture without the tracer */
+	int hold;		  /* --hold: snapshot /proc of the first held child */
+	const char *const *topts; /* extra tracer options (before --), NULL-terminated */
+	const char *const *wrap;  /* run the tracer under this command (e.g. setpriv ...) */
+	int timeout_ms;		  /* whole run (default 60000) */
+	int no_json;		  /* do not pass --json -o FILE (e.g. text output tests) */
+	const char *cmd;	  /* run this command instead of the fixture (unchecked) */
 };
 
-#define TL_GROW(arr, n)                                                                        \
-	do {                                                                                   \
-		if (((n) & ((n) - 1)) == 0) {                                                  \
-			void *p_ = realloc((arr), sizeof(*(arr)) * (size_t)((n) ? 2 * (n) : 1)); \
-			if (!p_)                                                               \
-				bail("out of memory");                                         \
-			(arr) = p_;                                                            \
-		}                                                                              \
+#define TL_GROW(arr, n)                                                                            \
+	do {                                                                                       \
+		if (((n) & ((n)-1)) == 0) {                                                        \
+			void *p_ = realloc((arr), sizeof(*(arr)) * (size_t)((n) ? 2 * (n) : 1));   \
+			if (!p_)                                                                   \
+				bail("out of memory");                                             \
+			(arr) = p_;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static inline const char *tl_kv(const char *line, const char *key, char *buf, size_t len)
@@ -285,7 +285,7 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 {
 	char tracer[PATH_MAX], fx[PATH_MAX], rel[128], json_path[128], err_path[128];
 	const char *argv[64];
-	int argc = 0, out[2], in[2] = { -1, -1 }, hold_w = -1, rc = 0, timeout_ms;
+	int argc = 0, out[2], in[2] = {-1, -1}, hold_w = -1, rc = 0, timeout_ms;
 	char buf[65536];
 	size_t have = 0;
 	unsigned long long t_end;
@@ -349,7 +349,7 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 	/* Read the facts until EOF (every process of the run closed stdout). */
 	t_end = lab_now_ns() + (unsigned long long)timeout_ms * 1000000ULL;
 	for (;;) {
-		struct pollfd p = { .fd = out[0], .events = POLLIN };
+		struct pollfd p = {.fd = out[0], .events = POLLIN};
 		long long left = (long long)(t_end - lab_now_ns()) / 1000000LL;
 		ssize_t n;
 		char *nl;
@@ -387,7 +387,7 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 		}
 	}
 	if (rc < 0) {
-		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+		struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 
 		lab_kill_reap(pid);
 		/* The tracer's command and its children are in our process group (see
@@ -399,8 +399,8 @@ static inline int tl_run(struct tl_run *r, const struct tl_opts *o, const char *
 		}
 		r->exit_code = -1;
 	} else {
-		r->exit_code = WIFEXITED(r->status) ? WEXITSTATUS(r->status)
-						    : 128 + WTERMSIG(r->status);
+		r->exit_code =
+		    WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status);
 	}
 	tap_untrack_child(pid);
 	{
@@ -578,33 +578,34 @@ static inline void tl_diag_run(const struct tl_run *r, const char *name)
 
 struct tl_want {
 	const char *role;
-	const char *syscall;	/* the tracer's "syscall" */
-	const char *kind;	/* the tracer's "kind" (and the fixture's own view) */
-	int cloexec;		/* the kernel's bit at creation (cloexec_at_creation) */
-	int requested;		/* requested_cloexec */
-	const char *verdict;	/* atomic|late|never */
-	const char *set_by;	/* for late: fcntl|ioctl */
-	int redundant;		/* redundant_setfd */
-	const char *at_exec;	/* leaked|passed, or NULL: must not be inherited */
-	const char *reason;	/* for passed */
-	int listen;		/* a listening TCP socket */
-	int in_child;		/* created in the forked child (pid = exec pid) */
-	const char *family;	/* sockets: a family the fixture must report (e.g. inet6) */
+	const char *syscall; /* the tracer's "syscall" */
+	const char *kind;    /* the tracer's "kind" (and the fixture's own view) */
+	int cloexec;	     /* the kernel's bit at creation (cloexec_at_creation) */
+	int requested;	     /* requested_cloexec */
+	const char *verdict; /* atomic|late|never */
+	const char *set_by;  /* for late: fcntl|ioctl */
+	int redundant;	     /* redundant_setfd */
+	const char *at_exec; /* leaked|passed, or NULL: must not be inherited */
+	const char *reason;  /* for passed */
+	int listen;	     /* a listening TCP socket */
+	int in_child;	     /* created in the forked child (pid = exec pid) */
+	const char *family;  /* sockets: a family the fixture must report (e.g. inet6) */
 };
 
 struct tl_case {
-	const char *topic;	/* create|exec|passing|scale */
-	const char *name;	/* reads as a sentence: "<name>: ..." */
+	const char *topic; /* create|exec|passing|scale */
+	const char *name;  /* reads as a sentence: "<name>: ..." */
 	const char *fixture;
 	const char *args[4];
-	int exit_want;		/* the tracer's exit code with the default --fail-on */
-	int execs;		/* exec records of the child pid (2: through a shell) */
-	const char *spawn;	/* accepted "spawn" values ('|'-separated), NULL: not asserted */
-	int listen_fds;		/* -1: null */
-	int listen_pid_match;	/* -1: null */
+	int exit_want;	      /* the tracer's exit code with the default --fail-on */
+	int execs;	      /* exec records of the child pid (2: through a shell) */
+	const char *spawn;    /* accepted "spawn" values ('|'-separated), NULL: not asserted */
+	int listen_fds;	      /* -1: null */
+	int listen_pid_match; /* -1: null */
 	struct tl_want w[TL_MAXW];
 };
 
+/* clang-format off */
 #define SOCK_NEVER(r, sc) { r, sc, "tcp", 0, 0, "never", NULL, 0, "leaked", NULL, 1, 0, NULL }
 #define ANON_NEVER(r, sc, k) { r, sc, k, 0, 0, "never", NULL, 0, "leaked", NULL, 0, 0, NULL }
 #define ANON_ATOMIC(r, sc, k) { r, sc, k, 1, 1, "atomic", NULL, 0, NULL, NULL, 0, 0, NULL }
@@ -713,6 +714,7 @@ static const struct tl_case tl_cases[] = {
 	  -1, -1, { { "base", "socket", "tcp", 1, 1, "atomic", NULL, 0, NULL, NULL, 0, 0, NULL },
 		    SOCK_NEVER("leak", "socket") } },
 };
+/* clang-format on */
 
 #define TL_NCASES ((int)(sizeof(tl_cases) / sizeof(tl_cases[0])))
 
@@ -774,7 +776,8 @@ static inline int tl_check_truth(const struct tl_run *r, const struct tl_case *t
 	for (int c = 0; c < r->nchildren; c++)
 		if (r->children[c].pid == child)
 			is_int(r->children[c].n, want_held,
-			       "%s: the exec'd child holds exactly %d fds >= 3", tc->name, want_held);
+			       "%s: the exec'd child holds exactly %d fds >= 3", tc->name,
+			       want_held);
 	return tap_tests_failed() - failed;
 }
 
@@ -827,10 +830,10 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 			skip(1, "no record");
 			continue;
 		}
-		is_str(json_get_str(j, "syscall", ""), w->syscall, "%s: %s was made by %s", tc->name,
-		       w->role, w->syscall);
-		is_str(json_get_str(j, "kind", ""), w->kind, "%s: %s is of kind %s", tc->name, w->role,
-		       w->kind);
+		is_str(json_get_str(j, "syscall", ""), w->syscall, "%s: %s was made by %s",
+		       tc->name, w->role, w->syscall);
+		is_str(json_get_str(j, "kind", ""), w->kind, "%s: %s is of kind %s", tc->name,
+		       w->role, w->kind);
 		is_int(json_get_bool(j, "cloexec_at_creation", -1), w->cloexec,
 		       "%s: %s cloexec_at_creation is %s", tc->name, w->role,
 		       w->cloexec ? "true" : "false");
@@ -847,8 +850,8 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 		if (w->verdict && strcmp(w->verdict, "late") == 0) {
 			cmp_int(json_get_int(j, "late_ns", -1), ">", 0, "%s: %s late_ns > 0",
 				tc->name, w->role);
-			is_str(json_get_str(j, "set_by", ""), w->set_by, "%s: %s was set late by %s",
-			       tc->name, w->role, w->set_by);
+			is_str(json_get_str(j, "set_by", ""), w->set_by,
+			       "%s: %s was set late by %s", tc->name, w->role, w->set_by);
 		} else if (w->verdict) {
 			/* SCHEMA.md: late_ns and set_by only for late. */
 			ok(!json_get(j, "late_ns") && !json_get(j, "set_by"),
@@ -870,10 +873,12 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 
 			if (strcmp(sp->role, w->role))
 				continue;
-			ok(t >= sp->t0 && t <= sp->t1, "%s: %s t_ns is within its window [%llu, %llu]",
-			   tc->name, w->role, sp->t0, sp->t1);
+			ok(t >= sp->t0 && t <= sp->t1,
+			   "%s: %s t_ns is within its window [%llu, %llu]", tc->name, w->role,
+			   sp->t0, sp->t1);
 			if (w->verdict && !strcmp(w->verdict, "late"))
-				cmp_int(json_get_int(j, "late_ns", -1), "<=", (long long)(sp->t1 - sp->t0),
+				cmp_int(json_get_int(j, "late_ns", -1),
+					"<=", (long long)(sp->t1 - sp->t0),
 					"%s: %s late_ns fits the fixture's own window", tc->name,
 					w->role);
 		}
@@ -905,8 +910,8 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 		if (last) {
 			ok(tl_basename_is(fn, "fx_child"), "%s: the last exec is fx_child (%s)",
 			   tc->name, fn);
-			is_str(json_get_str(x, "comm", ""), "fx_child", "%s: the exec'd comm is fx_child",
-			       tc->name);
+			is_str(json_get_str(x, "comm", ""), "fx_child",
+			       "%s: the exec'd comm is fx_child", tc->name);
 		}
 		is_str(json_get_str(x, "old_comm", ""), e == 0 ? comm : "sh",
 		       "%s: exec %d old_comm is %s", tc->name, e + 1, e == 0 ? comm : "sh");
@@ -932,15 +937,16 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 				is_int(json_int(lf, -1), tc->listen_fds, "%s: listen_fds is %d",
 				       tc->name, tc->listen_fds);
 			if (tc->listen_pid_match < 0)
-				ok(json_is_null(lm) || !lm, "%s: listen_pid_match is null", tc->name);
+				ok(json_is_null(lm) || !lm, "%s: listen_pid_match is null",
+				   tc->name);
 			else
 				is_int(json_bool(lm, -1), tc->listen_pid_match,
 				       "%s: listen_pid_match is %s", tc->name,
 				       tc->listen_pid_match ? "true" : "false");
 		}
 		if (!is_int((long long)json_len(inh), want_inh,
-			    "%s: exec %d of pid %d inherited exactly %d fds", tc->name, e + 1, child,
-			    want_inh))
+			    "%s: exec %d of pid %d inherited exactly %d fds", tc->name, e + 1,
+			    child, want_inh))
 			for (size_t k = 0; k < json_len(inh); k++)
 				diag("inherited fd %lld ino %lld %s",
 				     json_get_int(json_at(inh, k), "fd", -1),
@@ -954,18 +960,19 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 			if (!f || !w->at_exec)
 				continue;
 			it = tl_inherited(x, f->fd);
-			if (!ok(it != NULL, "%s: exec %d lists fd %d (%s) as inherited", tc->name, e + 1,
-				f->fd, w->role)) {
+			if (!ok(it != NULL, "%s: exec %d lists fd %d (%s) as inherited", tc->name,
+				e + 1, f->fd, w->role)) {
 				skip(1, "not listed");
 				continue;
 			}
 			is_int(json_get_int(it, "ino", -1), (long long)f->ino,
 			       "%s: inherited fd %d is the fixture's inode", tc->name, f->fd);
-			is_str(json_get_str(it, "verdict", ""), w->at_exec, "%s: inherited fd %d is %s",
-			       tc->name, f->fd, w->at_exec);
+			is_str(json_get_str(it, "verdict", ""), w->at_exec,
+			       "%s: inherited fd %d is %s", tc->name, f->fd, w->at_exec);
 			if (w->reason)
 				is_str(json_get_str(it, "reason", ""), w->reason,
-				       "%s: fd %d passed because of %s", tc->name, f->fd, w->reason);
+				       "%s: fd %d passed because of %s", tc->name, f->fd,
+				       w->reason);
 			else if (!strcmp(w->at_exec, "leaked"))
 				/* SCHEMA.md: null for a leak whose creator is known. */
 				ok(json_is_null(json_get(it, "reason")),
@@ -978,13 +985,13 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 
 				if (w->family && !strcmp(w->family, "inet6")) {
 					ok(tl_is_local6(json_get_str(it, "local", ""), f->port),
-					   "%s: inherited fd %d is bound to [::1]:%d (%s)", tc->name,
-					   f->fd, f->port, json_get_str(it, "local", ""));
+					   "%s: inherited fd %d is bound to [::1]:%d (%s)",
+					   tc->name, f->fd, f->port, json_get_str(it, "local", ""));
 				} else {
 					snprintf(local, sizeof(local), "127.0.0.1:%d", f->port);
 					is_str(json_get_str(it, "local", ""), local,
-					       "%s: inherited fd %d is bound to %s", tc->name, f->fd,
-					       local);
+					       "%s: inherited fd %d is bound to %s", tc->name,
+					       f->fd, local);
 				}
 			}
 			if (tl_one_of(w->kind, "tcp|udp|unix"))
@@ -993,18 +1000,20 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 				       w->listen ? "true" : "false");
 			if (!strcmp(w->kind, "unix") && f->path[0])
 				is_str(json_get_str(it, "path", ""), f->path,
-				       "%s: inherited fd %d has the socket's path", tc->name, f->fd);
+				       "%s: inherited fd %d has the socket's path", tc->name,
+				       f->fd);
 			if (!strcmp(w->kind, "file"))
 				is_str(json_get_str(it, "path", ""), f->path,
 				       "%s: inherited fd %d has the file's path", tc->name, f->fd);
 			cr = json_get(it, "creator");
-			is_int(json_get_int(cr, "pid", -1), f->pid, "%s: fd %d was created by pid %d",
-			       tc->name, f->fd, f->pid);
+			is_int(json_get_int(cr, "pid", -1), f->pid,
+			       "%s: fd %d was created by pid %d", tc->name, f->fd, f->pid);
 			is_str(json_get_str(cr, "syscall", ""), w->syscall,
 			       "%s: fd %d creator syscall is %s", tc->name, f->fd, w->syscall);
 			if (w->verdict)
 				is_str(json_get_str(cr, "verdict", ""), w->verdict,
-				       "%s: fd %d creator verdict is %s", tc->name, f->fd, w->verdict);
+				       "%s: fd %d creator verdict is %s", tc->name, f->fd,
+				       w->verdict);
 		}
 	}
 	/* The tracer's list agrees with what fx_child saw from inside. */
@@ -1028,8 +1037,7 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 
 	/* summary */
 	if (ok(sum != NULL, "%s: there is a summary", tc->name)) {
-		int nfd = tl_count(r, "fd"), nat = 0, nlate = 0, nnever = 0, leaked = 0,
-		    passed = 0;
+		int nfd = tl_count(r, "fd"), nat = 0, nlate = 0, nnever = 0, leaked = 0, passed = 0;
 
 		for (int i = 0; i < r->nrecs; i++) {
 			const struct json *j = r->recs[i];
@@ -1053,8 +1061,10 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 		is_int(tl_count(r, "lost"), 0, "%s: no lost record", tc->name);
 		is_int(json_get_int(sum, "fds", -1), nfd, "%s: summary fds = fd records (%d)",
 		       tc->name, nfd);
-		is_int(json_get_int(sum, "atomic", -1), nat, "%s: summary atomic = %d", tc->name, nat);
-		is_int(json_get_int(sum, "late", -1), nlate, "%s: summary late = %d", tc->name, nlate);
+		is_int(json_get_int(sum, "atomic", -1), nat, "%s: summary atomic = %d", tc->name,
+		       nat);
+		is_int(json_get_int(sum, "late", -1), nlate, "%s: summary late = %d", tc->name,
+		       nlate);
 		is_int(json_get_int(sum, "never", -1), nnever, "%s: summary never = %d", tc->name,
 		       nnever);
 		is_int(json_get_int(sum, "execs", -1), tl_count(r, "exec"),
@@ -1107,7 +1117,7 @@ static inline void tl_run_topic(const char *topic)
 {
 	for (int i = 0; i < TL_NCASES; i++) {
 		const struct tl_case *tc = &tl_cases[i];
-		struct tl_opts o = { 0 };
+		struct tl_opts o = {0};
 		struct tl_run r;
 
 		if (strcmp(tc->topic, topic))

@@ -13,8 +13,8 @@
 
 int main(void)
 {
-	const char *args[] = { "2000", "3", "20000", NULL };
-	struct tl_opts o = { .timeout_ms = 90000 };
+	const char *args[] = {"2000", "3", "20000", NULL};
+	struct tl_opts o = {.timeout_ms = 90000};
 	int fixture_pid = -1, nsock = 0, nlate = 0, late_ns_ok = 1, matched = 0, spurious = 0;
 	int leaked_ok = 1, clean_ok = 1;
 	const struct json *sum;
@@ -66,7 +66,8 @@ int main(void)
 				continue;
 			found++;
 			is_int(json_get_int(j, "ino", -1), (long long)r.raceforks[k].ino,
-			       "race: record for child %d names the socket's inode", r.raceforks[k].pid);
+			       "race: record for child %d names the socket's inode",
+			       r.raceforks[k].pid);
 			is_int(json_get_int(j, "fd", -1), r.raceforks[k].fd,
 			       "race: record for child %d names fd %d", r.raceforks[k].pid,
 			       r.raceforks[k].fd);
@@ -133,7 +134,8 @@ int main(void)
 			}
 		}
 	}
-	ok(leaked_ok, "race: each caught child's exec lists the churned socket, leaked, created late");
+	ok(leaked_ok,
+	   "race: each caught child's exec lists the churned socket, leaked, created late");
 	ok(clean_ok, "race: every other child's exec inherited nothing");
 
 	sum = tl_last(&r, "summary");

@@ -11,7 +11,7 @@
 int main(void)
 {
 	const struct tl_case *tc = NULL;
-	struct tl_opts o = { 0 };
+	struct tl_opts o = {0};
 	const struct tl_fact *leak;
 	struct tl_run r;
 	int dups = 0, atomic = 0, pid;

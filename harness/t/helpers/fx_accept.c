@@ -9,8 +9,9 @@
 
 static int client(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((unsigned short)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)

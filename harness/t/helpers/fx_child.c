@@ -35,8 +35,8 @@ int main(int argc, char **argv)
 			return 3;
 		held++;
 	}
-	len = (size_t)snprintf(out, sizeof(out), "fx child pid=%d nheld=%d%s\n", (int)getpid(), held,
-			       hold ? " hold" : "");
+	len = (size_t)snprintf(out, sizeof(out), "fx child pid=%d nheld=%d%s\n", (int)getpid(),
+			       held, hold ? " hold" : "");
 	if (write(1, out, len) < 0)
 		return 3;
 	if (hold) {

@@ -14,7 +14,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long t0;
 	char dir[] = "/tmp/fx_close_range.XXXXXX", path[64];
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 	int s, c, o2, rc;
 
 	fx_init(argc, argv);

@@ -114,10 +114,16 @@ static inline void fx_sock_names(int fd, const char **fam, const char **type)
 		return;
 	l = sizeof(int);
 	getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l);
-	*fam = dom == AF_INET ? "inet" : dom == AF_INET6 ? "inet6" : dom == AF_UNIX ? "unix"
-	       : dom == AF_NETLINK ? "netlink" : "other";
-	*type = t == SOCK_STREAM ? "stream" : t == SOCK_DGRAM ? "dgram" : t == SOCK_SEQPACKET
-	       ? "seqpacket" : t == SOCK_RAW ? "raw" : "other";
+	*fam = dom == AF_INET	   ? "inet"
+	       : dom == AF_INET6   ? "inet6"
+	       : dom == AF_UNIX	   ? "unix"
+	       : dom == AF_NETLINK ? "netlink"
+				   : "other";
+	*type = t == SOCK_STREAM      ? "stream"
+		: t == SOCK_DGRAM     ? "dgram"
+		: t == SOCK_SEQPACKET ? "seqpacket"
+		: t == SOCK_RAW	      ? "raw"
+				      : "other";
 }
 
 static inline const char *fx_kind(int fd)
@@ -199,7 +205,7 @@ static inline void fx_report(const char *role, int fd)
 /* A TCP socket on 127.0.0.1 with a port picked by the kernel; listening if asked. */
 static inline int fx_tcp(int type_flags, int do_listen)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int s = socket(AF_INET, SOCK_STREAM | type_flags, 0);
 
 	if (s < 0)

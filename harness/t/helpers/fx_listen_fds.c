@@ -67,8 +67,8 @@ int main(int argc, char **argv)
 			fx_report("fd4", 4);
 		}
 		if (strcmp(mode, "noenv")) {
-			snprintf(v, sizeof(v), "%d", strcmp(mode, "wrongpid") ? (int)getpid()
-									  : (int)getppid());
+			snprintf(v, sizeof(v), "%d",
+				 strcmp(mode, "wrongpid") ? (int)getpid() : (int)getppid());
 			setenv("LISTEN_PID", v, 1);
 			setenv("LISTEN_FDS", "1", 1);
 		}

@@ -46,8 +46,8 @@ static int child_check(int report_fd)
 
 		if (fl < 0 || (fl & FD_CLOEXEC) || fstat(fd, &st) < 0)
 			continue;
-		n = snprintf(line, sizeof(line), "fx racefork pid=%d fd=%d ino=%llu\n", (int)getpid(),
-			     fd, (unsigned long long)st.st_ino);
+		n = snprintf(line, sizeof(line), "fx racefork pid=%d fd=%d ino=%llu\n",
+			     (int)getpid(), fd, (unsigned long long)st.st_ino);
 		if (write(1, line, (size_t)n) < 0 || write(report_fd, "r", 1) < 0)
 			_exit(3);
 		return 1;
