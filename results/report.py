@@ -272,34 +272,38 @@ class Charts:
         return "ns", 1.0
 
     def spread(self, name, title, ylabel, items):
-        """Candlesticks: IQR box, min-max whiskers, median line. items: (label, summary)."""
+        """
+        Horizontal box plot, one row per benchmark (labels stay readable): IQR box,
+        min-max whiskers, median line. items: (label, summary).
+        """
         uname, div = self.unit(max(s["max"] for _, s in items))
+        n = len(items)
         rows = []
-        for i, (label, s) in enumerate(items, 1):
-            rows.append("%d %r %r %r %r %r %s" % (i, s["q1"] / div, s["min"] / div,
+        for i, (label, s) in enumerate(items):
+            rows.append("%d %r %r %r %r %r %s" % (n - i, s["q1"] / div, s["min"] / div,
                                                 s["max"] / div, s["q3"] / div,
                                                 s["median"] / div, self._q(label)))
-        width = max(560, min(1400, 200 + 90 * len(items)))
+        lmargin = min(60, 2 + max(len(lbl) for lbl, _ in items))
         script = """set title %s
-set ylabel %s
-set style fill solid 0.35 border
-set boxwidth 0.55
-set grid ytics lc rgb "#dddddd"
-set yrange [0:*]
-set xrange [0.3:%f]
-set xtics rotate by -30 left scale 0
+set xlabel %s
+set style fill solid 0.45 border
+set grid xtics lc rgb "#dddddd"
+set xrange [0:*]
+set yrange [0.3:%f]
+set ytics scale 0
+set lmargin %d
 set key outside top center horizontal
-set bmargin 9
-set rmargin 12
 $d << EOD
 %s
 EOD
-plot $d using 1:2:3:4:5:xticlabels(7) with candlesticks lc rgb "#4a78b5" \\
-	title "IQR (box), min-max (whiskers)" whiskerbars 0.5, \\
-     $d using 1:6:6:6:6 with candlesticks lc rgb "#111111" lw 2 title "median"
-""" % (self._q(title), self._q("%s per call (%s)" % (uname, ylabel)), len(items) + 0.7,
+plot $d using 6:1:3:4:yticlabels(7) with xerrorbars lc rgb "#4a78b5" pt -1 \\
+	title "min-max (whiskers)", \\
+     $d using (($2 + $5) / 2):1:2:5:($1 - 0.3):($1 + 0.3) with boxxyerror lc rgb "#4a78b5" \\
+	title "IQR (box)", \\
+     $d using 6:($1 - 0.3):(0):(0.6) with vectors nohead lc rgb "#111111" lw 2 title "median"
+""" % (self._q(title), self._q("%s per call (%s)" % (uname, ylabel)), n + 0.7, lmargin,
        "\n".join(rows))
-        return self._run(name, (width, 460, script))
+        return self._run(name, (900, 120 + 30 * n, script))
 
     def savings(self, name, title, items):
         """
@@ -935,6 +939,17 @@ class Report:
             else:
                 verdict = ("no claim", "warn")
             pv = p.get("p")
+            if not isinstance(pv, float):
+                # The pairs file has no p-value: the U-test on the raw rows, when present.
+                bb = cb = None
+                for b in groups.get(p.get("group"), []):
+                    if (b.args or "") == (p.get("args") or ""):
+                        if b.variant == p.get("baseline"):
+                            bb = b
+                        elif b.variant == p.get("candidate"):
+                            cb = b
+                if bb and cb:
+                    pv = ls.utest_p(bb.times(metric), cb.times(metric))
             rows.append([val(p.get("group")), val(p.get("args")) if p.get("args") else "-",
                          val(p.get("baseline")), val(p.get("candidate")),
                          fmt_ns(p.get("baseline_median_ns")), fmt_ns(p.get("candidate_median_ns")),
