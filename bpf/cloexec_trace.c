@@ -98,7 +98,7 @@ struct creation {
 	int fd;
 	uint64_t t_ns, ino, files, mode;
 	bool coe_at, req, late, reported, cleared_after_set;
-	uint64_t late_ns, set_t;
+	uint64_t late_ns, set_t, closed_t;
 	const char *set_by;
 	unsigned redundant;
 	char name[PATH_MAX];
@@ -117,13 +117,37 @@ struct entry {
 	uint64_t fork_t;
 };
 
+#define MAX_ANC 6
+
+/* A fork that copied an fd table: out of which table, when, into which child. */
+struct ancestor {
+	uint64_t files;
+	uint64_t fork_t;
+	uint32_t child;
+};
+
 struct table {
 	uint64_t files;
 	int users;
 	struct entry *e;
 	int cap;
+	struct ancestor anc[MAX_ANC]; /* the forks this table descends from, nearest first */
+	int nanc;
 	struct table *next;
 };
+
+/*
+ * Recent creations by inode, for fds that a fork copied before their creation record arrived
+ * (the record is written at syscall exit, after the fd is already in the table): at exec they
+ * are found through the table's ancestors. Creations leave the index 2 s after their fd closed.
+ */
+struct ino_ref {
+	struct creation *c;
+	struct ino_ref *next;
+};
+
+#define INO_KEEP_NS 2000000000ULL
+static struct ino_ref *ino_idx[4096];
 
 struct exec_fd {
 	struct ct_event ev;
@@ -155,6 +179,7 @@ static struct stats {
 } st;
 
 static int live_count;      /* traced processes alive (command / pid scope) */
+static uint64_t last_ts;    /* time of the latest record */
 static uint64_t t0_ns;      /* start, CLOCK_MONOTONIC */
 static FILE *json_out;      /* JSON Lines sink, or NULL */
 static bool human;          /* human lines on stdout */
@@ -195,6 +220,44 @@ static void creation_put(struct creation *c)
 	if (c && --c->refs == 0) {
 		free(c->w);
 		free(c);
+	}
+}
+
+static void ino_add(struct creation *c)
+{
+	struct ino_ref *r = xcalloc(1, sizeof(*r));
+	unsigned h = hash64(c->ino) & 4095;
+
+	c->refs++;
+	r->c = c;
+	r->next = ino_idx[h];
+	ino_idx[h] = r;
+}
+
+/* The latest creation of inode ino as fd in table files, made before time t. */
+static struct creation *ino_find(uint64_t ino, int fd, uint64_t files, uint64_t t)
+{
+	for (struct ino_ref *r = ino_idx[hash64(ino) & 4095]; r; r = r->next)
+		if (r->c->ino == ino && r->c->fd == fd && r->c->files == files && r->c->t_ns <= t)
+			return r->c;
+	return NULL;
+}
+
+/* Drop creations whose fd closed more than INO_KEEP_NS ago (or all, at the end). */
+static void ino_prune(uint64_t now, bool all)
+{
+	for (int h = 0; h < 4096; h++) {
+		struct ino_ref **pp = &ino_idx[h], *r;
+
+		while ((r = *pp)) {
+			if (all || (r->c->reported && r->c->closed_t + INO_KEEP_NS < now)) {
+				*pp = r->next;
+				creation_put(r->c);
+				free(r);
+			} else {
+				pp = &r->next;
+			}
+		}
 	}
 }
 
@@ -287,6 +350,15 @@ static struct table *table_copy(struct table *src, uint64_t files, uint64_t fork
 	t = table_new(files);
 	if (!src)
 		return t;
+	if (fork_t) {
+		t->anc[0] = (struct ancestor){ src->files, fork_t, child };
+		t->nanc = 1;
+		for (int i = 0; i < src->nanc && t->nanc < MAX_ANC; i++)
+			t->anc[t->nanc++] = src->anc[i];
+	} else {
+		memcpy(t->anc, src->anc, sizeof(t->anc));
+		t->nanc = src->nanc;
+	}
 	for (int fd = 0; fd < src->cap; fd++) {
 		struct entry *s = &src->e[fd], *d;
 
@@ -592,6 +664,7 @@ static void report_fd(struct creation *c)
 	struct sbuf b = {0};
 
 	c->reported = true;
+	c->closed_t = last_ts;
 	if (c->fd < 3)
 		return;
 	st.fds++;
@@ -696,6 +769,8 @@ static void on_fd(const struct ct_event *ev)
 	c->coe_at = ev->flags & CT_F_CLOEXEC;
 	c->req = ev->flags & CT_F_REQ_CLOEXEC;
 	file_name(ev, ev->tgid, ev->fd, c->name, sizeof(c->name));
+	if (!c->coe_at && ev->fd >= 3)
+		ino_add(c);
 	e->c = c;
 	e->ino = ev->ino;
 	e->open = true;
@@ -1034,9 +1109,24 @@ static void exec_emit(struct proc *p)
 	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
 	for (int i = 0; i < p->nxfd; i++) {
 		const struct ct_event *x = &p->xfd[i].ev;
-		struct entry *e = table_get(old, x->fd);
+		struct entry *e = table_get(old, x->fd), tmp;
 		struct creation *c = e && e->c && (!x->ino || e->ino == x->ino) ? e->c : NULL;
 		struct out_item *it = &o->it[i];
+
+		/* not in our copy: a fork copied it before its creation record arrived */
+		for (int k = 0; !c && old && k < old->nanc; k++) {
+			c = ino_find(x->ino, x->fd, old->anc[k].files, h->ts_ns);
+			if (c) {
+				memset(&tmp, 0, sizeof(tmp));
+				tmp.c = c;
+				tmp.ino = x->ino;
+				tmp.open = true;
+				tmp.via_fork = true;
+				tmp.fork_t = old->anc[k].fork_t;
+				tmp.fork_child = old->anc[k].child;
+				e = &tmp;
+			}
+		}
 
 		it->x = *x;
 		it->verdict = "leaked";
@@ -1186,6 +1276,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*ev))
 		return 0;
 	st.events++;
+	if (ev->ts_ns > last_ts)
+		last_ts = ev->ts_ns;
 	switch (ev->type) {
 	case CT_EV_FD:
 		on_fd(ev);
@@ -1366,6 +1458,7 @@ static int finish(struct cloexec_trace_bpf *skel)
 					report_fd(e->c);
 			}
 	exec_flush(true, 0);
+	ino_prune(0, true);
 	st.lost = read_counter(skel, CT_CNT_LOST);
 	if (st.lost) {
 		fprintf(stderr, "%s: warning: %lu records lost (ring buffer full); results are "
@@ -1592,7 +1685,7 @@ int main(int argc, char **argv)
 	int code = EX_ENV, err, status;
 	pid_t child = 0, target = 0;
 	bool child_done = true;
-	uint64_t deadline = 0, linger_until = 0, kill_at = 0;
+	uint64_t deadline = 0, linger_until = 0, kill_at = 0, pruned = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint8_t one = 1;
 
@@ -1731,6 +1824,10 @@ int main(int argc, char **argv)
 		}
 		now = now_ns();
 		exec_flush(false, now);
+		if (now > pruned + 1000000000ULL) {
+			ino_prune(last_ts, false);
+			pruned = now;
+		}
 		if (!child_done && waitpid(child, &status, WNOHANG) == child) {
 			child_done = true;
 			linger_until = now + (uint64_t)opt.linger_ms * 1000000ULL;
