@@ -115,7 +115,7 @@ def main():
     a = ap.parse_args()
 
     # Each input is checked on its own so both problems are reported, one line each.
-    runs, bad = [], False
+    runs, ctxs, bad = [], [], False
     for label, path in (("BASE", a.base), ("NEW", a.new)):
         try:
             doc, benches = ls.load_gbench(path)
@@ -130,6 +130,7 @@ def main():
             bad = True
             continue
         runs.append(usable)
+        ctxs.append(doc.get("context") or {})
     if bad:
         return 2
     base, new = runs
@@ -160,6 +161,22 @@ def main():
             pvals[entry["name"]] = u[key]
 
     print()
+    # Where and when each run was taken: a different host or a busy machine explains
+    # many "slowdowns" that are not the code's.
+    for label, path, c in (("BASE", a.base, ctxs[0]), ("NEW", a.new, ctxs[1])):
+        la = c.get("load_avg")
+        print("%-4s %s: host %s, %s cpus, date %s, load average %s" % (
+            label, path, c.get("host_name", "?"), c.get("num_cpus", "?"), c.get("date", "?"),
+            " ".join("%.2f" % x for x in la) if isinstance(la, list) and
+            all(isinstance(x, (int, float)) for x in la) else "?"))
+    if ctxs[0].get("host_name") != ctxs[1].get("host_name"):
+        print("WARNING: the runs come from different hosts; differences may be the machines'")
+    for label, c in (("BASE", ctxs[0]), ("NEW", ctxs[1])):
+        la, ncpu = c.get("load_avg"), c.get("num_cpus")
+        if isinstance(la, list) and la and isinstance(la[0], (int, float)) and \
+                isinstance(ncpu, int) and ncpu > 0 and la[0] > ncpu:
+            print("WARNING: %s ran on a busy machine (load %.1f on %d cpus): expect noise" %
+                  (label, la[0], ncpu))
     print("Gate: fail when the median %s per call grew by more than %.1f%% with U-test p < %g"
           % (a.metric, 100 * a.threshold, a.alpha))
     w = max(len(n) for n in common)
