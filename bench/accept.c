@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define ACCEPT_BATCH 64
+#define ACCEPT_BATCH   64
 #define ACCEPT_BACKLOG 256
 
 enum accept_variant { A_FCNTL, A_ACCEPT4, A_GETSET };
@@ -87,7 +87,7 @@ static int client_connect(const struct listener *l)
 	if (fd < 0)
 		return -1;
 	if (l->addr.ss_family == AF_INET) {
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
 
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
 			goto fail;
@@ -209,12 +209,12 @@ out:
 }
 
 static const struct accept_case cases[] = {
-	{ "accept_tcp/accept+fcntl", AF_INET, A_FCNTL },
-	{ "accept_tcp/accept4", AF_INET, A_ACCEPT4 },
-	{ "accept_tcp/accept+getfd+setfd", AF_INET, A_GETSET },
-	{ "accept_unix/accept+fcntl", AF_UNIX, A_FCNTL },
-	{ "accept_unix/accept4", AF_UNIX, A_ACCEPT4 },
-	{ "accept_unix/accept+getfd+setfd", AF_UNIX, A_GETSET },
+    {"accept_tcp/accept+fcntl", AF_INET, A_FCNTL},
+    {"accept_tcp/accept4", AF_INET, A_ACCEPT4},
+    {"accept_tcp/accept+getfd+setfd", AF_INET, A_GETSET},
+    {"accept_unix/accept+fcntl", AF_UNIX, A_FCNTL},
+    {"accept_unix/accept4", AF_UNIX, A_ACCEPT4},
+    {"accept_unix/accept+getfd+setfd", AF_UNIX, A_GETSET},
 };
 
 void bench_register_accept(void)

@@ -11,13 +11,13 @@
 #include "gbench.h"
 
 struct create_case {
-	const char *name;		/* "socket_inet/SOCK_CLOEXEC" */
+	const char *name; /* "socket_inet/SOCK_CLOEXEC" */
 	/* Create fds (1 or 2) into fds[]; return how many, or -1 with errno. */
 	int (*make)(const struct create_case *c, int fds[2]);
-	int family;			/* socket families */
-	int src;			/* dup sources: the fd to duplicate */
-	int target;			/* dup3/dup2: the fd number to duplicate onto */
-	const char *what;		/* the syscall named in errors */
+	int family;	  /* socket families */
+	int src;	  /* dup sources: the fd to duplicate */
+	int target;	  /* dup3/dup2: the fd number to duplicate onto */
+	const char *what; /* the syscall named in errors */
 };
 
 /* The benchmark function: user is a struct create_case. */

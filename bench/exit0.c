@@ -11,7 +11,8 @@ void _start(void) __attribute__((noreturn, used));
 void _start(void)
 {
 #if defined(__x86_64__)
-	__asm__ volatile("mov $231, %%eax\n\txor %%edi, %%edi\n\tsyscall" ::: "rax", "rdi", "memory");
+	__asm__ volatile("mov $231, %%eax\n\txor %%edi, %%edi\n\tsyscall" ::
+			     : "rax", "rdi", "memory");
 #elif defined(__aarch64__)
 	__asm__ volatile("mov x8, #94\n\tmov x0, #0\n\tsvc #0" ::: "x0", "x8", "memory");
 #else

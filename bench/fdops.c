@@ -97,14 +97,14 @@ static int mk_openat_fcntl(const struct create_case *c, int fds[2])
 }
 
 static struct create_case cases[] = {
-	{ .name = "pipe/pipe+fcntl", .make = mk_pipe_fcntl, .what = "pipe" },
-	{ .name = "pipe/pipe2", .make = mk_pipe2, .what = "pipe2" },
-	{ .name = "dup3/dup2+fcntl", .make = mk_dup2_fcntl, .what = "dup2" },
-	{ .name = "dup3/dup3", .make = mk_dup3, .what = "dup3" },
-	{ .name = "dupfd/dup+fcntl", .make = mk_dup_fcntl, .what = "dup" },
-	{ .name = "dupfd/F_DUPFD_CLOEXEC", .make = mk_dupfd_cloexec, .what = "fcntl(F_DUPFD_CLOEXEC)" },
-	{ .name = "openat/openat+fcntl", .make = mk_openat_fcntl, .what = "openat" },
-	{ .name = "openat/O_CLOEXEC", .make = mk_openat_cloexec, .what = "openat" },
+    {.name = "pipe/pipe+fcntl", .make = mk_pipe_fcntl, .what = "pipe"},
+    {.name = "pipe/pipe2", .make = mk_pipe2, .what = "pipe2"},
+    {.name = "dup3/dup2+fcntl", .make = mk_dup2_fcntl, .what = "dup2"},
+    {.name = "dup3/dup3", .make = mk_dup3, .what = "dup3"},
+    {.name = "dupfd/dup+fcntl", .make = mk_dup_fcntl, .what = "dup"},
+    {.name = "dupfd/F_DUPFD_CLOEXEC", .make = mk_dupfd_cloexec, .what = "fcntl(F_DUPFD_CLOEXEC)"},
+    {.name = "openat/openat+fcntl", .make = mk_openat_fcntl, .what = "openat"},
+    {.name = "openat/O_CLOEXEC", .make = mk_openat_cloexec, .what = "openat"},
 };
 
 void bench_register_fdops(void)

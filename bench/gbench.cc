@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace
+{
 
 std::atomic<long> g_errors{0};
 /* The name of the benchmark this thread runs, for error messages. */
@@ -52,11 +53,11 @@ gb_bench *gb_register(const char *name, gb_fn fn, void *user) noexcept
 		return nullptr;
 	try {
 		auto *b = benchmark::RegisterBenchmark(
-			name, [fn, user, nm = std::string(name)](benchmark::State &st) {
-				t_name = nm.c_str();
-				fn(reinterpret_cast<gb_state *>(&st), user);
-				t_name = "";
-			});
+		    name, [fn, user, nm = std::string(name)](benchmark::State &st) {
+			    t_name = nm.c_str();
+			    fn(reinterpret_cast<gb_state *>(&st), user);
+			    t_name = "";
+		    });
 		return C(b);
 	} catch (...) {
 		return nullptr;
@@ -113,8 +114,8 @@ gb_bench *gb_iterations(gb_bench *b, uint64_t n) noexcept
 
 gb_bench *gb_unit(gb_bench *b, enum gb_unit u) noexcept
 {
-	static const benchmark::TimeUnit map[] = { benchmark::kNanosecond, benchmark::kMicrosecond,
-						   benchmark::kMillisecond, benchmark::kSecond };
+	static const benchmark::TimeUnit map[] = {benchmark::kNanosecond, benchmark::kMicrosecond,
+						  benchmark::kMillisecond, benchmark::kSecond};
 
 	if (u >= GB_NS && u <= GB_S)
 		B(b)->Unit(map[u]);
@@ -164,7 +165,7 @@ void gb_counter_set(gb_state *s, const char *name, double value, int flags) noex
 {
 	try {
 		S(s)->counters[name] =
-			benchmark::Counter(value, static_cast<benchmark::Counter::Flags>(flags));
+		    benchmark::Counter(value, static_cast<benchmark::Counter::Flags>(flags));
 	} catch (...) {
 	}
 }

@@ -35,17 +35,17 @@ extern "C" {
 #define GB_NOEXCEPT
 #endif
 
-typedef struct gb_state gb_state;	/* benchmark::State of one running thread */
-typedef struct gb_bench gb_bench;	/* benchmark::internal::Benchmark (a family) */
+typedef struct gb_state gb_state; /* benchmark::State of one running thread */
+typedef struct gb_bench gb_bench; /* benchmark::internal::Benchmark (a family) */
 typedef void (*gb_fn)(gb_state *s, void *user);
 
 /* Counter flags (benchmark::Counter::Flags), may be or-ed. */
 enum {
 	GB_COUNTER_DEFAULT = 0,
-	GB_COUNTER_RATE = 1 << 0,		/* divided by the elapsed time */
-	GB_COUNTER_AVG_THREADS = 1 << 1,	/* divided by the number of threads */
-	GB_COUNTER_ITER_INVARIANT = 1 << 2,	/* multiplied by the iterations */
-	GB_COUNTER_AVG_ITERATIONS = 1 << 3,	/* divided by the iterations */
+	GB_COUNTER_RATE = 1 << 0,	    /* divided by the elapsed time */
+	GB_COUNTER_AVG_THREADS = 1 << 1,    /* divided by the number of threads */
+	GB_COUNTER_ITER_INVARIANT = 1 << 2, /* multiplied by the iterations */
+	GB_COUNTER_AVG_ITERATIONS = 1 << 3, /* divided by the iterations */
 };
 
 /* Time units for reports (benchmark::TimeUnit). */
@@ -95,7 +95,7 @@ void gb_counter_set(gb_state *s, const char *name, double value, int flags) GB_N
 void gb_skip_with_error(gb_state *s, const char *msg) GB_NOEXCEPT;
 /* printf-style gb_skip_with_error. */
 void gb_skip_with_errorf(gb_state *s, const char *fmt, ...) GB_NOEXCEPT
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int gb_error_occurred(const gb_state *s) GB_NOEXCEPT;
 /* The i-th argument of this run. */
 int64_t gb_range(const gb_state *s, size_t i) GB_NOEXCEPT;

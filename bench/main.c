@@ -59,34 +59,34 @@ int bench_is_cloexec(int fd)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: cloexec-bench [--benchmark_* flags]\n"
-		"\n"
-		"Benchmarks of close-on-exec strategies through Google Benchmark. Names are\n"
-		"<group>/<variant>[/args]; bench/pairs.txt names each group's baseline.\n"
-		"Families: socket_{inet,inet6,unix}, accept_{tcp,unix}, pipe, dup3, dupfd, openat,\n"
-		"spawn_{fork,posix} (args: fds:N open fds), trace_socket (needs root and\n"
-		"build/cloexec-trace).\n"
-		"\n"
-		"Options (all of Google Benchmark's flags are accepted):\n"
-		"  --benchmark_list_tests=true        list the benchmark names and exit\n"
-		"  --benchmark_filter=REGEX           run only matching benchmarks\n"
-		"  --benchmark_min_time=SECONDS       minimum time per repetition (default 0.5)\n"
-		"  --benchmark_repetitions=N          repetitions (use >= 9 for the pair analysis)\n"
-		"  --benchmark_enable_random_interleaving=true\n"
-		"  --benchmark_out=FILE --benchmark_out_format=json\n"
-		"  -h, --help                         this text\n"
-		"\n"
-		"Exit status: 0 every run ran or was skipped for the environment (not root, no\n"
-		"IPv6, tracer not built: named on stderr), 1 a run failed, 2 usage.\n"
-		"\n"
-		"EXAMPLES\n"
-		"  cloexec-bench --benchmark_filter='^socket_inet/' --benchmark_min_time=0.2\n"
-		"  cloexec-bench --benchmark_filter='^spawn_' --benchmark_repetitions=9 \\\n"
-		"      --benchmark_enable_random_interleaving=true --benchmark_out=spawn.json \\\n"
-		"      --benchmark_out_format=json\n"
-		"  /usr/bin/python3 bench/pairs.py --pairs bench/pairs.txt spawn.json\n"
-		"  make bench QUICK=1        (the whole set, short; see bench/README.md)\n");
+	fprintf(
+	    f, "Usage: cloexec-bench [--benchmark_* flags]\n"
+	       "\n"
+	       "Benchmarks of close-on-exec strategies through Google Benchmark. Names are\n"
+	       "<group>/<variant>[/args]; bench/pairs.txt names each group's baseline.\n"
+	       "Families: socket_{inet,inet6,unix}, accept_{tcp,unix}, pipe, dup3, dupfd, openat,\n"
+	       "spawn_{fork,posix} (args: fds:N open fds), trace_socket (needs root and\n"
+	       "build/cloexec-trace).\n"
+	       "\n"
+	       "Options (all of Google Benchmark's flags are accepted):\n"
+	       "  --benchmark_list_tests=true        list the benchmark names and exit\n"
+	       "  --benchmark_filter=REGEX           run only matching benchmarks\n"
+	       "  --benchmark_min_time=SECONDS       minimum time per repetition (default 0.5)\n"
+	       "  --benchmark_repetitions=N          repetitions (use >= 9 for the pair analysis)\n"
+	       "  --benchmark_enable_random_interleaving=true\n"
+	       "  --benchmark_out=FILE --benchmark_out_format=json\n"
+	       "  -h, --help                         this text\n"
+	       "\n"
+	       "Exit status: 0 every run ran or was skipped for the environment (not root, no\n"
+	       "IPv6, tracer not built: named on stderr), 1 a run failed, 2 usage.\n"
+	       "\n"
+	       "EXAMPLES\n"
+	       "  cloexec-bench --benchmark_filter='^socket_inet/' --benchmark_min_time=0.2\n"
+	       "  cloexec-bench --benchmark_filter='^spawn_' --benchmark_repetitions=9 \\\n"
+	       "      --benchmark_enable_random_interleaving=true --benchmark_out=spawn.json \\\n"
+	       "      --benchmark_out_format=json\n"
+	       "  /usr/bin/python3 bench/pairs.py --pairs bench/pairs.txt spawn.json\n"
+	       "  make bench QUICK=1        (the whole set, short; see bench/README.md)\n");
 }
 
 /* Raise the soft fd limit to the hard one: spawn runs hold up to 16k fds. */
@@ -174,7 +174,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (strncmp(argv[i], "--benchmark_", 12) != 0) {
-			fprintf(stderr, "cloexec-bench: unknown argument '%s' (try --help)\n", argv[i]);
+			fprintf(stderr, "cloexec-bench: unknown argument '%s' (try --help)\n",
+				argv[i]);
 			return 2;
 		}
 	}

@@ -213,9 +213,10 @@ def samples(run):
         sp = split_name(r["run_name"])
         if sp is None:
             continue
-        e = out.setdefault(sp, {"ns": [], "error": None})
+        e = out.setdefault(sp, {"ns": [], "error": None, "failed": 0})
         if r.get("error_occurred"):
             e["error"] = r.get("error_message", "error")
+            e["failed"] += 1
             continue
         e["ns"].append(float(r["real_time"]) * UNITS[r["time_unit"]])
     return out
@@ -317,10 +318,11 @@ def analyse(run, pairs):
                         skipped.append({"group": g, "args": a, "baseline": base_v,
                                         "candidate": cv, "reason": "not in this run"})
                     continue
-                err = b["error"] or c["error"]
-                if err or not b["ns"] or not c["ns"]:
+                # Repetitions that failed are left out; a pair needs 2 good ones a side.
+                if len(b["ns"]) < 2 or len(c["ns"]) < 2:
                     skipped.append({"group": g, "args": a, "baseline": base_v,
-                                    "candidate": cv, "reason": err or "no rows"})
+                                    "candidate": cv,
+                                    "reason": b["error"] or c["error"] or "fewer than 2 rows"})
                     continue
                 bm, cm = median(b["ns"]), median(c["ns"])
                 hl, lo, hi, level = shift_ci(b["ns"], c["ns"])
@@ -343,6 +345,9 @@ def analyse(run, pairs):
                     "n_baseline": len(b["ns"]), "n_candidate": len(c["ns"]),
                     "verdict": ("saves" if lo > 0 else "costs") if sig else "no claim",
                 }
+                if b["failed"] or c["failed"]:
+                    row["failed_repetitions"] = b["failed"] + c["failed"]
+                    row["error"] = b["error"] or c["error"]
                 if not ok_level:
                     row["note"] = (f"{len(b['ns'])}+{len(c['ns'])} repetitions cannot give a 95% "
                                    "interval; interval shown is the range of differences")
@@ -409,6 +414,11 @@ def print_table(rows, skipped, out):
     if any(r.get("note") for r in rows):
         print("* too few repetitions for a 95% interval: range of differences shown, no claim",
               file=out)
+    for r in rows:
+        if r.get("failed_repetitions"):
+            print(f"warning: {r['group']}/{r['candidate']} vs {r['baseline']} "
+                  f"[{r['args'] or '-'}]: {r['failed_repetitions']} failed repetition(s) left "
+                  f"out: {r['error']}", file=out)
     for s in skipped:
         print(f"skipped: {s['group']}/{s['candidate']} vs {s['baseline']} "
               f"[{s['args'] or '-'}]: {s['reason']}", file=out)

@@ -69,19 +69,19 @@ static const struct {
 	const char *group;
 	int family;
 } families[] = {
-	{ "socket_inet", AF_INET },
-	{ "socket_inet6", AF_INET6 },
-	{ "socket_unix", AF_UNIX },
+    {"socket_inet", AF_INET},
+    {"socket_inet6", AF_INET6},
+    {"socket_unix", AF_UNIX},
 };
 
 static const struct {
 	const char *variant;
 	int (*make)(const struct create_case *c, int fds[2]);
 } variants[] = {
-	{ "socket+fcntl", mk_fcntl },
-	{ "SOCK_CLOEXEC", mk_atomic },
-	{ "socket+getfd+setfd", mk_getset },
-	{ "FIOCLEX", mk_fioclex },
+    {"socket+fcntl", mk_fcntl},
+    {"SOCK_CLOEXEC", mk_atomic},
+    {"socket+getfd+setfd", mk_getset},
+    {"FIOCLEX", mk_fioclex},
 };
 
 #define NF (sizeof(families) / sizeof(families[0]))

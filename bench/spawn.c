@@ -68,7 +68,7 @@ static void close_fds(int *fds, int n)
 
 static pid_t spawn_one(enum spawn_variant v, int maxfd, const posix_spawn_file_actions_t *fa)
 {
-	char *argv[] = { exit0_path, NULL };
+	char *argv[] = {exit0_path, NULL};
 	pid_t pid;
 	int err;
 
@@ -115,8 +115,9 @@ static void bm_spawn(gb_state *s, void *user)
 	}
 	if (!lab_build_path("bench/exit0", exit0_path, sizeof(exit0_path)) ||
 	    access(exit0_path, X_OK) < 0) {
-		gb_skip_with_errorf(s, "cloexec-bench: failed to find bench/exit0 (%s): build it with make",
-				    exit0_path);
+		gb_skip_with_errorf(
+		    s, "cloexec-bench: failed to find bench/exit0 (%s): build it with make",
+		    exit0_path);
 		return;
 	}
 	err = posix_spawn_file_actions_init(&fa);
@@ -168,11 +169,9 @@ out:
 }
 
 static const struct spawn_case cases[] = {
-	{ "spawn_fork/close-loop", S_LOOP },
-	{ "spawn_fork/close_range", S_CLOSE_RANGE },
-	{ "spawn_fork/cloexec", S_FORK_CLOEXEC },
-	{ "spawn_posix/addclosefrom", S_ADDCLOSEFROM },
-	{ "spawn_posix/cloexec", S_POSIX_CLOEXEC },
+    {"spawn_fork/close-loop", S_LOOP},	      {"spawn_fork/close_range", S_CLOSE_RANGE},
+    {"spawn_fork/cloexec", S_FORK_CLOEXEC},   {"spawn_posix/addclosefrom", S_ADDCLOSEFROM},
+    {"spawn_posix/cloexec", S_POSIX_CLOEXEC},
 };
 
 void bench_register_spawn(void)

@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 #define TRACER_START_TIMEOUT_MS 30000
-#define TRACER_STOP_TIMEOUT_MS 10000
-#define TRACE_ITERATIONS 20000
+#define TRACER_STOP_TIMEOUT_MS	10000
+#define TRACE_ITERATIONS	20000
 
 enum trace_mode { T_NONE, T_FILTERED, T_TRACED };
 
@@ -39,7 +39,7 @@ struct trace_case {
 
 struct tracer {
 	pid_t tracer, drain, idle;
-	int idle_w;	/* write end that keeps the idle process blocked */
+	int idle_w; /* write end that keeps the idle process blocked */
 };
 
 /* The drain: forward nothing, signal once when the "start" line has been seen. */
@@ -97,7 +97,7 @@ static void tracer_stop(struct tracer *t)
 /* Start the tracer on target (our pid or an idle child) and wait for its start line. */
 static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, const char *path)
 {
-	int out[2] = { -1, -1 }, ready[2] = { -1, -1 }, idle[2] = { -1, -1 };
+	int out[2] = {-1, -1}, ready[2] = {-1, -1}, idle[2] = {-1, -1};
 	char pidbuf[32];
 	pid_t target = getpid();
 	struct pollfd p;
@@ -153,7 +153,7 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 	close(ready[1]);
 	out[0] = out[1] = ready[1] = -1;
 
-	p = (struct pollfd){ .fd = ready[0], .events = POLLIN };
+	p = (struct pollfd){.fd = ready[0], .events = POLLIN};
 	do
 		pr = poll(&p, 1, TRACER_START_TIMEOUT_MS);
 	while (pr < 0 && errno == EINTR);
@@ -163,8 +163,8 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 		close(ready[0]);
 		if (lab_wait_timeout(t->tracer, &st, 0) == 0) {
 			t->tracer = 0;
-			gb_skip_with_errorf(s, "cloexec-trace exited before its start line (status 0x%x)",
-					    st);
+			gb_skip_with_errorf(
+			    s, "cloexec-trace exited before its start line (status 0x%x)", st);
 		} else {
 			gb_skip_with_errorf(s, "cloexec-trace printed no start line within %d ms",
 					    TRACER_START_TIMEOUT_MS);
@@ -196,7 +196,7 @@ fail_errno:;
 static void bm_trace(gb_state *s, void *user)
 {
 	const struct trace_case *c = user;
-	struct tracer t = { .idle_w = -1 };
+	struct tracer t = {.idle_w = -1};
 	char path[4096];
 	uint64_t n = 0;
 
@@ -233,9 +233,9 @@ out:
 }
 
 static const struct trace_case cases[] = {
-	{ "trace_socket/untraced", T_NONE },
-	{ "trace_socket/filtered", T_FILTERED },
-	{ "trace_socket/traced", T_TRACED },
+    {"trace_socket/untraced", T_NONE},
+    {"trace_socket/filtered", T_FILTERED},
+    {"trace_socket/traced", T_TRACED},
 };
 
 void bench_register_trace(void)

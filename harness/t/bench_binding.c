@@ -25,18 +25,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH_CAP 7
-#define SPIN_NS 1000000ULL	/* the region paused (or not) in the pause test */
-#define MANUAL_S 0.0025		/* the time each manual-time iteration reports */
+#define BATCH_CAP   7
+#define SPIN_NS	    1000000ULL /* the region paused (or not) in the pause test */
+#define MANUAL_S    0.0025     /* the time each manual-time iteration reports */
 #define FIXED_ITERS 123
 
 /* What the functions saw; written by benchmark threads, read after gb_run. */
 static struct {
-	uint64_t loop_iters, done, max;	/* last call of bm_count */
+	uint64_t loop_iters, done, max; /* last call of bm_count */
 	int overshoot, bad_batch, calls;
-	unsigned args_seen;		/* bit 0: (3,40), bit 1: (5,60) */
+	unsigned args_seen; /* bit 0: (3,40), bit 1: (5,60) */
 	int bad_args;
-	unsigned thread_mask2;		/* thread indices seen with 2 threads */
+	unsigned thread_mask2; /* thread indices seen with 2 threads */
 	int threads_seen_max;
 	uint64_t fixed_loop;
 } seen;
@@ -228,7 +228,7 @@ static void test_bad_flag(void)
 		bail("bench_binding: failed to fork: %s", strerror(errno));
 	if (pid == 0) {
 		char a0[] = "bench_binding", a1[] = "--benchmark_no_such_flag=1";
-		char *argv[] = { a0, a1, NULL };
+		char *argv[] = {a0, a1, NULL};
 		int nul = open("/dev/null", O_WRONLY);
 
 		if (nul >= 0) {
@@ -277,7 +277,7 @@ static void test_flaky_error(void)
 	if (pid == 0) {
 		char a0[] = "bench_binding", a1[] = "--benchmark_filter=^flaky/",
 		     a2[] = "--benchmark_repetitions=3";
-		char *argv[] = { a0, a1, a2, NULL };
+		char *argv[] = {a0, a1, a2, NULL};
 		int nul = open("/dev/null", O_WRONLY);
 
 		if (nul >= 0) {
@@ -321,7 +321,7 @@ int main(void)
 	gb_register("bind/counters", bm_counters, NULL);
 	gb_register("bind/error", bm_error, NULL);
 	{
-		const int64_t a1[] = { 3, 40 }, a2[] = { 5, 60 };
+		const int64_t a1[] = {3, 40}, a2[] = {5, 60};
 		gb_bench *b = gb_register("bind/args", bm_args, NULL);
 
 		gb_args(gb_args(b, a1, 2), a2, 2);
@@ -338,7 +338,7 @@ int main(void)
 	{
 		char a0[] = "bench_binding", a1[] = "--benchmark_min_time=0.01",
 		     a2[] = "--benchmark_out_format=json", a3[] = "--benchmark_filter=^bind/";
-		char *argv[] = { a0, a1, a2, a3, outarg, NULL };
+		char *argv[] = {a0, a1, a2, a3, outarg, NULL};
 
 		rc = run_quiet(5, argv);
 	}
@@ -413,7 +413,8 @@ int main(void)
 	   "one row per argument set (bind/args/3/40 and bind/args/5/60)");
 	is_int(seen.args_seen, 3, "the function saw both argument sets through gb_range");
 	ok(!seen.bad_args, "no other argument values reached the function");
-	ok(row(doc, "bind/named/fds:16") != NULL, "gb_arg_name names the argument (bind/named/fds:16)");
+	ok(row(doc, "bind/named/fds:16") != NULL,
+	   "gb_arg_name names the argument (bind/named/fds:16)");
 	r = row(doc, "bind/threads/threads:2");
 	is_int(json_get_int(r, "threads", 0), 2, "the threads:2 row reports 2 threads");
 	ok(row(doc, "bind/threads/threads:1") != NULL, "the threads:1 row exists");

@@ -23,21 +23,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PYTHON "/usr/bin/python3"
-#define REPS 3
+#define PYTHON	       "/usr/bin/python3"
+#define REPS	       3
 #define RUN_TIMEOUT_MS 75000
-#define FILTER                                                                              \
-	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_socket/|"    \
+#define FILTER                                                                                     \
+	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_socket/|"           \
 	"spawn_(fork|posix)/[^/]+/fds:(16|1024)/)"
 
-#define MAX_GROUPS 64
+#define MAX_GROUPS   64
 #define MAX_VARIANTS 8
 
 static struct group {
 	char name[64];
-	char variant[MAX_VARIANTS][64];	/* [0] is the baseline */
+	char variant[MAX_VARIANTS][64]; /* [0] is the baseline */
 	int nvariants;
-	char args[16][64];		/* distinct args seen in the run */
+	char args[16][64]; /* distinct args seen in the run */
 	int nargs;
 	int seen[MAX_VARIANTS];
 } groups[MAX_GROUPS];
@@ -100,7 +100,8 @@ static int run(char *const argv[], const char *out, const char *err, int timeout
 		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		if (o < 0 || e < 0 || nul < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || dup2(nul, 0) < 0)
+		if (o < 0 || e < 0 || nul < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
+		    dup2(nul, 0) < 0)
 			_exit(126);
 		execv(argv[0], argv);
 		_exit(127);
@@ -229,7 +230,8 @@ static int check_name(const char *run_name, char *why, size_t whylen)
 				char rest[256], *save = NULL, *w;
 
 				snprintf(rest, sizeof(rest), "%s", s2 + 1);
-				for (w = strtok_r(rest, "/", &save); w; w = strtok_r(NULL, "/", &save)) {
+				for (w = strtok_r(rest, "/", &save); w;
+				     w = strtok_r(NULL, "/", &save)) {
 					if (!strcmp(w, "real_time") || !strcmp(w, "manual_time"))
 						continue;
 					if (args[0])
@@ -263,7 +265,7 @@ static void check_run_json(const char *path, int bpf_ok)
 	}
 	ctx = json_get(doc, "context");
 	ok(json_type(ctx) == JSON_OBJECT && json_get(ctx, "date") && json_get(ctx, "host_name") &&
-		   json_get(ctx, "num_cpus"),
+	       json_get(ctx, "num_cpus"),
 	   "the JSON has a context with date, host_name, num_cpus");
 	ok(json_get_str(ctx, "kernel", NULL) && json_get_str(ctx, "cpu", NULL),
 	   "the context carries the kernel and cpu added by cloexec-bench");
@@ -271,7 +273,8 @@ static void check_run_json(const char *path, int bpf_ok)
 	cmp_int((long long)json_len(rows), ">", 0, "the JSON has benchmark rows");
 	for (size_t i = 0; i < json_len(rows); i++) {
 		const struct json *r = json_at(rows, i);
-		const char *rn = json_get_str(r, "run_name", ""), *rt = json_get_str(r, "run_type", "");
+		const char *rn = json_get_str(r, "run_name", ""),
+			   *rt = json_get_str(r, "run_type", "");
 		int is_trace = !strncmp(rn, "trace_socket/", 13);
 
 		if (check_name(rn, why, sizeof(why)) < 0) {
@@ -307,7 +310,8 @@ static void check_run_json(const char *path, int bpf_ok)
 		    json_get_int(r, "repetition_index", -1) < 0) {
 			if (bad_rows++ < 5)
 				diag("%s: real_time %g iterations %lld", rn,
-				     json_get_num(r, "real_time", 0), json_get_int(r, "iterations", 0));
+				     json_get_num(r, "real_time", 0),
+				     json_get_int(r, "iterations", 0));
 		}
 	}
 	is_int(bad_names, 0, "every benchmark name is <group>/<variant> of bench/pairs.txt");
@@ -322,12 +326,14 @@ static void check_run_json(const char *path, int bpf_ok)
 		for (int g = 0; g < ngroups; g++)
 			for (int v = 0; v < groups[g].nvariants; v++)
 				if (!groups[g].seen[v] && missing++ < 5)
-					diag("no rows for %s/%s", groups[g].name, groups[g].variant[v]);
+					diag("no rows for %s/%s", groups[g].name,
+					     groups[g].variant[v]);
 		is_int(missing, 0, "the filter covered every group and variant of bench/pairs.txt");
 	}
 	cmp_int(trace_rows, ">", 0, "the tracer-overhead runs are in the run");
 	if (bpf_ok)
-		is_int(trace_errors, 0, "as root with BTF, the tracer runs ran (cloexec-trace attached)");
+		is_int(trace_errors, 0,
+		       "as root with BTF, the tracer runs ran (cloexec-trace attached)");
 	else
 		skip(1, "tracer runs cannot run here (not root or no BTF): they were skipped");
 	json_free(doc);
@@ -355,12 +361,13 @@ static void check_pairs_json(const char *path, int bpf_ok)
 	is_str(json_get_str(doc, "schema", ""), "cloexec-pairs/1", "its schema is cloexec-pairs/1");
 	ok(json_type(json_get(doc, "host")) == JSON_OBJECT, "it carries a host object");
 	pairs = json_get(doc, "pairs");
-	is_int((long long)json_len(pairs) + (bpf_ok ? 0 : (long long)json_len(json_get(doc, "skipped"))),
+	is_int((long long)json_len(pairs) +
+		   (bpf_ok ? 0 : (long long)json_len(json_get(doc, "skipped"))),
 	       expected_pairs(), "one pair per candidate and argument set");
 	for (size_t i = 0; i < json_len(pairs); i++) {
 		const struct json *p = json_at(pairs, i), *ci = json_get(p, "ci95_ns");
-		struct group *g = find_group(json_get_str(p, "group", ""),
-					     strlen(json_get_str(p, "group", "")));
+		struct group *g =
+		    find_group(json_get_str(p, "group", ""), strlen(json_get_str(p, "group", "")));
 		double lo = json_num(json_at(ci, 0), 1), hi = json_num(json_at(ci, 1), -1);
 		double bm = json_get_num(p, "baseline_median_ns", -1);
 		double cm = json_get_num(p, "candidate_median_ns", -1);
@@ -368,17 +375,19 @@ static void check_pairs_json(const char *path, int bpf_ok)
 		int sig = json_get_bool(p, "significant", -1);
 
 		claims += sig == 1;
-		if (!g || strcmp(json_get_str(p, "baseline", ""), g->variant[0]) || json_len(ci) != 2 ||
-		    lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 || sv > bm - cm + 0.01 ||
-		    sig == -1 || (sig == 1 && lo <= 0 && hi >= 0)) {
+		if (!g || strcmp(json_get_str(p, "baseline", ""), g->variant[0]) ||
+		    json_len(ci) != 2 || lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 ||
+		    sv > bm - cm + 0.01 || sig == -1 || (sig == 1 && lo <= 0 && hi >= 0)) {
 			if (bad++ < 5)
 				diag("pair %zu (%s/%s vs %s) is inconsistent", i,
-				     json_get_str(p, "group", "?"), json_get_str(p, "candidate", "?"),
+				     json_get_str(p, "group", "?"),
+				     json_get_str(p, "candidate", "?"),
 				     json_get_str(p, "baseline", "?"));
 		}
 	}
-	is_int(bad, 0, "every pair names its group's baseline, saving = difference of medians, "
-		       "CI ordered, significant only when the CI excludes 0");
+	is_int(bad, 0,
+	       "every pair names its group's baseline, saving = difference of medians, "
+	       "CI ordered, significant only when the CI excludes 0");
 	/* 3 against 3 repetitions cannot reach 95%: no claim may be made. */
 	is_int(claims, 0, "with %d repetitions no saving is claimed", REPS);
 	json_free(doc);
@@ -414,7 +423,7 @@ int main(void)
 
 	/* The CLI. */
 	{
-		char *argv[] = { bench, "--help", NULL };
+		char *argv[] = {bench, "--help", NULL};
 		char *text;
 
 		st = run(argv, out, err, 10000);
@@ -424,24 +433,28 @@ int main(void)
 		free(text);
 	}
 	{
-		char *argv[] = { bench, "--no-such-option", NULL };
+		char *argv[] = {bench, "--no-such-option", NULL};
 		char *text;
 
 		st = run(argv, out, err, 10000);
 		text = slurp(err, NULL);
 		ok(exited(st, 2) && text && !strncmp(text, "cloexec-bench: ", 15) &&
-			   count_lines(text) == 1,
+		       count_lines(text) == 1,
 		   "an unknown argument exits 2 with one line naming the tool");
 		free(text);
 	}
 
 	/* The smoke run. */
 	{
-		char *argv[] = { bench, FILTER, "--benchmark_min_time=0.005",
-				 "--benchmark_repetitions=3",
-				 "--benchmark_enable_random_interleaving=true",
-				 "--benchmark_report_aggregates_only=false",
-				 "--benchmark_out_format=json", outarg, NULL };
+		char *argv[] = {bench,
+				FILTER,
+				"--benchmark_min_time=0.005",
+				"--benchmark_repetitions=3",
+				"--benchmark_enable_random_interleaving=true",
+				"--benchmark_report_aggregates_only=false",
+				"--benchmark_out_format=json",
+				outarg,
+				NULL};
 
 		st = run(argv, out, err, RUN_TIMEOUT_MS);
 		if (!ok(exited(st, 0), "the smoke run of cloexec-bench exits 0 (status 0x%x)", st))
@@ -459,15 +472,16 @@ int main(void)
 		snprintf(script, sizeof(script), "%.*s/pairs.py",
 			 (int)(strrchr(pairs, '/') - pairs), pairs);
 		{
-			char *argv[] = { PYTHON, script, "--validate", "--require-all", "--min-reps", "3",
-					 "--pairs", pairs, js, NULL };
+			char *argv[] = {PYTHON,	      script, "--validate", "--require-all",
+					"--min-reps", "3",    "--pairs",    pairs,
+					js,	      NULL};
 
 			st = run(argv, out, err, 20000);
 			if (!ok(exited(st, 0), "pairs.py --validate accepts the run's shape"))
 				show_file(err, 10);
 		}
 		{
-			char *argv[] = { PYTHON, script, "--pairs", pairs, "--out", pjarg, js, NULL };
+			char *argv[] = {PYTHON, script, "--pairs", pairs, "--out", pjarg, js, NULL};
 			char *text;
 
 			st = run(argv, out, err, 20000);
@@ -482,7 +496,7 @@ int main(void)
 		/* Bad input: one line, distinct exit codes. */
 		{
 			FILE *f = fopen(bad, "we");
-			char *argv[] = { PYTHON, script, "--pairs", pairs, bad, NULL };
+			char *argv[] = {PYTHON, script, "--pairs", pairs, bad, NULL};
 			char *text;
 
 			if (f) {
@@ -491,22 +505,26 @@ int main(void)
 			}
 			st = run(argv, out, err, 20000);
 			text = slurp(err, NULL);
-			ok(exited(st, 1) && text && strstr(text, "not JSON") && count_lines(text) == 1,
+			ok(exited(st, 1) && text && strstr(text, "not JSON") &&
+			       count_lines(text) == 1,
 			   "pairs.py on truncated JSON exits 1 with one line");
 			free(text);
 		}
 		{
-			char *argv[] = { PYTHON, script, "--pairs", pairs, "/nonexistent/run.json", NULL };
+			char *argv[] = {PYTHON, script, "--pairs", pairs, "/nonexistent/run.json",
+					NULL};
 
 			st = run(argv, out, err, 20000);
 			ok(exited(st, 3), "pairs.py on a missing file exits 3");
 		}
 		{
 			FILE *f = fopen(bad, "we");
-			char *argv[] = { PYTHON, script, "--validate", "--pairs", pairs, bad, NULL };
+			char *argv[] = {PYTHON, script, "--validate", "--pairs", pairs, bad, NULL};
 
 			if (f) {
-				fputs("{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}", f);
+				fputs(
+				    "{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}",
+				    f);
 				fclose(f);
 			}
 			st = run(argv, out, err, 20000);
