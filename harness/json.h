@@ -6,7 +6,8 @@
  * frees with json_free(). No global state; every error is returned, never
  * fatal: bad input gives NULL and a one-line message with the byte offset.
  * Strings are unescaped (incl. \uXXXX and surrogate pairs, to UTF-8); a string
- * may hold NUL bytes (\u0000), so json_str_len() gives its length. Bytes >= 0x80
+ * may hold NUL bytes (\u0000), so json_str_len() gives its length (keys are
+ * compared as C strings, up to their first NUL). Bytes >= 0x80
  * inside strings are passed through as they are. Nesting is limited to
  * JSON_MAX_DEPTH levels.
  *
