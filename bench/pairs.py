@@ -355,6 +355,60 @@ def analyse(run, pairs):
     return rows, skipped
 
 
+def growth(run, pairs):
+    """How each variant's cost grows with a numeric argument (e.g. fds:N).
+
+    For groups whose runs differ by one 'name:number' argument (not threads),
+    fits median time = intercept + slope * N with the Theil-Sen estimator
+    (median of pairwise slopes; robust to one noisy point).
+    """
+    data = samples(run)
+    out = []
+    for g, base_v, cands in pairs:
+        for v in [base_v] + cands:
+            pts, arg_name = [], None
+            for (gg, vv, a), e in data.items():
+                if gg != g or vv != v or len(e["ns"]) < 1 or "/" in a:
+                    continue
+                name, _, val = a.rpartition(":")
+                if not name or name == "threads" or name == "iterations":
+                    continue
+                try:
+                    x = float(val)
+                except ValueError:
+                    continue
+                arg_name = name
+                pts.append((x, median(e["ns"])))
+            if len(pts) < 3:
+                continue
+            pts.sort()
+            slopes = [(y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(pts)
+                      for (x2, y2) in pts[i + 1:] if x2 != x1]
+            slope = median(slopes)
+            intercept = median([y - slope * x for x, y in pts])
+            out.append({"group": g, "variant": v, "arg": arg_name,
+                        "slope_ns_per_unit": round(slope, 4),
+                        "intercept_ns": round(intercept, 1),
+                        "points": [[x, round(y, 1)] for x, y in pts]})
+    return out
+
+
+def print_growth(rows, out):
+    if not rows:
+        return
+    print("", file=out)
+    print("cost growth (Theil-Sen fit of the median per call: intercept + slope x N):",
+          file=out)
+    width = max(len(f"{r['group']}/{r['variant']}") for r in rows)
+    for r in rows:
+        lo, hi = r["points"][0], r["points"][-1]
+        unit = r["arg"][:-1] if r["arg"].endswith("s") else r["arg"]
+        print(f"  {(r['group'] + '/' + r['variant']).ljust(width)}  "
+              f"{fmt_ns(r['slope_ns_per_unit']):>8} per {unit}  "
+              f"(at {r['arg']}:{lo[0]:g} {fmt_ns(lo[1])}, at {r['arg']}:{hi[0]:g} "
+              f"{fmt_ns(hi[1])})", file=out)
+
+
 # --- output -----------------------------------------------------------------------------------
 
 def iso_utc(date):
@@ -475,15 +529,17 @@ def main(argv):
                 print(f"{PROG}: {a.run}: {p}", file=sys.stderr)
             raise BadInput(f"{a.run}: {len(probs)} shape problem(s); see above")
         rows, skipped = analyse(run, pairs)
+        grow = growth(run, pairs)
         doc = {"schema": "cloexec-pairs/1", "source": a.run, "host": host_of(run),
                "method": "median difference; 95% CI: Hodges-Lehmann shift with the exact "
                          "Mann-Whitney interval; significant when the CI excludes 0",
-               "pairs": rows, "skipped": skipped}
+               "pairs": rows, "skipped": skipped, "growth": grow}
         out = a.out or default_out(a.run)
         text = json.dumps(doc, indent=1) + "\n"
         if out == "-":
             sys.stdout.write(text)
             print_table(rows, skipped, sys.stderr)
+            print_growth(grow, sys.stderr)
         else:
             tmp = out + ".tmp"
             try:
@@ -493,6 +549,7 @@ def main(argv):
             except OSError as e:
                 raise Unreadable(f"failed to write {out}: {e.strerror}")
             print_table(rows, skipped, sys.stdout)
+            print_growth(grow, sys.stdout)
             print(f"{PROG}: wrote {out}")
         return 0
     except BadInput as e:

@@ -204,7 +204,7 @@ static struct group *find_group(const char *name, size_t len)
 }
 
 /* Split run_name into group and variant; record args. 0 when both are in the pairs file. */
-static int check_name(const char *run_name, char *why, size_t whylen)
+static int check_name(const char *run_name, char *why, size_t whylen, int mark)
 {
 	const char *s1 = strchr(run_name, '/'), *s2;
 	struct group *g;
@@ -224,6 +224,8 @@ static int check_name(const char *run_name, char *why, size_t whylen)
 		size_t vl = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
 
 		if (strlen(g->variant[v]) == vl && !strncmp(g->variant[v], s1 + 1, vl)) {
+			if (!mark)
+				return 0;
 			g->seen[v] = 1;
 			/* args: the rest without the time type */
 			if (s2) {
@@ -277,7 +279,7 @@ static void check_run_json(const char *path, int bpf_ok)
 			   *rt = json_get_str(r, "run_type", "");
 		int is_trace = !strncmp(rn, "trace_socket/", 13);
 
-		if (check_name(rn, why, sizeof(why)) < 0) {
+		if (check_name(rn, why, sizeof(why), 1) < 0) {
 			if (bad_names++ < 5)
 				diag("%s", why);
 		}
@@ -442,6 +444,25 @@ int main(void)
 		       count_lines(text) == 1,
 		   "an unknown argument exits 2 with one line naming the tool");
 		free(text);
+	}
+
+	/* Every registered benchmark is named in the pairs file. */
+	{
+		char *argv[] = {bench, "--benchmark_list_tests=true", NULL};
+		char *text, *save = NULL, *line;
+		int n = 0, bad_list = 0;
+
+		st = run(argv, out, err, 10000);
+		text = slurp(out, NULL);
+		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			n++;
+			if (check_name(line, why, sizeof(why), 0) < 0 && bad_list++ < 5)
+				diag("%s", why);
+		}
+		free(text);
+		ok(exited(st, 0) && n > 0, "--benchmark_list_tests lists the benchmarks (%d)", n);
+		is_int(bad_list, 0, "every registered benchmark is <group>/<variant> of pairs.txt");
 	}
 
 	/* The smoke run. */
