@@ -688,6 +688,11 @@ static const struct tl_case tl_cases[] = {
 	  1, 1, NULL, -1, -1,
 	  { { "sock", "socket", "tcp", 0, 0, "late", "close_range", 0, NULL, NULL, 1, 0, NULL },
 	    ANON_NEVER("creat", "creat", "file"), ANON_ATOMIC("openat2", "openat2", "file") } },
+	{ "create", "closed fds, a reused fd number, dup2 onto stdin", "fx_reuse", { NULL }, 0, 1,
+	  NULL, -1, -1,
+	  { { "first", "socket", "tcp", 0, 0, "never", NULL, 0, NULL, NULL, 1, 0, NULL },
+	    SOCK_ATOMIC("reused", "socket"),
+	    { "ranged", "socket", "tcp", 0, 0, "never", NULL, 0, NULL, NULL, 0, 0, NULL } } },
 	{ "exec", "exec from a non-leader thread", "fx_thread_exec", { NULL }, 1, 1, "thread", -1,
 	  -1, { SOCK_NEVER("sock", "socket") } },
 	{ "exec", "vfork+exec", "fx_vfork", { NULL }, 1, 1, "vfork", -1, -1,
@@ -813,7 +818,14 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 	ok(r->nrecs && r->recs[r->nrecs - 1] == sum, "%s: the last record is the summary",
 	   tc->name);
 
-	/* fd records */
+	/* fd records; none for fds 0-2 (SCHEMA.md) */
+	for (int i = 0, low = 0; i <= r->nrecs; i++) {
+		if (i == r->nrecs) {
+			is_int(low, 0, "%s: no fd record for fds 0-2", tc->name);
+			break;
+		}
+		low += tl_is(r->recs[i], "fd") && json_get_int(r->recs[i], "fd", -1) < 3;
+	}
 	for (int i = 0; i < nw; i++) {
 		const struct tl_want *w = &tc->w[i];
 		const struct tl_fact *f = tl_fact(r, w->role);
