@@ -31,43 +31,43 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-#define RB_SIZE (8u << 20)
-#define ENV_CHUNK 4096
+#define RB_SIZE		(8u << 20)
+#define ENV_CHUNK	4096
 #define ENV_MAX_STRINGS 1024
-#define RECV_MAX_CMSG 4
-#define RECV_MAX_FDS 16
-#define RECV_MAX_MMSG 8
-#define PATH_MAX_DEPTH 32
+#define RECV_MAX_CMSG	4
+#define RECV_MAX_FDS	16
+#define RECV_MAX_MMSG	8
+#define PATH_MAX_DEPTH	32
 
-#define S_IFMT 00170000
+#define S_IFMT	 00170000
 #define S_IFSOCK 0140000
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
+#define S_IFREG	 0100000
+#define S_IFDIR	 0040000
+#define S_IFCHR	 0020000
+#define S_IFIFO	 0010000
 
-#define O_CLOEXEC 02000000
+#define O_CLOEXEC	    02000000
 #define ANON_INODE_FS_MAGIC 0x09041934
-#define PIDFS_MAGIC 0x50494446
-#define SOCK_CLOEXEC 02000000
-#define MSG_CMSG_CLOEXEC 0x40000000
-#define F_DUPFD 0
-#define F_SETFD 2
-#define F_DUPFD_CLOEXEC 1030
-#define FIONCLEX 0x5450
-#define FIOCLEX 0x5451
-#define SOL_SOCKET 1
-#define SCM_RIGHTS 1
-#define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
-#define CLONE_VM 0x00000100
-#define CLONE_FILES 0x00000400
-#define CLONE_VFORK 0x00004000
+#define PIDFS_MAGIC	    0x50494446
+#define SOCK_CLOEXEC	    02000000
+#define MSG_CMSG_CLOEXEC    0x40000000
+#define F_DUPFD		    0
+#define F_SETFD		    2
+#define F_DUPFD_CLOEXEC	    1030
+#define FIONCLEX	    0x5450
+#define FIOCLEX		    0x5451
+#define SOL_SOCKET	    1
+#define SCM_RIGHTS	    1
+#define AF_UNIX		    1
+#define AF_INET		    2
+#define AF_INET6	    10
+#define CLONE_VM	    0x00000100
+#define CLONE_FILES	    0x00000400
+#define CLONE_VFORK	    0x00004000
 
 /* Configuration, set by the loader before load. */
 const volatile __u32 filter_enabled = 0; /* 1: only tgids in "traced" */
-const volatile __u32 self_tgid = 0;      /* never trace the loader itself */
+const volatile __u32 self_tgid = 0;	 /* never trace the loader itself */
 const volatile __u32 max_scan_fds = 1u << 20;
 const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this much data */
 
@@ -331,7 +331,8 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 				len = CT_NAME_LEN - 1;
 			e->aux = len;
 			barrier_var(len);
-			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1), (char *)ua->name + 2);
+			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
+					      (char *)ua->name + 2);
 			if (e->name[0] == 0)
 				e->flags |= CT_F_ABSTRACT;
 		}
@@ -384,7 +385,8 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	return 0;
 }
 
-/* sys_exit of F_SETFD/FIOCLEX/FIONCLEX: the bit after the call (user space knows the one before). */
+/* sys_exit of F_SETFD/FIOCLEX/FIONCLEX: the bit after the call (user space knows the one before).
+ */
 __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -461,8 +463,9 @@ __noinline int emit_recvmsg(__u64 ptr, __u32 req, __u32 sc)
 			/* the whole array, or (near the end of a mapping) just the n fds */
 			if (bpf_probe_read_user(fds, sizeof(fds),
 						(void *)(mh.control + off + sizeof(ch))) &&
-			    bpf_probe_read_user(fds, (n * sizeof(int)) & (2 * sizeof(fds) - 1) &
-							     (sizeof(fds) | (sizeof(fds) - 1)),
+			    bpf_probe_read_user(fds,
+						(n * sizeof(int)) & (2 * sizeof(fds) - 1) &
+						    (sizeof(fds) | (sizeof(fds) - 1)),
 						(void *)(mh.control + off + sizeof(ch))))
 				break;
 			for (int i = 0; i < RECV_MAX_FDS; i++) {
@@ -515,12 +518,16 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
  */
 #if defined(__TARGET_ARCH_x86)
 #define SC_ARG(r, n)                                                                               \
-	((n) == 0 ? (r)->di : (n) == 1 ? (r)->si : (n) == 2 ? (r)->dx : (n) == 3 ? (r)->r10 : (r)->r8)
-#define SC_NR(r) ((long)(r)->orig_ax)
+	((n) == 0   ? (r)->di                                                                      \
+	 : (n) == 1 ? (r)->si                                                                      \
+	 : (n) == 2 ? (r)->dx                                                                      \
+	 : (n) == 3 ? (r)->r10                                                                     \
+		    : (r)->r8)
+#define SC_NR(r)     ((long)(r)->orig_ax)
 #define SC_COMPAT(r) (((r)->cs & 0xffff) == 0x23) /* __USER32_CS: ia32 numbers differ */
 #elif defined(__TARGET_ARCH_arm64)
 #define SC_ARG(r, n) ((n) == 0 ? (r)->orig_x0 : (r)->regs[n])
-#define SC_NR(r) ((long)(r)->syscallno)
+#define SC_NR(r)     ((long)(r)->syscallno)
 #define SC_COMPAT(r) (((r)->pstate & 0x10) != 0) /* PSR_MODE32_BIT */
 #else
 #error "cloexec-trace: syscall registers of this architecture are not described"
@@ -530,7 +537,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
  * The syscalls we look at, as a bitmap over syscall numbers (< 512 on x86_64 and arm64): an
  * unrelated syscall costs a shift, a load and a test instead of a chain of compares.
  */
-#define SC_BIT(nr, w) ((nr) >= 0 && ((nr) >> 6) == (w) ? (1ULL << ((nr) & 63)) : 0ULL)
+#define SC_BIT(nr, w) ((nr) >= 0 && ((nr) >> 6) == (w) ? (1ULL << ((nr)&63)) : 0ULL)
 #ifdef __NR_open
 #define SC_LEGACY(w)                                                                               \
 	(SC_BIT(__NR_open, w) | SC_BIT(__NR_creat, w) | SC_BIT(__NR_pipe, w) |                     \
@@ -540,20 +547,20 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 #define SC_LEGACY(w) 0ULL
 #endif
 #define SC_WORD(w)                                                                                 \
-	(SC_BIT(__NR_socket, w) | SC_BIT(__NR_socketpair, w) | SC_BIT(__NR_accept, w) |           \
+	(SC_BIT(__NR_socket, w) | SC_BIT(__NR_socketpair, w) | SC_BIT(__NR_accept, w) |            \
 	 SC_BIT(__NR_accept4, w) | SC_BIT(__NR_openat, w) | SC_BIT(__NR_openat2, w) |              \
 	 SC_BIT(__NR_pipe2, w) | SC_BIT(__NR_dup, w) | SC_BIT(__NR_dup3, w) |                      \
 	 SC_BIT(__NR_fcntl, w) | SC_BIT(__NR_ioctl, w) | SC_BIT(__NR_recvmsg, w) |                 \
 	 SC_BIT(__NR_eventfd2, w) | SC_BIT(__NR_epoll_create1, w) | SC_BIT(__NR_memfd_create, w) | \
 	 SC_BIT(__NR_timerfd_create, w) | SC_BIT(__NR_signalfd4, w) |                              \
-	 SC_BIT(__NR_inotify_init1, w) | SC_BIT(__NR_pidfd_open, w) | SC_BIT(__NR_pidfd_getfd, w) | \
-	 SC_BIT(__NR_fanotify_init, w) | SC_BIT(__NR_userfaultfd, w) |                             \
-	 SC_BIT(__NR_perf_event_open, w) | SC_BIT(__NR_open_by_handle_at, w) |                     \
-	 SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) | SC_BIT(__NR_close_range, w) |          \
-	 SC_LEGACY(w))
+	 SC_BIT(__NR_inotify_init1, w) | SC_BIT(__NR_pidfd_open, w) |                              \
+	 SC_BIT(__NR_pidfd_getfd, w) | SC_BIT(__NR_fanotify_init, w) |                             \
+	 SC_BIT(__NR_userfaultfd, w) | SC_BIT(__NR_perf_event_open, w) |                           \
+	 SC_BIT(__NR_open_by_handle_at, w) | SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) |    \
+	 SC_BIT(__NR_close_range, w) | SC_LEGACY(w))
 
-const volatile __u64 sc_mask[8] = { SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),
-				    SC_WORD(4), SC_WORD(5), SC_WORD(6), SC_WORD(7) };
+const volatile __u64 sc_mask[8] = {SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),
+				   SC_WORD(4), SC_WORD(5), SC_WORD(6), SC_WORD(7)};
 
 /* The two fds a pipe/pipe2/socketpair wrote to the caller's int[2]. */
 static __always_inline int emit_fd_pair(__u64 ptr, __u32 sc, __u32 req)
@@ -721,7 +728,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 			e->aux = CLONE_VM | CLONE_VFORK;
 		} else if (nr == 435) {
 			e->syscall = CT_SC_CLONE3;
-			bpf_probe_read_user(&e->aux, sizeof(e->aux), (void *)BPF_CORE_READ(regs, di));
+			bpf_probe_read_user(&e->aux, sizeof(e->aux),
+					    (void *)BPF_CORE_READ(regs, di));
 		}
 	}
 #else
@@ -730,7 +738,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 #endif
 	if (!e->syscall) {
 		e->syscall = CT_SC_CLONE;
-		e->aux = (e->flags & CT_F_VM ? CLONE_VM : 0) | (e->flags & CT_F_VFORK ? CLONE_VFORK : 0) |
+		e->aux = (e->flags & CT_F_VM ? CLONE_VM : 0) |
+			 (e->flags & CT_F_VFORK ? CLONE_VFORK : 0) |
 			 (e->flags & CT_F_FILES ? CLONE_FILES : 0);
 	}
 	ev_send(e, false);
@@ -744,7 +753,7 @@ struct env_ctx {
 	__u64 end;
 	__s32 listen_fds;
 	__u32 listen_pid;
-	__u32 cont;  /* pos is inside a string longer than ENV_CHUNK */
+	__u32 cont; /* pos is inside a string longer than ENV_CHUNK */
 	__u32 trunc;
 };
 
@@ -870,7 +879,7 @@ static long word_cb(__u64 i, void *data)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct env_ctx env = { .listen_fds = -1 };
+	struct env_ctx env = {.listen_fds = -1};
 	struct scan_ctx sc = {};
 	struct files_struct *files;
 	struct fdtable *fdt;

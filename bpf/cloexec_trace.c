@@ -38,24 +38,24 @@
 #include "cloexec_trace.skel.h"
 #include "ct_out.h"
 
-#define TOOL "cloexec-trace"
+#define TOOL	"cloexec-trace"
 #define VERSION "0.1"
 
 /* Exit codes */
-#define EX_OK 0
+#define EX_OK	   0
 #define EX_FINDING 1
-#define EX_USAGE 2
-#define EX_ENV 3
+#define EX_USAGE   2
+#define EX_ENV	   3
 
 #define FAIL_LEAKED 0x1
-#define FAIL_LATE 0x2
-#define FAIL_NEVER 0x4
-#define FAIL_RACE 0x8
-#define FAIL_LOST 0x10
+#define FAIL_LATE   0x2
+#define FAIL_NEVER  0x4
+#define FAIL_RACE   0x8
+#define FAIL_LOST   0x10
 
-#define MAX_ALLOW 64
+#define MAX_ALLOW	 64
 #define ANON_INODE_MAGIC 0x09041934
-#define PIDFS_MAGIC 0x50494446
+#define PIDFS_MAGIC	 0x50494446
 
 static struct opts {
 	bool json;
@@ -71,7 +71,7 @@ static struct opts {
 	long ring_kb;
 	int verbose;
 	char **cmd;
-} opt = { .fail_on = FAIL_LEAKED, .linger_ms = 1000 };
+} opt = {.fail_on = FAIL_LEAKED, .linger_ms = 1000};
 
 static volatile sig_atomic_t stop_sig;
 
@@ -111,8 +111,8 @@ struct entry {
 	uint64_t ino;
 	bool open;
 	bool coe;
-	bool via_fork;      /* copied out of the creator's table by a fork */
-	bool cleared_here;  /* cloexec explicitly cleared in this table */
+	bool via_fork;	   /* copied out of the creator's table by a fork */
+	bool cleared_here; /* cloexec explicitly cleared in this table */
 	uint32_t fork_child;
 	uint64_t fork_t;
 };
@@ -178,11 +178,11 @@ static struct stats {
 	unsigned long fds, atomic, late, never, execs, leaked, passed, races, lost, events;
 } st;
 
-static int live_count;      /* traced processes alive (command / pid scope) */
-static uint64_t last_ts;    /* time of the latest record */
-static uint64_t t0_ns;      /* start, CLOCK_MONOTONIC */
-static FILE *json_out;      /* JSON Lines sink, or NULL */
-static bool human;          /* human lines on stdout */
+static int live_count;	 /* traced processes alive (command / pid scope) */
+static uint64_t last_ts; /* time of the latest record */
+static uint64_t t0_ns;	 /* start, CLOCK_MONOTONIC */
+static FILE *json_out;	 /* JSON Lines sink, or NULL */
+static bool human;	 /* human lines on stdout */
 static bool timed_out;
 
 static void *xcalloc(size_t n, size_t sz)
@@ -351,7 +351,7 @@ static struct table *table_copy(struct table *src, uint64_t files, uint64_t fork
 	if (!src)
 		return t;
 	if (fork_t) {
-		t->anc[0] = (struct ancestor){ src->files, fork_t, child };
+		t->anc[0] = (struct ancestor){src->files, fork_t, child};
 		t->nanc = 1;
 		for (int i = 0; i < src->nanc && t->nanc < MAX_ANC; i++)
 			t->anc[t->nanc++] = src->anc[i];
@@ -464,28 +464,47 @@ static struct table *touch(const struct ct_event *ev, struct proc **pp)
 static const char *sc_name(unsigned sc)
 {
 	static const char *const n[CT_SC_MAX] = {
-		[CT_SC_NONE] = "unknown",	   [CT_SC_SOCKET] = "socket",
-		[CT_SC_SOCKETPAIR] = "socketpair", [CT_SC_ACCEPT] = "accept",
-		[CT_SC_ACCEPT4] = "accept4",	   [CT_SC_OPENAT] = "openat",
-		[CT_SC_OPEN] = "open",		   [CT_SC_PIPE] = "pipe",
-		[CT_SC_PIPE2] = "pipe2",	   [CT_SC_DUP] = "dup",
-		[CT_SC_DUP2] = "dup2",		   [CT_SC_DUP3] = "dup3",
-		[CT_SC_FCNTL_DUPFD] = "fcntl_dupfd",
-		[CT_SC_FCNTL_DUPFD_CLOEXEC] = "fcntl_dupfd_cloexec",
-		[CT_SC_RECVMSG] = "recvmsg",	   [CT_SC_OPENAT2] = "openat2",
-		[CT_SC_CREAT] = "creat",	   [CT_SC_FCNTL_SETFD] = "fcntl",
-		[CT_SC_IOCTL_FIOCLEX] = "ioctl",   [CT_SC_IOCTL_FIONCLEX] = "ioctl",
-		[CT_SC_FORK] = "fork",		   [CT_SC_VFORK] = "vfork",
-		[CT_SC_CLONE] = "clone",	   [CT_SC_CLONE3] = "clone3",
-		[CT_SC_EVENTFD2] = "eventfd2",	   [CT_SC_EVENTFD] = "eventfd",
-		[CT_SC_EPOLL_CREATE1] = "epoll_create1", [CT_SC_EPOLL_CREATE] = "epoll_create",
-		[CT_SC_MEMFD_CREATE] = "memfd_create", [CT_SC_TIMERFD_CREATE] = "timerfd_create",
-		[CT_SC_SIGNALFD4] = "signalfd4",   [CT_SC_SIGNALFD] = "signalfd",
-		[CT_SC_INOTIFY_INIT1] = "inotify_init1", [CT_SC_INOTIFY_INIT] = "inotify_init",
-		[CT_SC_PIDFD_OPEN] = "pidfd_open", [CT_SC_PIDFD_GETFD] = "pidfd_getfd",
-		[CT_SC_FANOTIFY_INIT] = "fanotify_init", [CT_SC_USERFAULTFD] = "userfaultfd",
-		[CT_SC_PERF_EVENT_OPEN] = "perf_event_open",
-		[CT_SC_OPEN_BY_HANDLE_AT] = "open_by_handle_at", [CT_SC_RECVMMSG] = "recvmmsg",
+	    [CT_SC_NONE] = "unknown",
+	    [CT_SC_SOCKET] = "socket",
+	    [CT_SC_SOCKETPAIR] = "socketpair",
+	    [CT_SC_ACCEPT] = "accept",
+	    [CT_SC_ACCEPT4] = "accept4",
+	    [CT_SC_OPENAT] = "openat",
+	    [CT_SC_OPEN] = "open",
+	    [CT_SC_PIPE] = "pipe",
+	    [CT_SC_PIPE2] = "pipe2",
+	    [CT_SC_DUP] = "dup",
+	    [CT_SC_DUP2] = "dup2",
+	    [CT_SC_DUP3] = "dup3",
+	    [CT_SC_FCNTL_DUPFD] = "fcntl_dupfd",
+	    [CT_SC_FCNTL_DUPFD_CLOEXEC] = "fcntl_dupfd_cloexec",
+	    [CT_SC_RECVMSG] = "recvmsg",
+	    [CT_SC_OPENAT2] = "openat2",
+	    [CT_SC_CREAT] = "creat",
+	    [CT_SC_FCNTL_SETFD] = "fcntl",
+	    [CT_SC_IOCTL_FIOCLEX] = "ioctl",
+	    [CT_SC_IOCTL_FIONCLEX] = "ioctl",
+	    [CT_SC_FORK] = "fork",
+	    [CT_SC_VFORK] = "vfork",
+	    [CT_SC_CLONE] = "clone",
+	    [CT_SC_CLONE3] = "clone3",
+	    [CT_SC_EVENTFD2] = "eventfd2",
+	    [CT_SC_EVENTFD] = "eventfd",
+	    [CT_SC_EPOLL_CREATE1] = "epoll_create1",
+	    [CT_SC_EPOLL_CREATE] = "epoll_create",
+	    [CT_SC_MEMFD_CREATE] = "memfd_create",
+	    [CT_SC_TIMERFD_CREATE] = "timerfd_create",
+	    [CT_SC_SIGNALFD4] = "signalfd4",
+	    [CT_SC_SIGNALFD] = "signalfd",
+	    [CT_SC_INOTIFY_INIT1] = "inotify_init1",
+	    [CT_SC_INOTIFY_INIT] = "inotify_init",
+	    [CT_SC_PIDFD_OPEN] = "pidfd_open",
+	    [CT_SC_PIDFD_GETFD] = "pidfd_getfd",
+	    [CT_SC_FANOTIFY_INIT] = "fanotify_init",
+	    [CT_SC_USERFAULTFD] = "userfaultfd",
+	    [CT_SC_PERF_EVENT_OPEN] = "perf_event_open",
+	    [CT_SC_OPEN_BY_HANDLE_AT] = "open_by_handle_at",
+	    [CT_SC_RECVMMSG] = "recvmmsg",
 	};
 
 	return sc < CT_SC_MAX && n[sc] ? n[sc] : "unknown";
@@ -494,12 +513,18 @@ static const char *sc_name(unsigned sc)
 static const char *family_name(unsigned f, char *buf, size_t len)
 {
 	switch (f) {
-	case 1: return "unix";
-	case 2: return "inet";
-	case 10: return "inet6";
-	case 16: return "netlink";
-	case 17: return "packet";
-	case 40: return "vsock";
+	case 1:
+		return "unix";
+	case 2:
+		return "inet";
+	case 10:
+		return "inet6";
+	case 16:
+		return "netlink";
+	case 17:
+		return "packet";
+	case 40:
+		return "vsock";
 	}
 	snprintf(buf, len, "af%u", f);
 	return buf;
@@ -508,12 +533,18 @@ static const char *family_name(unsigned f, char *buf, size_t len)
 static const char *stype_name(unsigned t, char *buf, size_t len)
 {
 	switch (t) {
-	case 1: return "stream";
-	case 2: return "dgram";
-	case 3: return "raw";
-	case 4: return "rdm";
-	case 5: return "seqpacket";
-	case 10: return "packet";
+	case 1:
+		return "stream";
+	case 2:
+		return "dgram";
+	case 3:
+		return "raw";
+	case 4:
+		return "rdm";
+	case 5:
+		return "seqpacket";
+	case 10:
+		return "packet";
 	}
 	snprintf(buf, len, "type%u", t);
 	return buf;
@@ -675,11 +706,12 @@ static void report_fd(struct creation *c)
 	else
 		st.never++;
 	if (json_out) {
-		sb_printf(&b, "{\"v\":1,\"type\":\"fd\",\"t_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
+		sb_printf(&b,
+			  "{\"v\":1,\"type\":\"fd\",\"t_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
 			  (unsigned long long)c->t_ns, c->pid, c->tid);
 		sb_json_str(&b, c->comm);
-		sb_printf(&b, ",\"fd\":%d,\"syscall\":\"%s\",\"kind\":\"%s\"", c->fd, sc_name(c->sc),
-			  kind);
+		sb_printf(&b, ",\"fd\":%d,\"syscall\":\"%s\",\"kind\":\"%s\"", c->fd,
+			  sc_name(c->sc), kind);
 		if (c->kind == CT_KIND_SOCKET) {
 			sb_printf(&b, ",\"family\":\"%s\",\"sock_type\":\"%s\"",
 				  family_name(c->family, fb, sizeof(fb)),
@@ -689,7 +721,8 @@ static void report_fd(struct creation *c)
 			sb_puts(&b, ",\"path\":");
 			sb_json_str(&b, c->name);
 		}
-		sb_printf(&b, ",\"cloexec_at_creation\":%s,\"requested_cloexec\":%s,\"verdict\":\"%s\"",
+		sb_printf(&b,
+			  ",\"cloexec_at_creation\":%s,\"requested_cloexec\":%s,\"verdict\":\"%s\"",
 			  c->coe_at ? "true" : "false", c->req ? "true" : "false", v);
 		if (c->late)
 			sb_printf(&b, ",\"late_ns\":%llu,\"set_by\":\"%s\"",
@@ -711,7 +744,8 @@ static void report_fd(struct creation *c)
 			n += snprintf(detail + n, sizeof(detail) - n, " set by %s after %llu ns",
 				      c->set_by, (unsigned long long)c->late_ns);
 		if (c->redundant)
-			snprintf(detail + n, sizeof(detail) - n, " redundant_setfd=%u", c->redundant);
+			snprintf(detail + n, sizeof(detail) - n, " redundant_setfd=%u",
+				 c->redundant);
 		hline(c->t_ns, c->pid, c->comm, "fd", c->fd, kind, detail, v);
 	}
 }
@@ -964,8 +998,9 @@ static void exec_render(struct out_exec *o)
 
 	lpm = listen_fds < 0 || !listen_pid ? "null" : listen_pid == h->tgid ? "true" : "false";
 	if (json_out) {
-		sb_printf(&b, "{\"v\":1,\"type\":\"exec\",\"t_ns\":%llu,\"pid\":%u,\"ppid\":%u,\"comm\":",
-			  (unsigned long long)h->ts_ns, h->tgid, o->ppid);
+		sb_printf(
+		    &b, "{\"v\":1,\"type\":\"exec\",\"t_ns\":%llu,\"pid\":%u,\"ppid\":%u,\"comm\":",
+		    (unsigned long long)h->ts_ns, h->tgid, o->ppid);
 		sb_json_str(&b, o->comm);
 		sb_puts(&b, ",\"filename\":");
 		sb_json_str(&b, o->fname);
@@ -993,7 +1028,8 @@ static void exec_render(struct out_exec *o)
 		const struct out_item *it = &o->it[i];
 		const struct ct_event *x = &it->x;
 		const struct creation *c = it->c;
-		const char *kind = kind_name(x->kind, x->family, x->sock_type, x->protocol, x->name);
+		const char *kind =
+		    kind_name(x->kind, x->family, x->sock_type, x->protocol, x->name);
 
 		if (json_out) {
 			if (i)
@@ -1015,8 +1051,9 @@ static void exec_render(struct out_exec *o)
 			if (c) {
 				sb_printf(&b, "{\"pid\":%u,\"comm\":", c->pid);
 				sb_json_str(&b, c->comm);
-				sb_printf(&b, ",\"syscall\":\"%s\",\"t_ns\":%llu,\"verdict\":\"%s\"}",
-					  sc_name(c->sc), (unsigned long long)c->t_ns, fd_verdict(c));
+				sb_printf(
+				    &b, ",\"syscall\":\"%s\",\"t_ns\":%llu,\"verdict\":\"%s\"}",
+				    sc_name(c->sc), (unsigned long long)c->t_ns, fd_verdict(c));
 			} else {
 				sb_puts(&b, "null");
 			}
@@ -1027,7 +1064,8 @@ static void exec_render(struct out_exec *o)
 				sb_puts(&b, ",\"reason\":null}");
 		}
 		if (human) {
-			int n = snprintf(detail, sizeof(detail), "%s", it->addr[0] ? it->addr : it->path);
+			int n = snprintf(detail, sizeof(detail), "%s",
+					 it->addr[0] ? it->addr : it->path);
 
 			if (x->kind == CT_KIND_SOCKET && x->state == 10)
 				n += snprintf(detail + n, sizeof(detail) - n, " LISTEN");
@@ -1035,10 +1073,12 @@ static void exec_render(struct out_exec *o)
 				n += snprintf(detail + n, sizeof(detail) - n, " from %u/%s %s() %s",
 					      c->pid, c->comm, sc_name(c->sc), fd_verdict(c));
 			else
-				n += snprintf(detail + n, sizeof(detail) - n, " (created before trace)");
+				n += snprintf(detail + n, sizeof(detail) - n,
+					      " (created before trace)");
 			if (it->reason && strcmp(it->reason, "untracked"))
 				snprintf(detail + n, sizeof(detail) - n, " [%s]", it->reason);
-			hline(h->ts_ns, h->tgid, o->comm, "inherit", x->fd, kind, detail, it->verdict);
+			hline(h->ts_ns, h->tgid, o->comm, "inherit", x->fd, kind, detail,
+			      it->verdict);
 		}
 	}
 	if (json_out) {
@@ -1132,7 +1172,8 @@ static void exec_emit(struct proc *p)
 		it->verdict = "leaked";
 		if (old && x->fd < old->cap)
 			keep[x->fd] = true;
-		if (listen_fds > 0 && x->fd < 3 + listen_fds && (!listen_pid || listen_pid == h->tgid)) {
+		if (listen_fds > 0 && x->fd < 3 + listen_fds &&
+		    (!listen_pid || listen_pid == h->tgid)) {
 			it->verdict = "passed";
 			it->reason = "LISTEN_FDS";
 		} else if (allowed_fd(x->fd)) {
@@ -1158,9 +1199,10 @@ static void exec_emit(struct proc *p)
 			c->refs++;
 			it->c = c;
 		}
-		/* race witness: a copy taken by a fork out of the creator's table, bit still clear */
+		/* race witness: a copy taken by a fork out of the creator's table, bit still clear
+		 */
 		if (c && e->via_fork && !e->cleared_here && !c->coe_at) {
-			struct witness w = { h->tgid, e->fork_child, e->fork_t, h->ts_ns };
+			struct witness w = {h->tgid, e->fork_child, e->fork_t, h->ts_ns};
 
 			if (c->late) {
 				if (!c->cleared_after_set || e->fork_t < c->set_t)
@@ -1317,8 +1359,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 		if (!p->in_exec)
 			break;
 		if (ev->flags & CT_F_TRUNC)
-			fprintf(stderr, "%s: warning: fd scan of pid %u stopped at its bound\n", TOOL,
-				ev->tgid);
+			fprintf(stderr, "%s: warning: fd scan of pid %u stopped at its bound\n",
+				TOOL, ev->tgid);
 		exec_finish(p);
 		break;
 	case CT_EV_EXIT:
@@ -1344,13 +1386,17 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static int env_check(void)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "%s: needs root (CAP_BPF and CAP_PERFMON) to load BPF programs; "
-				"run it with sudo\n", TOOL);
+		fprintf(stderr,
+			"%s: needs root (CAP_BPF and CAP_PERFMON) to load BPF programs; "
+			"run it with sudo\n",
+			TOOL);
 		return -1;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		fprintf(stderr, "%s: the kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
-				"it needs CONFIG_DEBUG_INFO_BTF=y\n", TOOL);
+		fprintf(stderr,
+			"%s: the kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+			"it needs CONFIG_DEBUG_INFO_BTF=y\n",
+			TOOL);
 		return -1;
 	}
 	return 0;
@@ -1415,13 +1461,14 @@ static void print_start(pid_t target)
 	struct utsname u;
 	struct sbuf b = {0};
 	const char *scope = opt.cmd ? "command" : opt.pid ? "pid" : "system";
-	static const char *const fn[] = { "leaked", "late", "never", "race", "lost" };
+	static const char *const fn[] = {"leaked", "late", "never", "race", "lost"};
 	int first = 1;
 
 	uname(&u);
 	if (json_out) {
-		sb_printf(&b, "{\"v\":1,\"type\":\"start\",\"tool\":\"%s\",\"version\":\"%s\","
-			      "\"scope\":\"%s\",\"pid\":",
+		sb_printf(&b,
+			  "{\"v\":1,\"type\":\"start\",\"tool\":\"%s\",\"version\":\"%s\","
+			  "\"scope\":\"%s\",\"pid\":",
 			  TOOL, VERSION, scope);
 		if (target)
 			sb_printf(&b, "%d", (int)target);
@@ -1439,8 +1486,8 @@ static void print_start(pid_t target)
 		jemit(&b);
 	}
 	if (human)
-		printf("%-11s %-7s %-16s %-8s %-6s %-12s %-44s %s\n", "TIME", "PID", "COMM", "EVENT",
-		       "FD", "KIND", "DETAIL", "VERDICT");
+		printf("%-11s %-7s %-16s %-8s %-6s %-12s %-44s %s\n", "TIME", "PID", "COMM",
+		       "EVENT", "FD", "KIND", "DETAIL", "VERDICT");
 }
 
 static int finish(struct cloexec_trace_bpf *skel)
@@ -1461,8 +1508,10 @@ static int finish(struct cloexec_trace_bpf *skel)
 	ino_prune(0, true);
 	st.lost = read_counter(skel, CT_CNT_LOST);
 	if (st.lost) {
-		fprintf(stderr, "%s: warning: %lu records lost (ring buffer full); results are "
-				"incomplete\n", TOOL, st.lost);
+		fprintf(stderr,
+			"%s: warning: %lu records lost (ring buffer full); results are "
+			"incomplete\n",
+			TOOL, st.lost);
 		if (json_out) {
 			sb_printf(&b, "{\"v\":1,\"type\":\"lost\",\"records\":%lu}", st.lost);
 			jemit(&b);
@@ -1484,11 +1533,12 @@ static int finish(struct cloexec_trace_bpf *skel)
 	if (human || opt.verbose) {
 		FILE *f = human ? stdout : stderr;
 
-		fprintf(f,
-			"summary: %lu fds (%lu atomic, %lu late, %lu never), %lu execs, %lu leaked, "
-			"%lu passed, %lu races, %lu lost%s -> exit %d\n",
-			st.fds, st.atomic, st.late, st.never, st.execs, st.leaked, st.passed,
-			st.races, st.lost, timed_out ? ", timed out" : "", code);
+		fprintf(
+		    f,
+		    "summary: %lu fds (%lu atomic, %lu late, %lu never), %lu execs, %lu leaked, "
+		    "%lu passed, %lu races, %lu lost%s -> exit %d\n",
+		    st.fds, st.atomic, st.late, st.never, st.execs, st.leaked, st.passed, st.races,
+		    st.lost, timed_out ? ", timed out" : "", code);
 	}
 	fflush(stdout);
 	return code;
@@ -1498,42 +1548,42 @@ static int finish(struct cloexec_trace_bpf *skel)
 /* Options                                                                                     */
 
 static const char usage_text[] =
-	"Usage: " TOOL " [OPTIONS] [-- CMD [ARGS...]]\n"
-	"Trace close-on-exec correctness: which fds a process tree creates without O_CLOEXEC,\n"
-	"sets it late (a race window), and which fds survive exec (leaked or passed).\n"
-	"\n"
-	"Scope: -- CMD ARGS traces CMD and all its descendants; -p PID an existing process and\n"
-	"its future descendants; neither: the whole system until Ctrl-C or --timeout.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json             JSON Lines on stdout (schema: bpf/SCHEMA.md, version 1)\n"
-	"  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
-	"  -p, --pid PID          trace PID and its future descendants\n"
-	"  -f, --fail-on LIST     findings that make the exit code 1: leaked,late,never,race,\n"
-	"                         lost (records dropped), all or none (default: leaked)\n"
-	"  -a, --allow FD         an fd number that may be inherited across exec (repeatable)\n"
-	"  -A, --allow-comm COMM  a program (comm or file name) allowed to inherit fds (repeatable)\n"
-	"  -l, --linger MS        after CMD exits, wait at most MS for its descendants (1000)\n"
-	"  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
-	"  -r, --ring-kb KB       ring buffer size in KiB, a power of two >= 4 (8192)\n"
-	"  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
-	"  -h, --help             this help\n"
-	"  -V, --version          print the version\n"
-	"\n"
-	"Exit status: 0 clean, 1 findings (per --fail-on), 2 usage, 3 environment (not root,\n"
-	"no kernel BTF, no tracefs).\n"
-	"\n"
-	"EXAMPLES\n"
-	"  sudo " TOOL " -- ./server --port 8080\n"
-	"      trace a server and everything it spawns; text lines and a summary\n"
-	"  sudo " TOOL " --json -- python3 app.py > trace.jsonl\n"
-	"      JSON Lines for machines\n"
-	"  sudo " TOOL " -o trace.jsonl --fail-on leaked,late -- make test\n"
-	"      CI gate: exit 1 on any leaked fd or late cloexec, JSON kept in a file\n"
-	"  sudo " TOOL " --allow 3 --allow-comm jspawnhelper -- java -jar app.jar\n"
-	"      fd 3 and fds given to jspawnhelper are passed on purpose\n"
-	"  sudo " TOOL " -p 1234 --timeout 60\n"
-	"      watch a running process and its children for a minute\n";
+    "Usage: " TOOL " [OPTIONS] [-- CMD [ARGS...]]\n"
+    "Trace close-on-exec correctness: which fds a process tree creates without O_CLOEXEC,\n"
+    "sets it late (a race window), and which fds survive exec (leaked or passed).\n"
+    "\n"
+    "Scope: -- CMD ARGS traces CMD and all its descendants; -p PID an existing process and\n"
+    "its future descendants; neither: the whole system until Ctrl-C or --timeout.\n"
+    "\n"
+    "Options:\n"
+    "  -j, --json             JSON Lines on stdout (schema: bpf/SCHEMA.md, version 1)\n"
+    "  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
+    "  -p, --pid PID          trace PID and its future descendants\n"
+    "  -f, --fail-on LIST     findings that make the exit code 1: leaked,late,never,race,\n"
+    "                         lost (records dropped), all or none (default: leaked)\n"
+    "  -a, --allow FD         an fd number that may be inherited across exec (repeatable)\n"
+    "  -A, --allow-comm COMM  a program (comm or file name) allowed to inherit fds (repeatable)\n"
+    "  -l, --linger MS        after CMD exits, wait at most MS for its descendants (1000)\n"
+    "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
+    "  -r, --ring-kb KB       ring buffer size in KiB, a power of two >= 4 (8192)\n"
+    "  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          print the version\n"
+    "\n"
+    "Exit status: 0 clean, 1 findings (per --fail-on), 2 usage, 3 environment (not root,\n"
+    "no kernel BTF, no tracefs).\n"
+    "\n"
+    "EXAMPLES\n"
+    "  sudo " TOOL " -- ./server --port 8080\n"
+    "      trace a server and everything it spawns; text lines and a summary\n"
+    "  sudo " TOOL " --json -- python3 app.py > trace.jsonl\n"
+    "      JSON Lines for machines\n"
+    "  sudo " TOOL " -o trace.jsonl --fail-on leaked,late -- make test\n"
+    "      CI gate: exit 1 on any leaked fd or late cloexec, JSON kept in a file\n"
+    "  sudo " TOOL " --allow 3 --allow-comm jspawnhelper -- java -jar app.jar\n"
+    "      fd 3 and fds given to jspawnhelper are passed on purpose\n"
+    "  sudo " TOOL " -p 1234 --timeout 60\n"
+    "      watch a running process and its children for a minute\n";
 
 static void usage_error(const char *fmt, ...)
 {
@@ -1582,8 +1632,9 @@ static unsigned parse_fail_on(const char *s)
 		else if (!strcmp(tok, "all"))
 			m |= FAIL_LEAKED | FAIL_LATE | FAIL_NEVER | FAIL_RACE | FAIL_LOST;
 		else if (strcmp(tok, "none"))
-			usage_error("invalid --fail-on value '%s' (leaked,late,never,race,lost,all,none)",
-				    tok);
+			usage_error(
+			    "invalid --fail-on value '%s' (leaked,late,never,race,lost,all,none)",
+			    tok);
 	}
 	free(dup);
 	return m;
@@ -1592,19 +1643,19 @@ static unsigned parse_fail_on(const char *s)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "fail-on", required_argument, NULL, 'f' },
-		{ "allow", required_argument, NULL, 'a' },
-		{ "allow-comm", required_argument, NULL, 'A' },
-		{ "linger", required_argument, NULL, 'l' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "ring-kb", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"fail-on", required_argument, NULL, 'f'},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"allow-comm", required_argument, NULL, 'A'},
+	    {"linger", required_argument, NULL, 'l'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"ring-kb", required_argument, NULL, 'r'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	int c;
 
@@ -1681,12 +1732,12 @@ int main(int argc, char **argv)
 {
 	struct cloexec_trace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
 	int code = EX_ENV, err, status;
 	pid_t child = 0, target = 0;
 	bool child_done = true;
 	uint64_t deadline = 0, linger_until = 0, kill_at = 0, pruned = 0;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	uint8_t one = 1;
 
 	parse_args(argc, argv);
@@ -1727,7 +1778,8 @@ int main(int argc, char **argv)
 	if (opt.ring_kb) {
 		err = bpf_map__set_max_entries(skel->maps.rb, (uint32_t)opt.ring_kb * 1024);
 		if (err) {
-			fprintf(stderr, "%s: failed to size ring buffer: %s\n", TOOL, strerror(-err));
+			fprintf(stderr, "%s: failed to size ring buffer: %s\n", TOOL,
+				strerror(-err));
 			goto cleanup;
 		}
 		skel->rodata->rb_wake_bytes = (uint64_t)opt.ring_kb * 1024 / 2;
@@ -1802,7 +1854,8 @@ int main(int argc, char **argv)
 		close(sync_pipe[1]);
 		sync_pipe[1] = -1;
 		if (read(err_pipe[0], &e, sizeof(e)) == sizeof(e)) {
-			fprintf(stderr, "%s: failed to run %s: %s\n", TOOL, opt.cmd[0], strerror(e));
+			fprintf(stderr, "%s: failed to run %s: %s\n", TOOL, opt.cmd[0],
+				strerror(e));
 			code = EX_USAGE;
 			goto cleanup;
 		}
@@ -1819,7 +1872,8 @@ int main(int argc, char **argv)
 
 		err = ring_buffer__poll(rb, 50);
 		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, "%s: failed to poll ring buffer: %s\n", TOOL, strerror(-err));
+			fprintf(stderr, "%s: failed to poll ring buffer: %s\n", TOOL,
+				strerror(-err));
 			goto cleanup;
 		}
 		now = now_ns();

@@ -14,15 +14,15 @@
 
 /* Record types. */
 enum ct_type {
-	CT_EV_FD = 1,      /* an fd appeared: fd, syscall, cloexec bit at exit, file identity */
-	CT_EV_SETFD = 2,   /* F_SETFD / FIOCLEX / FIONCLEX: bit before and after (flags) */
-	CT_EV_CLOSE = 3,   /* close(fd) */
+	CT_EV_FD = 1,	       /* an fd appeared: fd, syscall, cloexec bit at exit, file identity */
+	CT_EV_SETFD = 2,       /* F_SETFD / FIOCLEX / FIONCLEX: bit before and after (flags) */
+	CT_EV_CLOSE = 3,       /* close(fd) */
 	CT_EV_CLOSE_RANGE = 4, /* close_range(fd, aux = last, aux2 = flags) */
-	CT_EV_FORK = 5,    /* a process was created: aux2 = child tgid, aux = clone flags */
-	CT_EV_EXEC = 6,    /* sched_process_exec: header, followed by CT_EV_EXEC_FD records */
-	CT_EV_EXEC_FD = 7, /* one fd >= 3 that survived exec */
-	CT_EV_EXEC_END = 8, /* end of an exec's fd list: aux = fds emitted, aux2 = fds seen */
-	CT_EV_EXIT = 9,    /* the last thread of a process exited */
+	CT_EV_FORK = 5,	       /* a process was created: aux2 = child tgid, aux = clone flags */
+	CT_EV_EXEC = 6,	       /* sched_process_exec: header, followed by CT_EV_EXEC_FD records */
+	CT_EV_EXEC_FD = 7,     /* one fd >= 3 that survived exec */
+	CT_EV_EXEC_END = 8,    /* end of an exec's fd list: aux = fds emitted, aux2 = fds seen */
+	CT_EV_EXIT = 9,	       /* the last thread of a process exited */
 };
 
 /* Syscalls that create fds (ct_event.syscall). */
@@ -47,11 +47,11 @@ enum ct_syscall {
 	CT_SC_FCNTL_SETFD, /* CT_EV_SETFD only */
 	CT_SC_IOCTL_FIOCLEX,
 	CT_SC_IOCTL_FIONCLEX,
-	CT_SC_FORK,        /* CT_EV_FORK only */
+	CT_SC_FORK, /* CT_EV_FORK only */
 	CT_SC_VFORK,
 	CT_SC_CLONE,
 	CT_SC_CLONE3,
-	CT_SC_EVENTFD2,    /* more fd-creating syscalls (anon inodes and friends) */
+	CT_SC_EVENTFD2, /* more fd-creating syscalls (anon inodes and friends) */
 	CT_SC_EVENTFD,
 	CT_SC_EPOLL_CREATE1,
 	CT_SC_EPOLL_CREATE,
@@ -82,19 +82,21 @@ enum ct_kind {
 };
 
 /* ct_event.flags */
-#define CT_F_CLOEXEC 0x01     /* close_on_exec bit set (after the syscall) */
+#define CT_F_CLOEXEC	 0x01 /* close_on_exec bit set (after the syscall) */
 #define CT_F_REQ_CLOEXEC 0x02 /* the caller's flags asked for cloexec */
-#define CT_F_BEFORE 0x04      /* unused (was: SETFD bit before the call) */
-#define CT_F_ABSTRACT 0x08    /* unix socket name is abstract (leading NUL dropped) */
-#define CT_F_TRUNC 0x10       /* EXEC_END: the scan hit its bound; EXEC: env read truncated;
-                               * FD/EXEC_FD: the path did not fit (name holds the last part) */
-#define CT_F_VM 0x20          /* FORK: child shares the address space (CLONE_VM) */
-#define CT_F_VFORK 0x40       /* FORK: parent waits for exec/exit (CLONE_VFORK) */
-#define CT_F_FILES 0x80       /* FORK: child shares the fd table (CLONE_FILES) */
+#define CT_F_BEFORE	 0x04 /* unused (was: SETFD bit before the call) */
+#define CT_F_ABSTRACT	 0x08 /* unix socket name is abstract (leading NUL dropped) */
+#define CT_F_TRUNC                                                                                 \
+	0x10		/* EXEC_END: the scan hit its bound; EXEC: env read truncated;             \
+			 * FD/EXEC_FD: the path did not fit (name holds the last part) */
+#define CT_F_VM	   0x20 /* FORK: child shares the address space (CLONE_VM) */
+#define CT_F_VFORK 0x40 /* FORK: parent waits for exec/exit (CLONE_VFORK) */
+#define CT_F_FILES 0x80 /* FORK: child shares the fd table (CLONE_FILES) */
 
 /* ct_event.flags2 (FD, EXEC_FD) */
-#define CT_F2_PSEUDO 0x01     /* on an internal mount (anon inode, memfd, ...): name is the dentry's */
-#define CT_F2_DELETED 0x02    /* the inode has no links left (unlinked file, memfd) */
+#define CT_F2_PSEUDO 0x01  /* on an internal mount (anon inode, memfd, ...): name is the dentry's  \
+			    */
+#define CT_F2_DELETED 0x02 /* the inode has no links left (unlinked file, memfd) */
 
 /*
  * One record, 368 bytes. Field use per type:
@@ -118,25 +120,25 @@ struct ct_event {
 	__u32 tgid;
 	__u32 tid;
 	__s32 fd;
-	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 files;  /* struct files_struct * (identity only) */
-	__u64 ino;    /* inode number */
+	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 files; /* struct files_struct * (identity only) */
+	__u64 ino;   /* inode number */
 	__u64 aux;
 	__u32 aux2;
 	__u32 aux3;
 	char comm[CT_COMM_LEN];
 	__u16 syscall;
-	__u16 kind;       /* enum ct_kind */
-	__u16 family;     /* sockets: AF_* */
-	__u16 sock_type;  /* sockets: SOCK_* */
-	__u16 protocol;   /* sockets: IPPROTO_* */
-	__u16 port;       /* sockets: local port, host order (0 = unbound) */
-	__u8 state;       /* sockets: skc_state (TCP_LISTEN = 10) */
-	__u8 flags;       /* CT_F_* */
-	__u8 flags2;      /* CT_F2_* */
+	__u16 kind;	 /* enum ct_kind */
+	__u16 family;	 /* sockets: AF_* */
+	__u16 sock_type; /* sockets: SOCK_* */
+	__u16 protocol;	 /* sockets: IPPROTO_* */
+	__u16 port;	 /* sockets: local port, host order (0 = unbound) */
+	__u8 state;	 /* sockets: skc_state (TCP_LISTEN = 10) */
+	__u8 flags;	 /* CT_F_* */
+	__u8 flags2;	 /* CT_F2_* */
 	__u8 pad;
-	__u32 mode;       /* inode i_mode */
-	__u8 addr[16];    /* sockets: local address (4 bytes for inet, 16 for inet6) */
+	__u32 mode;		/* inode i_mode */
+	__u8 addr[16];		/* sockets: local address (4 bytes for inet, 16 for inet6) */
 	char name[CT_NAME_LEN]; /* file: path (pseudo files: dentry name); unix: sun_path;
 				 * exec: filename */
 	__u32 pad2;
@@ -146,8 +148,8 @@ _Static_assert(sizeof(struct ct_event) == 368, "ct_event layout changed");
 
 /* Per-CPU counters (array map "counters", index = enum ct_counter). */
 enum ct_counter {
-	CT_CNT_LOST = 0,   /* ring-buffer reservations that failed */
-	CT_CNT_EVENTS,     /* records submitted */
+	CT_CNT_LOST = 0, /* ring-buffer reservations that failed */
+	CT_CNT_EVENTS,	 /* records submitted */
 	CT_CNT_MAX
 };
 
