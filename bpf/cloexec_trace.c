@@ -1382,12 +1382,31 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* Whether we may load tracing BPF programs: root, or CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN. */
+static bool bpf_privileged(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f;
+
+	if (geteuid() == 0)
+		return true;
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff & (1ULL << 21)) || ((eff & (1ULL << 39)) && (eff & (1ULL << 38)));
+}
+
 /* One sentence on what is missing, exit 3. */
 static int env_check(void)
 {
-	if (geteuid() != 0) {
+	if (!bpf_privileged()) {
 		fprintf(stderr,
-			"%s: needs root (CAP_BPF and CAP_PERFMON) to load BPF programs; "
+			"%s: needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs; "
 			"run it with sudo\n",
 			TOOL);
 		return -1;
@@ -1640,6 +1659,24 @@ static unsigned parse_fail_on(const char *s)
 	return m;
 }
 
+/* The thread group (process) of a thread id, from /proc; the id itself if unknown. */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 ? tgid : tid;
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -1726,6 +1763,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("use either -p PID or -- CMD, not both");
 	if (opt.pid && kill(opt.pid, 0) && errno == ESRCH)
 		usage_error("no process with pid %d", (int)opt.pid);
+	if (opt.pid)
+		opt.pid = tgid_of(opt.pid); /* a thread id names its process */
 }
 
 int main(int argc, char **argv)
