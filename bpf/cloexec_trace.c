@@ -101,7 +101,7 @@ struct creation {
 	uint64_t late_ns, set_t, closed_t;
 	const char *set_by;
 	unsigned redundant;
-	char name[PATH_MAX];
+	char *name; /* path or socket name, "" if none */
 	struct witness *w;
 	int nw, capw;
 };
@@ -219,6 +219,7 @@ static void creation_put(struct creation *c)
 {
 	if (c && --c->refs == 0) {
 		free(c->w);
+		free(c->name);
 		free(c);
 	}
 }
@@ -778,6 +779,7 @@ static void report_race(struct creation *c, const struct witness *w)
 static void on_fd(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
+	char path[PATH_MAX];
 	struct creation *c;
 	struct entry *e;
 
@@ -802,7 +804,12 @@ static void on_fd(const struct ct_event *ev)
 	c->mode = ev->mode;
 	c->coe_at = ev->flags & CT_F_CLOEXEC;
 	c->req = ev->flags & CT_F_REQ_CLOEXEC;
-	file_name(ev, ev->tgid, ev->fd, c->name, sizeof(c->name));
+	file_name(ev, ev->tgid, ev->fd, path, sizeof(path));
+	c->name = strdup(path);
+	if (!c->name) {
+		fprintf(stderr, "%s: failed to allocate memory: %s\n", TOOL, strerror(errno));
+		exit(EX_ENV);
+	}
 	if (!c->coe_at && ev->fd >= 3)
 		ino_add(c);
 	e->c = c;
