@@ -80,7 +80,11 @@ def read_pairs(path):
 
 # --- benchmark JSON -----------------------------------------------------------------------------
 
-def load_run(path):
+def _no_constants(name):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def load_run(path, strict=False):
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -89,9 +93,13 @@ def load_run(path):
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not UTF-8 text")
     try:
+        if strict:
+            return json.loads(text, parse_constant=_no_constants)
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise BadInput(f"{path}: not JSON: {e.msg} at line {e.lineno} column {e.colno}")
+    except ValueError as e:
+        raise BadInput(f"{path}: not JSON: {e}")
 
 
 def split_name(run_name):
@@ -540,7 +548,8 @@ def main(argv):
             print(f"{PROG}: error: a run JSON file is required", file=sys.stderr)
             return 2
         pairs = read_pairs(a.pairs)
-        run = load_run(a.run)
+        # Strict (no NaN/Infinity) when validating: other readers of the file are strict.
+        run = load_run(a.run, strict=a.validate)
         probs = validate(run, pairs, a.min_reps, a.require_all)
         if a.validate:
             for p in probs:

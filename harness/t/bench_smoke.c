@@ -258,7 +258,7 @@ static void check_run_json(const char *path, int bpf_ok)
 	struct json *doc = load_json(path);
 	const struct json *ctx, *rows;
 	int bad_rows = 0, bad_names = 0, failed = 0, trace_rows = 0, trace_errors = 0;
-	int iter_rows = 0, agg_rows = 0, wrong_reps = 0;
+	int iter_rows = 0, agg_rows = 0, wrong_reps = 0, tcp_rows = 0, time_wait = 0;
 	char why[300];
 
 	if (!ok(doc != NULL, "cloexec-bench wrote JSON that parses")) {
@@ -308,6 +308,10 @@ static void check_run_json(const char *path, int bpf_ok)
 			}
 			continue;
 		}
+		if (!strncmp(rn, "accept_tcp/", 11)) {
+			tcp_rows++;
+			time_wait += strcmp(json_get_str(r, "label", ""), "time_wait=0") != 0;
+		}
 		if (json_get_num(r, "real_time", 0) <= 0 || json_get_int(r, "iterations", 0) < 1 ||
 		    json_get_int(r, "repetition_index", -1) < 0) {
 			if (bad_rows++ < 5)
@@ -322,6 +326,9 @@ static void check_run_json(const char *path, int bpf_ok)
 	cmp_int(iter_rows, ">=", REPS * 2, "per-repetition rows are kept (%d)", iter_rows);
 	cmp_int(agg_rows, ">", 0, "aggregate rows are present (%d)", agg_rows);
 	is_int(failed, 0, "no benchmark run failed");
+	cmp_int(tcp_rows, ">", 0, "the TCP accept runs ran");
+	is_int(time_wait, 0,
+	       "TCP accept clients reset: no TIME_WAIT left on the listener's port (label)");
 	{
 		int missing = 0;
 
@@ -550,6 +557,17 @@ int main(void)
 			}
 			st = run(argv, out, err, 20000);
 			ok(exited(st, 1), "pairs.py --validate rejects JSON of the wrong shape");
+		}
+		{
+			FILE *f = fopen(bad, "we");
+			char *argv[] = {PYTHON, script, "--validate", "--pairs", pairs, bad, NULL};
+
+			if (f) {
+				fputs("{\"context\": {}, \"benchmarks\": [{\"cv\": NaN}]}", f);
+				fclose(f);
+			}
+			st = run(argv, out, err, 20000);
+			ok(exited(st, 1), "pairs.py --validate rejects NaN (not JSON)");
 		}
 	}
 
