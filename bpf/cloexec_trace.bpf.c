@@ -65,6 +65,13 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define CLONE_FILES	    0x00000400
 #define CLONE_VFORK	    0x00004000
 
+/*
+ * A kernel pointer held as a number, typed again for direct (fault-safe) loads: one load per
+ * field instead of a bpf_probe_read_kernel call each.
+ */
+extern void *bpf_rdonly_cast(void *obj__ign, __u32 btf_id__k) __ksym;
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+
 /* Configuration, set by the loader before load. */
 const volatile __u32 filter_enabled = 0; /* 1: only tgids in "traced" */
 const volatile __u32 self_tgid = 0;	 /* never trace the loader itself */
@@ -141,12 +148,12 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	e = &s->ev;
 	__builtin_memset(e, 0, sizeof(*e));
 	id = bpf_get_current_pid_tgid();
-	task = (struct task_struct *)bpf_get_current_task();
+	task = bpf_get_current_task_btf();
 	e->type = type;
 	e->tgid = id >> 32;
 	e->tid = (__u32)id;
 	e->ts_ns = bpf_ktime_get_ns();
-	e->files = (__u64)BPF_CORE_READ(task, files);
+	e->files = (__u64)task->files;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }
@@ -170,30 +177,21 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
  */
 static __always_inline int fd_state(struct files_struct *files, int fd, struct file **filep)
 {
-	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	unsigned long *coe, word = 0;
-	struct file **arr;
+	struct fdtable *fdt = KCAST(struct files_struct, files)->fdt;
+	unsigned int max = fdt->max_fds;
+	unsigned long word = 0;
 
 	if (fd < 0 || (unsigned int)fd >= max)
 		return -1;
-	coe = BPF_CORE_READ(fdt, close_on_exec);
-	if (bpf_probe_read_kernel(&word, sizeof(word), coe + (fd >> 6)))
+	if (bpf_probe_read_kernel(&word, sizeof(word), fdt->close_on_exec + (fd >> 6)))
 		return -1;
 	if (filep) {
 		*filep = NULL;
-		arr = BPF_CORE_READ(fdt, fd);
-		bpf_probe_read_kernel(filep, sizeof(*filep), arr + fd);
+		bpf_probe_read_kernel(filep, sizeof(*filep), fdt->fd + fd);
 	}
 	return (word >> (fd & 63)) & 1;
 }
 
-/*
- * The file's path, built from the leaf up in a per-CPU buffer: walk d_parent, crossing mount
- * points, at most PATH_MAX_DEPTH components. A file on a mount outside the task's root (pipes,
- * anon inodes, sockets: internal mounts) keeps just its dentry name. A path longer than
- * CT_NAME_LEN keeps its last part and sets CT_F_TRUNC.
- */
 struct path_ctx {
 	struct dentry *d;
 	struct mount *mnt;
@@ -251,7 +249,7 @@ static long path_cb(__u64 i, void *data)
 __noinline int fill_path(struct ct_event *e, __u64 filep)
 {
 	struct file *file = (struct file *)filep;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct path_ctx c = {};
 	struct scratch *s;
 	struct dentry *d;
@@ -286,44 +284,42 @@ __noinline int fill_path(struct ct_event *e, __u64 filep)
 /* File identity: inode, kind, socket details or a name. Global, as fill_path. */
 __noinline int fill_file(struct ct_event *e, __u64 filep)
 {
-	struct file *file = (struct file *)filep;
+	struct file *file = KCAST(struct file, filep);
 	struct inode *inode;
-	struct socket *sock;
 	struct sock *sk;
 	__u32 mode;
 
-	if (!e || !file)
+	if (!e || !filep)
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	e->ino = BPF_CORE_READ(inode, i_ino);
-	e->aux3 = BPF_CORE_READ(inode, i_sb, s_magic);
-	if (!BPF_CORE_READ(inode, __i_nlink))
+	inode = file->f_inode;
+	e->ino = inode->i_ino;
+	e->aux3 = inode->i_sb->s_magic;
+	if (!inode->__i_nlink)
 		e->flags2 |= CT_F2_DELETED;
-	mode = BPF_CORE_READ(inode, i_mode);
+	mode = inode->i_mode;
 	e->mode = mode;
 	switch (mode & S_IFMT) {
 	case S_IFSOCK:
 		e->kind = CT_KIND_SOCKET;
-		sock = BPF_CORE_READ(file, private_data);
-		sk = BPF_CORE_READ(sock, sk);
+		sk = KCAST(struct socket, file->private_data)->sk;
 		if (!sk)
 			return 0;
-		e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-		e->sock_type = BPF_CORE_READ(sk, sk_type);
-		e->protocol = BPF_CORE_READ(sk, sk_protocol);
-		e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
-		e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		e->family = sk->__sk_common.skc_family;
+		e->sock_type = sk->sk_type;
+		e->protocol = sk->sk_protocol;
+		e->port = sk->__sk_common.skc_num;
+		e->state = sk->__sk_common.skc_state;
 		if (e->family == AF_INET) {
 			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_rcv_saddr);
 		} else if (e->family == AF_INET6) {
 			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
 		} else if (e->family == AF_UNIX) {
-			struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+			struct unix_address *ua = KCAST(struct unix_sock, sk)->addr;
 			__u32 len;
 
 			if (!ua)
 				return 0;
-			len = BPF_CORE_READ(ua, len);
+			len = ua->len;
 			if (len <= 2) /* unnamed: only sun_family */
 				return 0;
 			len -= 2;
@@ -355,15 +351,15 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 	}
 	if (e->aux3 == ANON_INODE_FS_MAGIC || e->aux3 == PIDFS_MAGIC)
 		e->kind = CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
-	fill_path(e, (__u64)file);
+	fill_path(e, filep);
 	return 0;
 }
 
 /* One fd that just appeared in the current task's table. Global: verified once. */
 __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
 	struct file *file = NULL;
 	struct ct_event *e;
 	int bit;
@@ -389,12 +385,12 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
  */
 __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct ct_event *e;
 	int bit;
 
-	bit = fd_state(BPF_CORE_READ(task, files), fd, &file);
+	bit = fd_state(task->files, fd, &file);
 	if (bit < 0)
 		return 0;
 	e = ev_begin(CT_EV_SETFD);
@@ -492,12 +488,12 @@ __noinline int emit_recvmmsg_one(__u64 ptr, __u32 req)
  */
 static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flags)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct ct_event *e;
 
 	if (type == CT_EV_CLOSE)
-		fd_state(BPF_CORE_READ(task, files), fd, &file);
+		fd_state(task->files, fd, &file);
 	e = ev_begin(type);
 	if (!e)
 		return 0;
