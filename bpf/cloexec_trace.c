@@ -184,6 +184,7 @@ static uint64_t t0_ns;	 /* start, CLOCK_MONOTONIC */
 static FILE *json_out;	 /* JSON Lines sink, or NULL */
 static bool human;	 /* human lines on stdout */
 static bool timed_out;
+static bool line_flush; /* stdout is shared with the traced command: write whole lines */
 
 static void *xcalloc(size_t n, size_t sz)
 {
@@ -678,7 +679,8 @@ static void jemit(struct sbuf *b)
 	if (json_out) {
 		sb_putc(b, '\n');
 		fwrite(b->p, 1, b->len, json_out);
-		fflush(json_out);
+		if (line_flush && json_out == stdout)
+			fflush(json_out); /* whole lines between the command's own output */
 	}
 	sb_free(b);
 }
@@ -1804,7 +1806,18 @@ int main(int argc, char **argv)
 	} else {
 		human = true;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/*
+	 * With -- CMD, stdout is also the command's: write our lines whole, one at a time, so
+	 * they do not interleave mid-line. Else (a file, -p, system-wide) buffer and write after
+	 * each batch of records.
+	 */
+	line_flush = opt.cmd != NULL;
+	if (line_flush)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	else
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (json_out && json_out != stdout)
+		setvbuf(json_out, NULL, _IOFBF, 1 << 16);
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -1924,6 +1937,9 @@ int main(int argc, char **argv)
 		}
 		now = now_ns();
 		exec_flush(false, now);
+		fflush(stdout);
+		if (json_out)
+			fflush(json_out);
 		if (now > pruned + 1000000000ULL) {
 			ino_prune(last_ts, false);
 			pruned = now;
