@@ -146,7 +146,9 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	if (!s)
 		return NULL;
 	e = &s->ev;
-	__builtin_memset(e, 0, sizeof(*e));
+	/* the header only: a name, when there is one, is written NUL-terminated */
+	__builtin_memset(e, 0, CT_EVENT_HDR_SIZE);
+	e->name[0] = 0;
 	id = bpf_get_current_pid_tgid();
 	task = bpf_get_current_task_btf();
 	e->type = type;
@@ -163,9 +165,13 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
+	__u64 size = sizeof(*e);
+
+	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC)
+		size = CT_EVENT_HDR_SIZE;
 	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&rb, e, sizeof(*e), flags))
+	if (bpf_ringbuf_output(&rb, e, size, flags))
 		count(CT_CNT_LOST);
 	else
 		count(CT_CNT_EVENTS);
@@ -843,7 +849,8 @@ static long bit_cb(__u64 i, void *data)
 	if (!s)
 		return 1;
 	e = &s->ev;
-	__builtin_memset(e, 0, sizeof(*e));
+	__builtin_memset(e, 0, CT_EVENT_HDR_SIZE);
+	e->name[0] = 0;
 	e->type = CT_EV_EXEC_FD;
 	e->tgid = c->tgid;
 	e->tid = c->tid;

@@ -1320,12 +1320,19 @@ static void on_exit_rec(const struct ct_event *ev)
 
 static int handle_event(void *ctx, void *data, size_t len)
 {
-	const struct ct_event *ev = data;
+	struct ct_event evbuf;
+	const struct ct_event *ev = &evbuf;
 	struct proc *p;
 
 	(void)ctx;
-	if (len < sizeof(*ev))
+	/* records without a name end at the header */
+	if (len < CT_EVENT_HDR_SIZE)
 		return 0;
+	if (len > sizeof(evbuf))
+		len = sizeof(evbuf);
+	memcpy(&evbuf, data, len);
+	if (len < sizeof(evbuf))
+		memset((char *)&evbuf + len, 0, sizeof(evbuf) - len);
 	st.events++;
 	if (ev->ts_ns > last_ts)
 		last_ts = ev->ts_ns;

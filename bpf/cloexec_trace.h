@@ -94,7 +94,8 @@ enum ct_kind {
 #define CT_F_FILES 0x80 /* FORK: child shares the fd table (CLONE_FILES) */
 
 /* ct_event.flags2 (FD, EXEC_FD) */
-#define CT_F2_PSEUDO 0x01  /* on an internal mount (anon inode, memfd, ...): name is the dentry's  \
+#define CT_F2_PSEUDO                                                                               \
+	0x01		   /* on an internal mount (anon inode, memfd, ...): name is the dentry's  \
 			    */
 #define CT_F2_DELETED 0x02 /* the inode has no links left (unlinked file, memfd) */
 
@@ -145,6 +146,10 @@ struct ct_event {
 };
 
 _Static_assert(sizeof(struct ct_event) == 368, "ct_event layout changed");
+
+/* Records without a name (CLOSE, SETFD, FORK, EXIT, EXEC_END) are sent without it. */
+#define CT_EVENT_HDR_SIZE 108
+_Static_assert(__builtin_offsetof(struct ct_event, name) == CT_EVENT_HDR_SIZE, "ct_event header");
 
 /* Per-CPU counters (array map "counters", index = enum ct_counter). */
 enum ct_counter {
