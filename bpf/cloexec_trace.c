@@ -1073,8 +1073,15 @@ static void exec_render(struct out_exec *o)
 				sb_puts(&b, ",\"reason\":null}");
 		}
 		if (human) {
-			int n = snprintf(detail, sizeof(detail), "%s",
-					 it->addr[0] ? it->addr : it->path);
+			int n;
+
+			if (it->addr[0])
+				n = snprintf(detail, sizeof(detail), "%s", it->addr);
+			else if (it->path[0])
+				n = snprintf(detail, sizeof(detail), "%s", it->path);
+			else
+				n = snprintf(detail, sizeof(detail), "socket:[%llu]",
+					     (unsigned long long)x->ino);
 
 			if (x->kind == CT_KIND_SOCKET && x->state == 10)
 				n += snprintf(detail + n, sizeof(detail) - n, " LISTEN");
