@@ -101,9 +101,10 @@ class Doc:
     def note(self, text):
         self.blocks.append(("p", text, "note"))
 
-    def table(self, headers, rows, right=()):
-        """rows: lists of cells; a cell is text or (text, css class)."""
-        self.blocks.append(("table", headers, rows, set(right)))
+    def table(self, headers, rows, right=(), fold=None):
+        """rows: lists of cells; a cell is text or (text, css class). fold: in HTML, a
+        summary line under which the table is collapsed (long tables)."""
+        self.blocks.append(("table", headers, rows, set(right), fold))
 
     def chart(self, name, title, svg):
         self.blocks.append(("chart", name, title, svg))
@@ -141,7 +142,7 @@ def render_md(doc):
         elif b[0] == "ul":
             out.append("".join("- %s\n" % inline_md(i) for i in b[1]))
         elif b[0] == "table":
-            _, headers, rows, right = b
+            _, headers, rows, right, _fold = b
             lines = ["| " + " | ".join(md_escape(h) for h in headers) + " |",
                      "|" + "|".join(("---:" if i in right else "---") for i in range(len(headers)))
                      + "|"]
@@ -166,7 +167,7 @@ td.ok{color:#176f2c;font-weight:600}td.bad{color:#b3261e;font-weight:700}
 td.warn{color:#8a5a00}p.note{background:#fff8e1;border-left:4px solid #e0b000;padding:.4em .8em}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 figure svg{max-width:100%;height:auto;border:1px solid #eee}
-nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}
+nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}summary{cursor:pointer;color:#2a5db0}
 """
 
 
@@ -186,8 +187,9 @@ def render_html(doc, title):
         elif b[0] == "ul":
             body.append("<ul>%s</ul>" % "".join("<li>%s</li>" % inline_html(i) for i in b[1]))
         elif b[0] == "table":
-            _, headers, rows, right = b
-            t = ["<table><thead><tr>%s</tr></thead><tbody>" %
+            _, headers, rows, right, fold = b
+            t = ["<details><summary>%s</summary>" % esc(fold)] if fold else []
+            t += ["<table><thead><tr>%s</tr></thead><tbody>" %
                  "".join("<th>%s</th>" % esc(h) for h in headers)]
             for r in rows:
                 cells = []
@@ -198,6 +200,8 @@ def render_html(doc, title):
                     cells.append("<td%s>%s</td>" % (ca, esc(str(text))))
                 t.append("<tr>%s</tr>" % "".join(cells))
             t.append("</tbody></table>")
+            if fold:
+                t.append("</details>")
             body.append("".join(t))
         elif b[0] == "chart":
             _, name, ctitle, svg = b
@@ -643,7 +647,7 @@ class Report:
                          val(s.get("detail"))])
         if rows:
             d.table(["scenario", "strategy", "spawn", "expected", "observed", "pass", "detail"],
-                    rows)
+                    rows, fold="Every scenario (%d): show" % len(rows) if len(rows) > 20 else None)
         race = doc.get("race") or []
         d.h(3, "Race: a fork inside the socket()->fcntl() window", "race")
         if not race:
