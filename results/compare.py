@@ -10,12 +10,13 @@ then gates on the same data: a benchmark fails when its median time per call
 grew by more than THRESHOLD (a fraction) and the U-test p-value is below ALPHA.
 
 exit 0: no significant slowdown beyond the threshold; 1: at least one (named);
-2: usage or a bad/missing input file (one line each); 3: environment (Google
-Benchmark's compare.py or scipy missing).
+2: usage, a bad/missing input file (one line each) or runs with too few repetitions to
+gate anything; 3: environment (Google Benchmark's compare.py or scipy missing).
 """
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -30,11 +31,12 @@ UTEST_OPTIMAL = 9  # gbench/report.py UTEST_OPTIMAL_REPETITIONS
 UTEST_MIN = 2      # gbench/report.py UTEST_MIN_REPETITIONS
 
 EPILOG = """The U-test runs when both sides have at least 2 repetitions; Google Benchmark calls
-it reliable from 9 (make bench runs 9). With fewer than 4 repetitions per side no two-sided
-p-value can reach 0.01, so such a run cannot fail the gate: that is said, not hidden.
+it reliable from 9 (make bench runs 9). A benchmark whose repetition counts cannot give a
+p-value below ALPHA at all (at 0.01: fewer than 5 per side) is reported as not gated;
+when no benchmark can be gated the result is exit 2, never a silent pass.
 
-exit status: 0 no significant slowdown, 1 slowdown found, 2 usage or bad input,
-3 environment (libbenchmark-tools or python3-scipy missing).
+exit status: 0 no significant slowdown, 1 slowdown found, 2 usage, bad input or nothing
+gateable, 3 environment (libbenchmark-tools or python3-scipy missing).
 
 examples:
   make compare BASE=results/bench/old.json NEW=results/bench/latest.json
@@ -191,8 +193,15 @@ def main():
         if p is None and min(len(x), len(y)) >= UTEST_MIN:
             # compare.py leaves the U-test out when a p-value is exactly 0; recompute it.
             p = ls.utest_p(x, y)
+        # The smallest two-sided p-value the U-test can give for these sizes (no ties):
+        # when it is not below alpha, no result could fail the gate.
+        floor_p = 2.0 / math.comb(len(x) + len(y), len(x)) if x and y else 1.0
         if p is None:
             verdict = "not gated (%d vs %d repetitions: no U-test)" % (len(x), len(y))
+            untested.append(name)
+        elif floor_p >= a.alpha:
+            verdict = "not gated (%d vs %d repetitions: p >= %.3g always)" % (
+                len(x), len(y), floor_p)
             untested.append(name)
         elif change > a.threshold and p < a.alpha:
             verdict = "SLOWER"
@@ -203,7 +212,7 @@ def main():
             verdict = "faster"
         else:
             verdict = "ok"
-        if p is not None and min(len(x), len(y)) < UTEST_OPTIMAL:
+        if name not in untested and min(len(x), len(y)) < UTEST_OPTIMAL:
             weak.append(name)
             verdict += " (U-test unreliable: %d vs %d repetitions)" % (len(x), len(y))
         print("%-*s %14s %14s %+8.1f%% %10s  %s" % (
@@ -217,12 +226,12 @@ def main():
     if only_new:
         print("only in NEW (not compared): %s" % ", ".join(only_new))
     if untested:
-        print("WARNING: %d benchmarks could not be gated (fewer than %d repetitions on a side); "
-              "run with --benchmark_repetitions=%d" % (len(untested), UTEST_MIN, UTEST_OPTIMAL))
+        print("WARNING: %d of %d benchmarks could not be gated: too few repetitions for a "
+              "U-test to reach p < %g; run with --benchmark_repetitions=%d" %
+              (len(untested), len(common), a.alpha, UTEST_OPTIMAL))
     if weak:
-        print("WARNING: %d benchmarks have fewer than %d repetitions: the U-test is unreliable "
-              "and with fewer than 4 a p-value below 0.01 is impossible" %
-              (len(weak), UTEST_OPTIMAL))
+        print("WARNING: %d benchmarks have fewer than %d repetitions: Google Benchmark calls "
+              "the U-test unreliable there" % (len(weak), UTEST_OPTIMAL))
     if slower:
         for name, change, p in slower:
             print("compare: SLOWER: %s: median %+.1f%% (p = %.3g < %g)" %
@@ -230,11 +239,16 @@ def main():
         print("compare: FAIL: %d of %d benchmarks got significantly slower by more than %.1f%%" %
               (len(slower), len(common), 100 * a.threshold))
         return 1
+    if len(untested) == len(common):
+        # Nothing was checked: a pass here would be silent. Bad input for a gate.
+        err("cannot gate: none of the %d common benchmarks has enough repetitions for a "
+            "U-test at alpha %g (run with --benchmark_repetitions=%d)" %
+            (len(common), a.alpha, UTEST_OPTIMAL))
+        return 2
     print("compare: PASS: no benchmark got significantly slower by more than %.1f%% "
           "(%d compared, %d gated)" % (100 * a.threshold, len(common),
                                         len(common) - len(untested)))
     return 0
-
 
 if __name__ == "__main__":
     try:

@@ -109,6 +109,8 @@ def load_gbench(path):
         run_name = row.get("run_name", row["name"])
         if not isinstance(run_name, str):
             raise InputError("%s: benchmarks[%d].run_name is not a string" % (path, i))
+        if "real_time" not in row and "cpu_time" not in row and not row.get("error_occurred"):
+            continue  # not a timed row (compare.py skips these too)
         b = benches.get(run_name)
         if b is None:
             fam, inst = row.get("family_index"), row.get("per_family_instance_index")

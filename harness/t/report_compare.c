@@ -5,7 +5,8 @@
  * with a second run passes; a copy of the run with one benchmark's per-repetition
  * times scaled by 1.5 (an injected slowdown) fails naming that benchmark and only
  * it, the reverse direction (a speed-up) passes; a run with one repetition cannot
- * be gated and says so; bad or missing inputs are one line each, exit 2.
+ * be gated and says so (exit 2, never a silent pass); bad or missing inputs are one
+ * line each, exit 2.
  */
 #define _GNU_SOURCE
 #include "report_common.h"
@@ -239,7 +240,11 @@ int main(void)
 	is_int(r.rc, 0, "a 1.5x slowdown passes a 60%% threshold (the threshold is honoured)");
 	done(&r);
 
-	/* 4. One repetition per side: no U-test, so no gate; it must say so, not pass quietly. */
+	/*
+	 * 4. One repetition per side: no U-test, nothing can be gated. Passing would be
+	 * silent; the gate says so and exits 2 (input unfit for gating), even though the
+	 * copy is 1.5x slower.
+	 */
 	char slow1[PATH_MAX], name1[512];
 	double spread1;
 
@@ -247,9 +252,10 @@ int main(void)
 	if (inject_slowdown(one, slow1, 1.5, name1, sizeof(name1), &spread1) < 0)
 		bail("failed to write the slowed-down copy of %s", one);
 	r = compare(one, slow1, "0.05");
-	is_int(r.rc, 0, "with 1 repetition the gate cannot fail (no U-test possible)");
-	ok(strstr(r.out, "could not be gated") != NULL && strstr(r.out, "not gated") != NULL,
+	is_int(r.rc, 2, "with 1 repetition nothing can be gated: exit 2, not a pass");
+	ok(strstr(r.out, "not gated") != NULL && strstr(r.err, "cannot gate") != NULL,
 	   "with 1 repetition the output says the benchmarks were not gated");
+	is_int(rc_count_lines(r.err), 1, "with 1 repetition: one error line");
 	done(&r);
 
 	/* 5. Bad input: one clear line each, exit 2. */
