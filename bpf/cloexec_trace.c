@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -1142,15 +1143,53 @@ static void exec_flush(bool all, uint64_t now)
 		outq_tail = &(*outq_tail)->next;
 }
 
+/*
+ * LISTEN_FDS/LISTEN_PID from /proc/PID/environ, when the kernel could not read the whole
+ * environment (more than its string bound). Best effort: the process may be gone already.
+ */
+static void env_fallback(struct ct_event *h)
+{
+	char path[64], *buf = NULL, *end;
+	size_t cap = 0;
+	long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/environ", h->tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (getdelim(&buf, &cap, '\0', f) > 0) {
+		bool fds = !strncmp(buf, "LISTEN_FDS=", 11), pid = !strncmp(buf, "LISTEN_PID=", 11);
+
+		if (!fds && !pid)
+			continue;
+		errno = 0;
+		v = strtol(buf + 11, &end, 10);
+		if (errno || end == buf + 11 || v < 0 || v > INT_MAX)
+			continue;
+		if (fds)
+			h->fd = (int)v;
+		else
+			h->aux = (uint64_t)v;
+	}
+	free(buf);
+	fclose(f);
+}
+
 static void exec_emit(struct proc *p)
 {
 	const struct ct_event *h = &p->exec_hdr;
 	struct table *old = table_find(p->files), *nt;
-	int listen_fds = h->fd;
-	uint32_t listen_pid = (uint32_t)h->aux;
+	int listen_fds;
+	uint32_t listen_pid;
 	struct out_exec *o = xcalloc(1, sizeof(*o));
 	char path[PATH_MAX];
 	bool *keep;
+
+	if (p->exec_hdr.flags & CT_F_TRUNC)
+		env_fallback(&p->exec_hdr);
+	listen_fds = h->fd;
+	listen_pid = (uint32_t)h->aux;
 
 	o->h = *h;
 	memcpy(o->comm, h->comm, CT_COMM_LEN);
@@ -1491,6 +1530,9 @@ static void run_child(int sync_fd, int err_fd)
 			}
 		}
 	}
+	/* do not outlive a tracer that was killed (tests, CI timeouts) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() == 1)
+		_exit(127);
 	execvp(opt.cmd[0], opt.cmd);
 	e = errno;
 	if (write(err_fd, &e, sizeof(e)) < 0)
