@@ -701,8 +701,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (ptgid == ctgid || !in_scope(ptgid))
 		return 0;
-	if (filter_enabled)
-		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	if (filter_enabled && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
+		count(CT_CNT_SCOPE_FULL);
 	e = ev_begin(CT_EV_FORK);
 	if (!e)
 		return 0;

@@ -1591,6 +1591,10 @@ static int finish(struct cloexec_trace_bpf *skel)
 	exec_flush(true, 0);
 	ino_prune(0, true);
 	st.lost = read_counter(skel, CT_CNT_LOST);
+	if (read_counter(skel, CT_CNT_SCOPE_FULL))
+		fprintf(stderr,
+			"%s: warning: %llu child processes could not be traced (traced set full)\n",
+			TOOL, (unsigned long long)read_counter(skel, CT_CNT_SCOPE_FULL));
 	if (st.lost) {
 		fprintf(stderr,
 			"%s: warning: %lu records lost (ring buffer full); results are "

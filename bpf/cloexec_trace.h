@@ -153,8 +153,9 @@ _Static_assert(__builtin_offsetof(struct ct_event, name) == CT_EVENT_HDR_SIZE, "
 
 /* Per-CPU counters (array map "counters", index = enum ct_counter). */
 enum ct_counter {
-	CT_CNT_LOST = 0, /* ring-buffer reservations that failed */
-	CT_CNT_EVENTS,	 /* records submitted */
+	CT_CNT_LOST = 0,   /* ring-buffer reservations that failed */
+	CT_CNT_EVENTS,	   /* records submitted */
+	CT_CNT_SCOPE_FULL, /* children not added to the traced set (map full) */
 	CT_CNT_MAX
 };
 
