@@ -20,9 +20,11 @@ report:
 
 compare:
 	$(Q)if [ -z "$(BASE)" ] || [ -z "$(NEW)" ]; then \
-		echo "compare: usage: make compare BASE=a.json NEW=b.json [THRESHOLD=0.05] [ALPHA=0.01]" >&2; \
+		echo "compare: usage: make compare BASE=a.json NEW=b.json" \
+			"[THRESHOLD=0.05] [ALPHA=0.01]" >&2; \
 		exit 2; fi
-	$(Q)$(PYTHON) results/compare.py --threshold '$(THRESHOLD)' --alpha '$(ALPHA)' -- '$(BASE)' '$(NEW)'
+	$(Q)$(PYTHON) results/compare.py --threshold '$(THRESHOLD)' --alpha '$(ALPHA)' \
+		-- '$(BASE)' '$(NEW)'
 
 # '+': the steps are sub-makes (jobserver, and they run under make -n too).
 run:

@@ -29,7 +29,8 @@ status=()
 times=()
 failed=0
 t_all=$(date +%s.%N)
-echo "run: cloexec-lab main job$([ -n "$quick" ] && echo " (QUICK=$quick)") on $(hostname), $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+mode=${quick:+ (QUICK=$quick)}
+echo "run: cloexec-lab main job$mode on $(hostname), $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 for i in "${!names[@]}"; do
 	step=$((i + 1))
 	echo "[$step/$n] ${names[$i]} ... (${cmds[$i]})"
@@ -54,7 +55,8 @@ for i in "${!names[@]}"; do
 done
 echo "run: $((n - failed)) of $n steps ok in ${total} s"
 if [ -f results/report.html ] && [ "${status[$((n - 1))]}" = ok ]; then
-	[ $failed -eq 0 ] || echo "run: $failed step(s) failed; the report shows the results that exist (see their dates)"
+	[ $failed -eq 0 ] ||
+		echo "run: $failed step(s) failed; the report shows the results that exist"
 	echo "report: results/report.html (and results/report.md)"
 else
 	echo "report: not built (the report step failed, see above)"

@@ -67,7 +67,8 @@ static int inject_slowdown(const char *src, const char *dst, double factor, char
 		"d = json.load(open(src))\n"
 		"reps = {}\n"
 		"for b in d['benchmarks']:\n"
-		"    if b.get('run_type', 'iteration') == 'iteration' and not b.get('error_occurred'):\n"
+		"    if b.get('run_type', 'iteration') == 'iteration' and \\\n"
+		"            not b.get('error_occurred'):\n"
 		"        reps.setdefault(b.get('run_name', b['name']), []).append(b['real_time'])\n"
 		"def pv(t):\n"
 		"    if len(t) < 2:\n"
@@ -76,7 +77,8 @@ static int inject_slowdown(const char *src, const char *dst, double factor, char
 		"    return mannwhitneyu(t, [v * f for v in t], alternative='two-sided').pvalue\n"
 		"name = min(reps, key=lambda n: (pv(reps[n]), n))\n"
 		"for b in d['benchmarks']:\n"
-		"    if b.get('run_name', b['name']) != name or b.get('aggregate_unit') == 'percentage':\n"
+		"    if b.get('run_name', b['name']) != name or \\\n"
+		"            b.get('aggregate_unit') == 'percentage':\n"
 		"        continue\n"
 		"    b['real_time'] *= f\n"
 		"    b['cpu_time'] *= f\n"
@@ -113,10 +115,12 @@ static int split_run(const char *src, const char *even, const char *odd)
 	static const char prog[] =
 		"import json, sys\n"
 		"d = json.load(open(sys.argv[1]))\n"
-		"rows = [b for b in d['benchmarks'] if b.get('run_type', 'iteration') == 'iteration']\n"
+		"rows = [b for b in d['benchmarks']\n"
+		"        if b.get('run_type', 'iteration') == 'iteration']\n"
 		"for k, path in ((0, sys.argv[2]), (1, sys.argv[3])):\n"
 		"    part = dict(d)\n"
-		"    part['benchmarks'] = [b for b in rows if b.get('repetition_index', 0) % 2 == k]\n"
+		"    part['benchmarks'] = [b for b in rows\n"
+		"                          if b.get('repetition_index', 0) % 2 == k]\n"
 		"    json.dump(part, open(path, 'w'), indent=1)\n";
 	char *argv[] = { PYTHON, "-c", (char *)prog, (char *)src, (char *)even, (char *)odd, NULL };
 
@@ -136,7 +140,8 @@ int main(void)
 	plan_lazy();
 
 	if (!rc_src_dir())
-		bail("cannot find results/compare.py from %s or the build directory", lab_exe_dir());
+		bail("cannot find results/compare.py from %s or the build directory",
+		     lab_exe_dir());
 	snprintf(script, sizeof(script), "%s/results/compare.py", rc_src_dir());
 	if (access(PYTHON, X_OK) != 0)
 		skip_all("%s is not installed (make deps)", PYTHON);
@@ -226,7 +231,8 @@ int main(void)
 			ok(strstr(r.out, want) != NULL, "threshold %s: the failure names %s",
 			   thresholds[i], name);
 			is_int(rc_count(r.out, "compare: SLOWER:"), 1,
-			       "threshold %s: only the slowed-down benchmark is named", thresholds[i]);
+			       "threshold %s: only the slowed-down benchmark is named",
+			       thresholds[i]);
 			if (r.rc != 1)
 				diag("compare output:\n%s", r.out);
 			done(&r);
