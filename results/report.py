@@ -1059,6 +1059,8 @@ def main():
     ap.add_argument("--out", metavar="DIR", help="output directory (default: DIR)")
     ap.add_argument("--metric", choices=("real_time", "cpu_time"), default="real_time",
                     help="time per call to report (default: %(default)s)")
+    ap.add_argument("--note", action="append", default=[], metavar="TEXT",
+                    help="a note to show at the top (make run names its failed steps)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     a = ap.parse_args()
 
@@ -1132,6 +1134,8 @@ def main():
         d.h(1, "cloexec-lab report", "top")
         d.p("Generated %s on %s (kernel %s, %s, %s cores)." % (
             gen, now["hostname"], now["kernel"], now["cpu"], now["cores"]))
+        for n in a.note:
+            d.note(n)
         bhost = None
         if bdoc is not None:
             ctx = bdoc.get("context") or {}

@@ -35,6 +35,13 @@ for i in "${!names[@]}"; do
 	step=$((i + 1))
 	echo "[$step/$n] ${names[$i]} ... (${cmds[$i]})"
 	t0=$(date +%s.%N)
+	if [ "${names[$i]}" = report ] && [ $failed -gt 0 ]; then
+		# Tell the reader which sections may show older results.
+		failed_steps=$(for j in "${!status[@]}"; do
+			[ "${status[$j]}" = ok ] || printf '%s ' "${names[$j]}"; done)
+		export REPORT_ARGS="--note 'make run: these steps failed: ${failed_steps% }; their \
+sections show the results that exist from earlier runs (see the input dates at the end).'"
+	fi
 	bash -c "${cmds[$i]}"
 	rc=$?
 	dt=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
