@@ -1659,7 +1659,7 @@ static const char usage_text[] =
     "  -V, --version          print the version\n"
     "\n"
     "Exit status: 0 clean, 1 findings (per --fail-on), 2 usage, 3 environment (not root,\n"
-    "no kernel BTF, no tracefs).\n"
+    "no kernel BTF).\n"
     "\n"
     "EXAMPLES\n"
     "  sudo " TOOL " -- ./server --port 8080\n"
