@@ -185,7 +185,8 @@ static uint64_t t0_ns;	 /* start, CLOCK_MONOTONIC */
 static FILE *json_out;	 /* JSON Lines sink, or NULL */
 static bool human;	 /* human lines on stdout */
 static bool timed_out;
-static bool line_flush; /* stdout is shared with the traced command: write whole lines */
+static int cmd_status = INT_MIN; /* -- CMD: exit code or -signal, once reaped */
+static bool line_flush;		 /* stdout is shared with the traced command: write whole lines */
 
 static void *xcalloc(size_t n, size_t sz)
 {
@@ -1613,9 +1614,13 @@ static int finish(struct cloexec_trace_bpf *skel)
 		sb_printf(&b,
 			  "{\"v\":1,\"type\":\"summary\",\"fds\":%lu,\"atomic\":%lu,\"late\":%lu,"
 			  "\"never\":%lu,\"execs\":%lu,\"leaked\":%lu,\"passed\":%lu,\"races\":%lu,"
-			  "\"lost\":%lu,\"records\":%lu,\"timed_out\":%s,\"exit_code\":%d}",
+			  "\"lost\":%lu,\"records\":%lu,\"timed_out\":%s,",
 			  st.fds, st.atomic, st.late, st.never, st.execs, st.leaked, st.passed,
-			  st.races, st.lost, st.events, timed_out ? "true" : "false", code);
+			  st.races, st.lost, st.events, timed_out ? "true" : "false");
+		/* how the command ended: its exit code, or -signal */
+		if (cmd_status != INT_MIN)
+			sb_printf(&b, "\"cmd_exit\":%d,", cmd_status);
+		sb_printf(&b, "\"exit_code\":%d}", code);
 		jemit(&b);
 	}
 	if (human || opt.verbose) {
@@ -2006,6 +2011,7 @@ int main(int argc, char **argv)
 		}
 		if (!child_done && waitpid(child, &status, WNOHANG) == child) {
 			child_done = true;
+			cmd_status = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 			linger_until = now + (uint64_t)opt.linger_ms * 1000000ULL;
 			ring_buffer__consume(rb);
 		}
@@ -2024,7 +2030,9 @@ int main(int argc, char **argv)
 			timed_out = true;
 			if (!child_done) {
 				kill(child, SIGKILL);
-				waitpid(child, &status, 0);
+				if (waitpid(child, &status, 0) == child)
+					cmd_status = WIFEXITED(status) ? WEXITSTATUS(status)
+								       : -WTERMSIG(status);
 				child_done = true;
 			}
 			break;
