@@ -71,8 +71,9 @@ static struct opts {
 	long timeout_s;
 	long ring_kb;
 	int verbose;
+	int ready_fd; /* --ready-fd: "ready\n" once attached, then closed; -1: none */
 	char **cmd;
-} opt = {.fail_on = FAIL_LEAKED, .linger_ms = 1000};
+} opt = {.fail_on = FAIL_LEAKED, .linger_ms = 1000, .ready_fd = -1};
 
 static volatile sig_atomic_t stop_sig;
 
@@ -1659,6 +1660,8 @@ static const char usage_text[] =
     "  -l, --linger MS        after CMD exits, wait at most MS for its descendants (1000)\n"
     "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
     "  -r, --ring-kb KB       ring buffer size in KiB, a power of two >= 4 (8192)\n"
+    "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
+    "                         it (the start record is also written only then)\n"
     "  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n"
@@ -1676,7 +1679,12 @@ static const char usage_text[] =
     "  sudo " TOOL " --allow 3 --allow-comm jspawnhelper -- java -jar app.jar\n"
     "      fd 3 and fds given to jspawnhelper are passed on purpose\n"
     "  sudo " TOOL " -p 1234 --timeout 60\n"
-    "      watch a running process and its children for a minute\n";
+    "      watch a running process and its children for a minute\n"
+    "  sudo " TOOL " --timeout 10 -o trace.jsonl\n"
+    "      the whole system for ten seconds\n"
+    "  " TOOL " -p 1234 -o trace.jsonl --ready-fd 3 3>ready.fifo   (as root)\n"
+    "      a script reads \"ready\" from ready.fifo, then starts the workload (no sleep);\n"
+    "      sudo closes fds >= 3, so under sudo wait for the start record instead\n";
 
 static void usage_error(const char *fmt, ...)
 {
@@ -1764,6 +1772,7 @@ static void parse_args(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"ring-kb", required_argument, NULL, 'r'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"ready-fd", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -1815,6 +1824,13 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose++;
+			break;
+		case 'R':
+			opt.ready_fd = (int)parse_num(optarg, 3, INT_MAX, "--ready-fd (an fd >= 3)");
+			/* ours only: the command must not inherit it */
+			if (fcntl(opt.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
+				usage_error("invalid --ready-fd %d (not an open file descriptor)",
+					    opt.ready_fd);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -1986,7 +2002,18 @@ int main(int argc, char **argv)
 		close(err_pipe[0]);
 		err_pipe[0] = -1;
 	}
+	/* tracing is live: the start record, flushed, then the ready line (SCHEMA.md) */
 	print_start(target);
+	fflush(stdout);
+	if (json_out)
+		fflush(json_out);
+	if (opt.ready_fd >= 0) {
+		if (write(opt.ready_fd, "ready\n", 6) != 6 && opt.verbose)
+			fprintf(stderr, "%s: failed to write to --ready-fd %d: %s\n", TOOL,
+				opt.ready_fd, strerror(errno));
+		close(opt.ready_fd);
+		opt.ready_fd = -1;
+	}
 	if (opt.timeout_s)
 		deadline = now_ns() + (uint64_t)opt.timeout_s * 1000000000ULL;
 
