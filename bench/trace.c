@@ -8,8 +8,10 @@
  * The tracer's JSON output goes to a drain process (a fork of ours) that tells
  * us when the tracer's "start" line arrived, then discards the rest, so the
  * tracer never blocks on a full pipe and we stay single-threaded. Timing starts
- * only after the start line; needs root and the built tracer, else the run is
- * skipped with the reason.
+ * only after the start line; needs root and kernel BTF, else the run is
+ * skipped with the reason. The label fd_events=N is how many fd records the
+ * tracer printed: many when traced, 0 when filtered out (a check the tracer
+ * really was attached, or really filtered).
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -40,14 +42,20 @@ struct trace_case {
 struct tracer {
 	pid_t tracer, drain, idle;
 	int idle_w; /* write end that keeps the idle process blocked */
+	int ready;  /* from the drain: "1" at the start line, then the fd-event count */
 };
 
-/* The drain: forward nothing, signal once when the "start" line has been seen. */
+/*
+ * The drain: reads the tracer's JSON Lines, writes "1" to ready when the
+ * "start" line arrives, counts the "fd" records, and writes the count (a long
+ * long) to ready at end of file, so the run can show the tracer really saw it.
+ */
 static void __attribute__((noreturn)) drain_main(int in, int ready)
 {
 	char buf[8192], line[512];
+	long long fd_events = 0;
 	size_t ll = 0;
-	int signalled = 0;
+	int started = 0;
 	ssize_t r;
 
 	while ((r = read(in, buf, sizeof(buf))) != 0) {
@@ -56,27 +64,33 @@ static void __attribute__((noreturn)) drain_main(int in, int ready)
 				continue;
 			_exit(1);
 		}
-		for (ssize_t i = 0; i < r && !signalled; i++) {
+		for (ssize_t i = 0; i < r; i++) {
 			if (buf[i] != '\n') {
-				if (ll < sizeof(line) - 1)
+				if (ll <
+				    sizeof(line) - 1) /* the type comes first: a prefix will do */
 					line[ll++] = buf[i];
 				continue;
 			}
 			line[ll] = 0;
 			ll = 0;
-			if (strstr(line, "\"type\":\"start\"")) {
+			if (!started && strstr(line, "\"type\":\"start\"")) {
 				if (write(ready, "1", 1) != 1)
 					_exit(1);
-				close(ready);
-				signalled = 1;
+				started = 1;
+			} else if (started && strstr(line, "\"type\":\"fd\"")) {
+				fd_events++;
 			}
 		}
 	}
-	_exit(signalled ? 0 : 2);
+	if (started && write(ready, &fd_events, sizeof(fd_events)) != sizeof(fd_events))
+		_exit(1);
+	_exit(started ? 0 : 2);
 }
 
-static void tracer_stop(struct tracer *t)
+/* Stop and reap everything; returns the fd records the tracer printed, or -1. */
+static long long tracer_stop(struct tracer *t)
 {
+	long long fd_events = -1;
 	int st;
 
 	if (t->tracer > 0) {
@@ -86,12 +100,22 @@ static void tracer_stop(struct tracer *t)
 	}
 	if (t->drain > 0 && lab_wait_timeout(t->drain, &st, TRACER_STOP_TIMEOUT_MS) < 0)
 		lab_kill_reap(t->drain);
+	/* The drain has exited: its count, if any, is in the pipe already. */
+	if (t->ready >= 0) {
+		struct pollfd p = {.fd = t->ready, .events = POLLIN};
+
+		if (poll(&p, 1, 0) == 1 &&
+		    read(t->ready, &fd_events, sizeof(fd_events)) != sizeof(fd_events))
+			fd_events = -1;
+		close(t->ready);
+	}
 	if (t->idle_w >= 0)
 		close(t->idle_w);
 	if (t->idle > 0 && lab_wait_timeout(t->idle, &st, TRACER_STOP_TIMEOUT_MS) < 0)
 		lab_kill_reap(t->idle);
 	t->tracer = t->drain = t->idle = 0;
-	t->idle_w = -1;
+	t->idle_w = t->ready = -1;
+	return fd_events;
 }
 
 /* Start the tracer on target (our pid or an idle child) and wait for its start line. */
@@ -105,7 +129,7 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 	char c;
 
 	t->tracer = t->drain = t->idle = 0;
-	t->idle_w = -1;
+	t->idle_w = t->ready = -1;
 	if (mode == T_FILTERED) {
 		if (pipe2(idle, O_CLOEXEC) < 0)
 			goto fail_errno;
@@ -172,7 +196,7 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 		tracer_stop(t);
 		return -1;
 	}
-	close(ready[0]);
+	t->ready = ready[0];
 	return 0;
 
 fail_errno:;
@@ -196,7 +220,8 @@ fail_errno:;
 static void bm_trace(gb_state *s, void *user)
 {
 	const struct trace_case *c = user;
-	struct tracer t = {.idle_w = -1};
+	struct tracer t = {.idle_w = -1, .ready = -1};
+	long long fd_events;
 	char path[4096];
 	uint64_t n = 0;
 
@@ -209,7 +234,7 @@ static void bm_trace(gb_state *s, void *user)
 		}
 		if (!lab_build_path("cloexec-trace", path, sizeof(path)) ||
 		    access(path, X_OK) < 0) {
-			bench_env_skip(s, "cloexec-trace not built (%s)", path);
+			gb_skip_with_errorf(s, "failed to find %s: build it with make", path);
 			return;
 		}
 		if (tracer_start(s, &t, c->mode, path) < 0)
@@ -227,6 +252,19 @@ static void bm_trace(gb_state *s, void *user)
 		}
 	}
 	gb_set_items_processed(s, (int64_t)gb_iterations_done(s));
+	if (c->mode != T_NONE) {
+		char label[48];
+
+		/*
+		 * What the tracer printed about our sockets: many when traced, none
+		 * when filtered out. A label, not a counter: a counter that is 0 in
+		 * every repetition gives cv = NaN in the JSON.
+		 */
+		fd_events = tracer_stop(&t);
+		snprintf(label, sizeof(label), "fd_events=%lld", fd_events);
+		gb_set_label(s, label);
+	}
+	return;
 out:
 	if (c->mode != T_NONE)
 		tracer_stop(&t);

@@ -259,11 +259,11 @@ static void check_run_json(const char *path, int bpf_ok)
 	const struct json *ctx, *rows;
 	int bad_rows = 0, bad_names = 0, failed = 0, trace_rows = 0, trace_errors = 0;
 	int iter_rows = 0, agg_rows = 0, wrong_reps = 0, tcp_rows = 0, time_wait = 0;
-	int env_skips = 0;
+	int env_skips = 0, bad_events = 0;
 	char why[300];
 
 	if (!ok(doc != NULL, "cloexec-bench wrote JSON that parses")) {
-		skip(14, "no JSON");
+		skip(15, "no JSON");
 		return;
 	}
 	ctx = json_get(doc, "context");
@@ -314,6 +314,18 @@ static void check_run_json(const char *path, int bpf_ok)
 			}
 			continue;
 		}
+		if (!strncmp(rn, "trace_socket/traced/", 20) ||
+		    !strncmp(rn, "trace_socket/filtered/", 22)) {
+			long long ev = -1;
+			int traced = rn[13] == 't';
+
+			if (sscanf(json_get_str(r, "label", ""), "fd_events=%lld", &ev) != 1 ||
+			    (traced ? ev <= 0 : ev != 0)) {
+				if (bad_events++ < 5)
+					diag("%s: label '%s', want fd_events %s", rn,
+					     json_get_str(r, "label", ""), traced ? "> 0" : "= 0");
+			}
+		}
 		if (!strncmp(rn, "accept_tcp/", 11)) {
 			tcp_rows++;
 			time_wait += strcmp(json_get_str(r, "label", ""), "time_wait=0") != 0;
@@ -346,11 +358,14 @@ static void check_run_json(const char *path, int bpf_ok)
 		is_int(missing, 0, "the filter covered every group and variant of bench/pairs.txt");
 	}
 	cmp_int(trace_rows, ">", 0, "the tracer-overhead runs are in the run");
-	if (bpf_ok)
+	if (bpf_ok) {
 		is_int(trace_errors, 0,
 		       "as root with BTF, the tracer runs ran (cloexec-trace attached)");
-	else
-		skip(1, "tracer runs cannot run here (not root or no BTF): they were skipped");
+		is_int(bad_events, 0,
+		       "the tracer saw our sockets when traced and none when filtered");
+	} else {
+		skip(2, "tracer runs cannot run here (not root or no BTF): they were skipped");
+	}
 	json_free(doc);
 }
 
