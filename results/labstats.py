@@ -211,18 +211,23 @@ def shift_ci(base, cand, level=0.95):
     nm = n * m
     est = median(diffs)
     tail = (1 - level) / 2
+    # The interval [D(k+1), D(nm-k)] (1-based) misses low when at most k differences lie
+    # below the true shift, which has probability P(U <= k). So drop the largest k with
+    # P(U <= k) <= tail at each end; if even P(U = 0) > tail, no such interval exists.
     if nm <= 10000:
         counts = _u_counts(n, m)
         total = float(sum(counts))
-        k, cum = 0, 0
-        # k = how many differences to drop at each end: the largest k with P(U <= k-1) <= tail
-        while k < nm // 2 and (cum + counts[k]) / total <= tail:
-            cum += counts[k]
+        k, cum = -1, 0
+        while k + 1 < nm // 2 and (cum + counts[k + 1]) / total <= tail:
+            cum += counts[k + 1]
             k += 1
     else:
         z = _norm_ppf(1 - tail)
-        k = max(0, int(math.floor(nm / 2.0 - z * math.sqrt(nm * (n + m + 1) / 12.0))))
-    return est, diffs[k], diffs[nm - 1 - k], k > 0
+        # Conover: C = nm/2 - z sqrt(nm(n+m+1)/12), interval [D(C), D(nm+1-C)]
+        k = int(math.floor(nm / 2.0 - z * math.sqrt(nm * (n + m + 1) / 12.0))) - 1
+    if k < 0:
+        return est, diffs[0], diffs[-1], False
+    return est, diffs[k], diffs[nm - 1 - k], True
 
 
 def utest_p(a, b):
