@@ -38,7 +38,7 @@ static struct {
 	int bad_args;
 	unsigned thread_mask2; /* thread indices seen with 2 threads */
 	int threads_seen_max;
-	uint64_t fixed_loop;
+	uint64_t fixed_loop, single_loop;
 } seen;
 
 static void spin_ns(unsigned long long ns)
@@ -159,6 +159,27 @@ static void bm_fixed(gb_state *s, void *user)
 	while (gb_keep_running_batch(s, &n))
 		total += n;
 	seen.fixed_loop = total;
+}
+
+static void bm_plain(gb_state *s, void *user)
+{
+	uint64_t n = 0;
+
+	(void)user;
+	while (gb_keep_running_batch(s, &n))
+		;
+}
+
+/* The one-iteration-at-a-time loop, a label, and a unit/min_time set at registration. */
+static void bm_single(gb_state *s, void *user)
+{
+	uint64_t total = 0;
+
+	(void)user;
+	while (gb_keep_running(s))
+		total++;
+	seen.single_loop = total;
+	gb_set_label(s, "hello from C");
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -326,7 +347,8 @@ int main(void)
 
 		gb_args(gb_args(b, a1, 2), a2, 2);
 	}
-	gb_arg(gb_arg_name(gb_register("bind/named", bm_fixed, NULL), "fds"), 16);
+	gb_arg(gb_arg_name(gb_register("bind/named", bm_plain, NULL), "fds"), 16);
+	gb_min_time(gb_unit(gb_register("bind/single", bm_single, NULL), GB_US), 0.01);
 	gb_threads(gb_threads(gb_register("bind/threads", bm_threads, NULL), 1), 2);
 	gb_iterations(gb_register("bind/fixed", bm_fixed, NULL), FIXED_ITERS);
 	ok(gb_register(NULL, bm_fixed, NULL) == NULL, "gb_register refuses a NULL name");
@@ -425,6 +447,14 @@ int main(void)
 	r = row(doc, "bind/fixed/iterations:123");
 	is_int(json_get_int(r, "iterations", 0), FIXED_ITERS, "gb_iterations fixes the count");
 	is_int((long long)seen.fixed_loop, FIXED_ITERS, "and the C loop ran exactly that many");
+
+	/* One at a time, label, unit, min_time. */
+	r = row(doc, "bind/single/min_time:0.010");
+	ok(r != NULL, "gb_min_time shows in the name (bind/single/min_time:0.010)");
+	is_int(json_get_int(r, "iterations", 0), (long long)seen.single_loop,
+	       "gb_keep_running counts one iteration per call");
+	is_str(json_get_str(r, "label", ""), "hello from C", "gb_set_label sets the row's label");
+	is_str(json_get_str(r, "time_unit", ""), "us", "gb_unit(GB_US) reports in us");
 
 	json_free(doc);
 	return done_testing();
