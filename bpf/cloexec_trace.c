@@ -1715,8 +1715,10 @@ static unsigned parse_fail_on(const char *s)
 	char *dup = strdup(s), *save = NULL, *tok;
 	unsigned m = 0;
 
-	if (!dup)
+	if (!dup) {
+		fprintf(stderr, "%s: failed to parse --fail-on: %s\n", TOOL, strerror(errno));
 		exit(EX_ENV);
+	}
 	if (!*s || *s == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
 		usage_error("invalid --fail-on list '%s' (an empty item)", s);
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

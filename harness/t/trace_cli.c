@@ -3,7 +3,8 @@
  * trace_cli - the tracer's command line against the truth fixtures: the exit
  * code under --fail-on variations (and the start record's fail_on list), --allow
  * FD and --allow-comm turning a leak into a pass (and only the named fd or
- * program), bad options and a missing command exiting 2 with one line, the text
+ * program), bad options (malformed --fail-on lists: trailing comma, empty or unknown
+ * items; bad --ready-fd) and a missing command exiting 2 with one line, the text
  * output, and an unprivileged run exiting 3 with one sentence.
  */
 #define _GNU_SOURCE
@@ -146,6 +147,17 @@ static void test_allow(void)
 static const char *const bad_opts[][4] = {
     {"--bogus", NULL},
     {"--fail-on", "bogus", NULL},
+    {"--fail-on", "leaked,", NULL}, /* a trailing comma: an empty item */
+    {"--fail-on", ",leaked", NULL},
+    {"--fail-on", "leaked,,late", NULL},
+    {"--fail-on", ",", NULL},
+    {"--fail-on", "", NULL},
+    {"--fail-on", "leaked,bogus", NULL}, /* one unknown item spoils the list */
+    {"--fail-on", "leaked, late", NULL},
+    {"--fail-on", "LEAKED", NULL},
+    {"--ready-fd", "2", NULL},	   /* the caller's stderr */
+    {"--ready-fd", "x", NULL},
+    {"--ready-fd", "1000000", NULL}, /* not an open fd */
     {"--allow", "x", NULL},
     {"--allow", "-1", NULL},
     {"--allow", "99999999999", NULL},
@@ -172,8 +184,10 @@ static void test_bad_options(void)
 		char desc[128];
 		struct tl_run r;
 
-		snprintf(desc, sizeof(desc), "%s %s", bad_opts[i][0],
-			 bad_opts[i][1] ? bad_opts[i][1] : "");
+		if (bad_opts[i][1])
+			snprintf(desc, sizeof(desc), "%s \"%s\"", bad_opts[i][0], bad_opts[i][1]);
+		else
+			snprintf(desc, sizeof(desc), "%s", bad_opts[i][0]);
 		if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 			bail("cloexec-trace %s did not finish", desc);
 		is_int(r.exit_code, 2, "'%s' exits 2 (usage)", desc);
