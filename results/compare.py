@@ -31,7 +31,7 @@ UTEST_OPTIMAL = 9  # gbench/report.py UTEST_OPTIMAL_REPETITIONS
 UTEST_MIN = 2      # gbench/report.py UTEST_MIN_REPETITIONS
 
 EPILOG = """The U-test runs when both sides have at least 2 repetitions; Google Benchmark calls
-it reliable from 9 (make bench runs 9). A benchmark whose repetition counts cannot give a
+it reliable from 9 (make bench runs 12). A benchmark whose repetition counts cannot give a
 p-value below ALPHA at all (at 0.01: fewer than 5 per side) is reported as not gated;
 when no benchmark can be gated the result is exit 2, never a silent pass.
 

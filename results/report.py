@@ -742,7 +742,7 @@ class Report:
                    "run share that overhead.")
         if reps and reps[0] < 9:
             d.note("Fewer than 9 repetitions: spreads and intervals are wide and significance is "
-                   "hard to reach; a full `make bench` runs 9.")
+                   "hard to reach; a full `make bench` runs more.")
         errs = [b for b in benches.values() if b.error]
         if errs:
             d.note("%d benchmarks reported an error and are left out: %s" % (
