@@ -10,6 +10,7 @@
  * then a summary and an exit code for CI.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -1761,6 +1762,42 @@ static pid_t tgid_of(pid_t tid)
 	return tgid > 0 ? tgid : tid;
 }
 
+/*
+ * Whether process pid has ended: no such process, or a zombie (exited, not yet reaped by its
+ * parent: kill(pid, 0) still succeeds, but no exit record will ever come for it). A leader
+ * thread that exited shows as a zombie too while other threads run: those count as alive.
+ */
+static bool pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	int fd, threads = 0;
+	struct dirent *d;
+	ssize_t n;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kill(pid, 0) && errno == ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return kill(pid, 0) && errno == ESRCH;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the comm may hold ')' and spaces, the state follows the last ')' */
+	rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ' || (rp[2] != 'Z' && rp[2] != 'X'))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return true;
+	while ((d = readdir(dir)) && threads < 2)
+		threads += d->d_name[0] != '.';
+	closedir(dir);
+	return threads < 2;
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -1855,6 +1892,8 @@ static void parse_args(int argc, char **argv)
 		usage_error("use either -p PID or -- CMD, not both");
 	if (opt.pid && kill(opt.pid, 0) && errno == ESRCH)
 		usage_error("no process with pid %d", (int)opt.pid);
+	if (opt.pid && pid_gone(opt.pid))
+		usage_error("process %d has already exited (a zombie)", (int)opt.pid);
 	if (opt.pid)
 		opt.pid = tgid_of(opt.pid); /* a thread id names its process */
 }
@@ -2068,7 +2107,7 @@ int main(int argc, char **argv)
 		}
 		if (opt.cmd && child_done && (live_count <= 0 || now >= linger_until))
 			break;
-		if (opt.pid && (live_count <= 0 || (kill(opt.pid, 0) && errno == ESRCH))) {
+		if (opt.pid && (live_count <= 0 || pid_gone(opt.pid))) {
 			if (!linger_until)
 				linger_until = now + (uint64_t)opt.linger_ms * 1000000ULL;
 			if (live_count <= 0 || now >= linger_until)

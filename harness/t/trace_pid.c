@@ -5,7 +5,7 @@
  *              --ready-fd; once "ready" arrives (the start record is in the file by then)
  *              the test releases the fixture, which makes a leaky socket and execs fx_child:
  *              the fd record, the exec record (leaked, creator known), summary, exit 1;
- *   -p PID     of a process that does not exist: exit 2, one line;
+ *   -p PID     of a process that does not exist, or of a zombie: exit 2, one line;
  *   system     --timeout 2 with no pid or command while the test runs fx_socket_plain:
  *              the fixture's leak is found among whatever else the system did;
  *   -- CMD     --ready-fd with a command: "ready" arrives and the command does not
@@ -365,6 +365,31 @@ static void test_pid_missing(void)
 	   "-p on a missing pid: the line names the tool and the pid (%.*s)",
 	   (int)strcspn(r.err, "\n"), r.err);
 	tl_free(&r);
+
+	/* a zombie (exited, not reaped): kill(pid, 0) works, but it will never exit again */
+	gone = fork();
+	if (gone < 0)
+		bail("failed to fork: %s", strerror(errno));
+	if (gone == 0)
+		_exit(0);
+	tap_track_child(gone);
+	{
+		siginfo_t si;
+
+		while (waitid(P_PID, (id_t)gone, &si, WEXITED | WNOWAIT) < 0)
+			if (errno != EINTR)
+				bail("failed to wait for a child: %s", strerror(errno));
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)gone);
+	tr_start(&t, args, 0);
+	is_int(tr_finish(&t, &r, 20000, NULL), 2, "-p on a zombie exits 2 (it never ends)");
+	if (!is_int(count_lines(r.err), 1, "-p on a zombie: exactly one line on stderr"))
+		diag("stderr: %s", r.err);
+	ok(strstr(r.err, pidbuf) != NULL, "-p on a zombie: the line names the pid (%.*s)",
+	   (int)strcspn(r.err, "\n"), r.err);
+	tl_free(&r);
+	lab_wait_timeout(gone, &st, 10000);
+	tap_untrack_child(gone);
 }
 
 static void test_system(void)
