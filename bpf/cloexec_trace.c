@@ -189,6 +189,7 @@ static bool human;	 /* human lines on stdout */
 static bool timed_out;
 static int cmd_status = INT_MIN; /* -- CMD: exit code or -signal, once reaped */
 static bool line_flush;		 /* stdout is shared with the traced command: write whole lines */
+static int out_errno;		 /* the first failed write of our output */
 
 static void *xcalloc(size_t n, size_t sz)
 {
@@ -210,6 +211,17 @@ static void *xrealloc(void *p, size_t sz)
 		exit(EX_ENV);
 	}
 	return q;
+}
+
+static char *xstrdup(const char *str)
+{
+	char *p = strdup(str);
+
+	if (!p) {
+		fprintf(stderr, "%s: failed to allocate memory: %s\n", TOOL, strerror(errno));
+		exit(EX_ENV);
+	}
+	return p;
 }
 
 static unsigned hash64(uint64_t k)
@@ -674,17 +686,32 @@ static void hline(uint64_t t, uint32_t pid, const char *comm, const char *event,
 	else
 		snprintf(fds, sizeof(fds), "-");
 	snprintf(tm, sizeof(tm), "%.6f", t >= t0_ns ? (double)(t - t0_ns) / 1e9 : 0.0);
-	printf("%-11s %-7u %-16s %-8s %-6s %-12s %-44s %s\n", tm, pid, comm, event, fds, kind,
-	       detail, verdict);
+	errno = 0;
+	if ((printf("%-11s %-7u %-16s %-8s %-6s %-12s %-44s %s\n", tm, pid, comm, event, fds,
+		    kind, detail, verdict) < 0 ||
+	     ferror(stdout)) &&
+	    !out_errno)
+		out_errno = errno ? errno : EIO;
+}
+
+/* Flush f, remembering the first error (reported at the end: results incomplete). */
+static void flush_out(FILE *f)
+{
+	errno = 0;
+	if (f && (fflush(f) || ferror(f)) && !out_errno)
+		out_errno = errno ? errno : EIO;
 }
 
 static void jemit(struct sbuf *b)
 {
 	if (json_out) {
 		sb_putc(b, '\n');
-		fwrite(b->p, 1, b->len, json_out);
-		if (line_flush && json_out == stdout)
-			fflush(json_out); /* whole lines between the command's own output */
+		errno = 0;
+		/* whole lines between the command's own output */
+		if ((fwrite(b->p, 1, b->len, json_out) != b->len ||
+		     (line_flush && json_out == stdout && fflush(json_out)) || ferror(json_out)) &&
+		    !out_errno)
+			out_errno = errno ? errno : EIO;
 	}
 	sb_free(b);
 }
@@ -811,11 +838,7 @@ static void on_fd(const struct ct_event *ev)
 	c->coe_at = ev->flags & CT_F_CLOEXEC;
 	c->req = ev->flags & CT_F_REQ_CLOEXEC;
 	file_name(ev, ev->tgid, ev->fd, path, sizeof(path));
-	c->name = strdup(path);
-	if (!c->name) {
-		fprintf(stderr, "%s: failed to allocate memory: %s\n", TOOL, strerror(errno));
-		exit(EX_ENV);
-	}
+	c->name = xstrdup(path);
 	if (!c->coe_at && ev->fd >= 3)
 		ino_add(c);
 	e->c = c;
@@ -1248,9 +1271,7 @@ static void exec_emit(struct proc *p)
 		else
 			st.leaked++;
 		file_name(x, h->tgid, x->fd, path, sizeof(path));
-		it->path = strdup(path);
-		if (!it->path)
-			exit(EX_ENV);
+		it->path = xstrdup(path);
 		if (x->kind == CT_KIND_SOCKET && (x->family == 2 || x->family == 10))
 			local_addr(x, it->addr, sizeof(it->addr));
 		if (c) {
@@ -1572,9 +1593,13 @@ static void print_start(pid_t target)
 		sb_puts(&b, "]}");
 		jemit(&b);
 	}
-	if (human)
-		printf("%-11s %-7s %-16s %-8s %-6s %-12s %-44s %s\n", "TIME", "PID", "COMM",
-		       "EVENT", "FD", "KIND", "DETAIL", "VERDICT");
+	errno = 0;
+	if (human &&
+	    (printf("%-11s %-7s %-16s %-8s %-6s %-12s %-44s %s\n", "TIME", "PID", "COMM", "EVENT",
+		    "FD", "KIND", "DETAIL", "VERDICT") < 0 ||
+	     ferror(stdout)) &&
+	    !out_errno)
+		out_errno = errno ? errno : EIO;
 }
 
 static int finish(struct cloexec_trace_bpf *skel)
@@ -1628,15 +1653,32 @@ static int finish(struct cloexec_trace_bpf *skel)
 	if (human || opt.verbose) {
 		FILE *f = human ? stdout : stderr;
 
+		errno = 0;
 		fprintf(
 		    f,
 		    "summary: %lu fds (%lu atomic, %lu late, %lu never), %lu execs, %lu leaked, "
 		    "%lu passed, %lu races, %lu lost%s -> exit %d\n",
 		    st.fds, st.atomic, st.late, st.never, st.execs, st.leaked, st.passed, st.races,
 		    st.lost, timed_out ? ", timed out" : "", code);
+		if (ferror(f) && !out_errno)
+			out_errno = errno ? errno : EIO;
 	}
 	fflush(stdout);
 	return code;
+}
+
+/* 0, or the errno of the first failed write to stdout or the JSON file (flushed now). */
+static int output_error(void)
+{
+	int e = out_errno;
+
+	errno = 0;
+	if (!e && json_out && (fflush(json_out) || ferror(json_out)))
+		e = errno ? errno : EIO;
+	errno = 0;
+	if (!e && (fflush(stdout) || ferror(stdout)))
+		e = errno ? errno : EIO;
+	return e;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1668,7 +1710,7 @@ static const char usage_text[] =
     "  -V, --version          print the version\n"
     "\n"
     "Exit status: 0 clean, 1 findings (per --fail-on), 2 usage, 3 environment (not root,\n"
-    "no kernel BTF).\n"
+    "no kernel BTF, output that could not be written).\n"
     "\n"
     "EXAMPLES\n"
     "  sudo " TOOL " -- ./server --port 8080\n"
@@ -2045,9 +2087,8 @@ int main(int argc, char **argv)
 	}
 	/* tracing is live: the start record, flushed, then the ready line (SCHEMA.md) */
 	print_start(target);
-	fflush(stdout);
-	if (json_out)
-		fflush(json_out);
+	flush_out(stdout);
+	flush_out(json_out);
 	if (opt.ready_fd >= 0) {
 		if (write(opt.ready_fd, "ready\n", 6) != 6 && opt.verbose)
 			fprintf(stderr, "%s: failed to write to --ready-fd %d: %s\n", TOOL,
@@ -2070,9 +2111,8 @@ int main(int argc, char **argv)
 		}
 		now = now_ns();
 		exec_flush(false, now);
-		fflush(stdout);
-		if (json_out)
-			fflush(json_out);
+		flush_out(stdout);
+		flush_out(json_out);
 		if (now > pruned + 1000000000ULL) {
 			ino_prune(last_ts, false);
 			pruned = now;
@@ -2116,6 +2156,12 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	code = finish(skel);
+	/* a full disk or a closed pipe: the results are incomplete, say so (exit 3) */
+	err = output_error();
+	if (err) {
+		fprintf(stderr, "%s: failed to write output: %s\n", TOOL, strerror(err));
+		code = EX_ENV;
+	}
 
 cleanup:
 	if (child > 0 && !child_done) {

@@ -5,7 +5,8 @@
  * FD and --allow-comm turning a leak into a pass (and only the named fd or
  * program), bad options (malformed --fail-on lists: trailing comma, empty or unknown
  * items; bad --ready-fd) and a missing command exiting 2 with one line, the text
- * output, and an unprivileged run exiting 3 with one sentence.
+ * output, output that cannot be written (exit 3, one line), and an unprivileged run
+ * exiting 3 with one sentence.
  */
 #define _GNU_SOURCE
 #include "trace_lib.h"
@@ -218,6 +219,28 @@ static void test_bad_command(void)
 	tl_free(&r);
 }
 
+/* Output that cannot be written (a full disk): exit 3, one line, not a silent exit 0/1. */
+static void test_output_error(void)
+{
+	const char *topts[] = {"--json", "-o", "/dev/full", NULL};
+	struct tl_opts o = {.topts = topts, .no_json = 1, .timeout_ms = 20000};
+	struct tl_run r;
+
+	if (access("/dev/full", W_OK) != 0) {
+		skip(3, "no writable /dev/full");
+		return;
+	}
+	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+		bail("the run with -o /dev/full did not finish");
+	is_int(r.exit_code, 3, "-o /dev/full: the tracer exits 3 (output lost)");
+	if (!is_int(count_lines(r.err), 1, "-o /dev/full: exactly one line on stderr"))
+		diag("stderr: %s", r.err);
+	ok(strncmp(r.err, "cloexec-trace: failed to write output: ", 39) == 0,
+	   "-o /dev/full: the line says the output failed (%.*s)", (int)strcspn(r.err, "\n"),
+	   r.err);
+	tl_free(&r);
+}
+
 static void test_text_and_info(void)
 {
 	struct tl_opts o = {.no_json = 1};
@@ -289,6 +312,7 @@ int main(void)
 	test_fail_on();
 	test_allow();
 	test_bad_command();
+	test_output_error();
 	test_text_and_info();
 	test_unprivileged();
 	return done_testing();
