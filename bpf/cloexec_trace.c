@@ -908,9 +908,6 @@ static void on_close(const struct ct_event *ev)
 	entry_drop(t, e);
 }
 
-#ifndef CLOSE_RANGE_UNSHARE
-#define CLOSE_RANGE_UNSHARE 2
-#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC 4
 #endif
@@ -927,9 +924,14 @@ static void on_close_range(const struct ct_event *ev)
 
 		if (!e)
 			continue;
+		/*
+		 * t is the table after the call (the record reads task->files at exit): with
+		 * CLOSE_RANGE_UNSHARE that is the unshared copy, and the range is closed (or
+		 * made cloexec) there as well.
+		 */
 		if (ev->aux2 & CLOSE_RANGE_CLOEXEC)
 			bit_change(t, e, e->coe, true, true, ev->ts_ns, "close_range");
-		else if (!(ev->aux2 & CLOSE_RANGE_UNSHARE))
+		else
 			entry_drop(t, e);
 	}
 }
