@@ -601,8 +601,10 @@ class Report:
             return
         d.p("Source: %s" % path)
         sc = doc.get("scenarios") or []
+        nskip = sum(1 for s in sc if s.get("status") == "skipped")
         npass = sum(1 for s in sc if s.get("pass") is True)
-        d.p("%d scenarios, %d pass, %d fail." % (len(sc), npass, len(sc) - npass))
+        d.p("%d scenarios, %d pass, %d fail, %d skipped (could not run here)."
+            % (len(sc), npass, len(sc) - npass - nskip, nskip))
         # Summary: one row per group and spawn method, one column per strategy; groups
         # that use the same strategies share a table.
         keys, cells, gstrats = [], {}, {}
@@ -626,6 +628,8 @@ class Report:
                 s_ = cells.get(key + (st,))
                 if s_ is None:
                     row.append("")
+                elif s_.get("status") == "skipped":
+                    row.append("skipped")
                 elif s_.get("pass") is True:
                     row.append((val(s_.get("observed")), "ok"))
                 else:
@@ -641,9 +645,11 @@ class Report:
         rows = []
         for s in sc:
             ok = s.get("pass")
+            verdict = ("pass", "ok") if ok is True else ("FAIL", "bad")
+            if s.get("status") == "skipped":
+                verdict = "skipped"
             rows.append([val(s.get("id")), val(s.get("strategy")), val(s.get("spawn")),
-                         val(s.get("expected")), val(s.get("observed")),
-                         ("pass", "ok") if ok is True else ("FAIL", "bad"),
+                         val(s.get("expected")), val(s.get("observed")), verdict,
                          val(s.get("detail"))])
         if rows:
             d.table(["scenario", "strategy", "spawn", "expected", "observed", "pass", "detail"],
