@@ -759,6 +759,7 @@ struct env_ctx {
 	__u32 trunc;
 };
 
+/* A decimal number that is the whole value (as sd_listen_fds' safe_atoi), <= INT_MAX; else -1. */
 static __always_inline __s64 parse_uint(const char *s)
 {
 	__s64 v = 0;
@@ -771,7 +772,7 @@ static __always_inline __s64 parse_uint(const char *s)
 			break;
 		v = v * 10 + (c - '0');
 	}
-	return k == 0 ? -1 : v;
+	return k == 0 || s[k] != 0 || v > 0x7fffffff ? -1 : v;
 }
 
 static long env_cb(__u64 i, void *data)
@@ -796,11 +797,13 @@ static long env_cb(__u64 i, void *data)
 		if (b[7] == 'F' && b[8] == 'D' && b[9] == 'S') {
 			__s64 v = parse_uint(b + 11);
 
-			c->listen_fds = v < 0 ? -1 : (__s32)v;
+			/* sd_listen_fds: n > INT_MAX - 3 is invalid, as is anything not a number */
+			c->listen_fds = v < 0 || v > 0x7fffffff - 3 ? -1 : (__s32)v;
 		} else if (b[7] == 'P' && b[8] == 'I' && b[9] == 'D') {
 			__s64 v = parse_uint(b + 11);
 
-			c->listen_pid = v < 0 ? 0 : (__u32)v;
+			/* present but not a pid: matches no process (0 means absent) */
+			c->listen_pid = v <= 0 ? 0xffffffff : (__u32)v;
 		}
 	}
 	/* len counts the NUL; a full chunk means the string goes on */

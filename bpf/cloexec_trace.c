@@ -1191,14 +1191,16 @@ static void env_fallback(struct ct_event *h)
 
 		if (!fds && !pid)
 			continue;
+		/* as the kernel side: the whole value a number <= INT_MAX, else invalid */
 		errno = 0;
 		v = strtol(buf + 11, &end, 10);
-		if (errno || end == buf + 11 || v < 0 || v > INT_MAX)
-			continue;
+		if (errno || end == buf + 11 || *end || buf[11] < '0' || buf[11] > '9' ||
+		    v > INT_MAX)
+			v = -1;
 		if (fds)
-			h->fd = (int)v;
+			h->fd = v < 0 || v > INT_MAX - 3 ? -1 : (int)v;
 		else
-			h->aux = (uint64_t)v;
+			h->aux = v <= 0 ? 0xffffffffULL : (uint64_t)v;
 	}
 	free(buf);
 	fclose(f);
@@ -1255,7 +1257,7 @@ static void exec_emit(struct proc *p)
 		it->verdict = "leaked";
 		if (old && x->fd < old->cap)
 			keep[x->fd] = true;
-		if (listen_fds > 0 && x->fd < 3 + listen_fds &&
+		if (listen_fds > 0 && x->fd - 3 < listen_fds &&
 		    (!listen_pid || listen_pid == h->tgid)) {
 			it->verdict = "passed";
 			it->reason = "LISTEN_FDS";

@@ -8,6 +8,10 @@
  *   wrongpid  LISTEN_FDS=1 but LISTEN_PID=<the parent's pid>: fd 3 is leaked
  *   extra     as pass, plus a second never-cloexec socket dup2'd to fd 4, outside
  *             LISTEN_FDS=1: fd 3 passed, fd 4 leaked
+ * Malformed variables (sd_listen_fds rejects them and passes nothing): fd 3 is leaked
+ *   badpid    LISTEN_FDS=1, LISTEN_PID=<child's pid>x
+ *   badfds    LISTEN_FDS=1x, LISTEN_PID=<child's pid>
+ *   hugefds   LISTEN_FDS=2147483647 (more than INT_MAX - 3), LISTEN_PID=<child's pid>
  */
 #define _GNU_SOURCE
 #include "fx_common.h"
@@ -16,7 +20,8 @@ extern char **environ;
 
 static void usage(void)
 {
-	fprintf(stderr, "fx_listen_fds: usage: fx_listen_fds pass|noenv|wrongpid|extra [--hold]\n");
+	fprintf(stderr, "fx_listen_fds: usage: fx_listen_fds "
+			"pass|noenv|wrongpid|extra|badpid|badfds|hugefds [--hold]\n");
 	exit(2);
 }
 
@@ -31,7 +36,8 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	if (strcmp(mode, "pass") && strcmp(mode, "noenv") && strcmp(mode, "wrongpid") &&
-	    strcmp(mode, "extra"))
+	    strcmp(mode, "extra") && strcmp(mode, "badpid") && strcmp(mode, "badfds") &&
+	    strcmp(mode, "hugefds"))
 		usage();
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
@@ -67,10 +73,15 @@ int main(int argc, char **argv)
 			fx_report("fd4", 4);
 		}
 		if (strcmp(mode, "noenv")) {
-			snprintf(v, sizeof(v), "%d",
-				 strcmp(mode, "wrongpid") ? (int)getpid() : (int)getppid());
+			snprintf(v, sizeof(v), "%d%s",
+				 strcmp(mode, "wrongpid") ? (int)getpid() : (int)getppid(),
+				 strcmp(mode, "badpid") ? "" : "x");
 			setenv("LISTEN_PID", v, 1);
-			setenv("LISTEN_FDS", "1", 1);
+			setenv("LISTEN_FDS",
+			       !strcmp(mode, "badfds")	  ? "1x"
+			       : !strcmp(mode, "hugefds") ? "2147483647"
+							  : "1",
+			       1);
 		}
 		execve(fx_child_path, fx_child_argv(), environ);
 		_exit(127);
