@@ -757,6 +757,7 @@ struct env_ctx {
 	__u32 listen_pid;
 	__u32 cont; /* pos is inside a string longer than ENV_CHUNK */
 	__u32 trunc;
+	__u32 seen_fds, seen_pid; /* the first of duplicates counts, as getenv() returns it */
 };
 
 /* A decimal number that is the whole value (as sd_listen_fds' safe_atoi), <= INT_MAX; else -1. */
@@ -794,14 +795,16 @@ static long env_cb(__u64 i, void *data)
 		return 1;
 	if (!c->cont && len > 11 && b[0] == 'L' && b[1] == 'I' && b[2] == 'S' && b[3] == 'T' &&
 	    b[4] == 'E' && b[5] == 'N' && b[6] == '_' && b[10] == '=') {
-		if (b[7] == 'F' && b[8] == 'D' && b[9] == 'S') {
+		if (b[7] == 'F' && b[8] == 'D' && b[9] == 'S' && !c->seen_fds) {
 			__s64 v = parse_uint(b + 11);
 
+			c->seen_fds = 1;
 			/* sd_listen_fds: n > INT_MAX - 3 is invalid, as is anything not a number */
 			c->listen_fds = v < 0 || v > 0x7fffffff - 3 ? -1 : (__s32)v;
-		} else if (b[7] == 'P' && b[8] == 'I' && b[9] == 'D') {
+		} else if (b[7] == 'P' && b[8] == 'I' && b[9] == 'D' && !c->seen_pid) {
 			__s64 v = parse_uint(b + 11);
 
+			c->seen_pid = 1;
 			/* present but not a pid: matches no process (0 means absent) */
 			c->listen_pid = v <= 0 ? 0xffffffff : (__u32)v;
 		}

@@ -1178,6 +1178,7 @@ static void exec_flush(bool all, uint64_t now)
 static void env_fallback(struct ct_event *h)
 {
 	char path[64], *buf = NULL, *end;
+	bool seen_fds = false, seen_pid = false; /* the first of duplicates, as getenv() */
 	size_t cap = 0;
 	long v;
 	FILE *f;
@@ -1189,8 +1190,10 @@ static void env_fallback(struct ct_event *h)
 	while (getdelim(&buf, &cap, '\0', f) > 0) {
 		bool fds = !strncmp(buf, "LISTEN_FDS=", 11), pid = !strncmp(buf, "LISTEN_PID=", 11);
 
-		if (!fds && !pid)
+		if ((!fds || seen_fds) && (!pid || seen_pid))
 			continue;
+		seen_fds |= fds;
+		seen_pid |= pid;
 		/* as the kernel side: the whole value a number <= INT_MAX, else invalid */
 		errno = 0;
 		v = strtol(buf + 11, &end, 10);

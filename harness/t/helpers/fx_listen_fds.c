@@ -12,6 +12,8 @@
  *   badpid    LISTEN_FDS=1, LISTEN_PID=<child's pid>x
  *   badfds    LISTEN_FDS=1x, LISTEN_PID=<child's pid>
  *   hugefds   LISTEN_FDS=2147483647 (more than INT_MAX - 3), LISTEN_PID=<child's pid>
+ *   dupenv    LISTEN_PID=<child's pid>, LISTEN_FDS=0, then LISTEN_FDS=1 again: getenv()
+ *             returns the first, so nothing is passed: fd 3 is leaked
  */
 #define _GNU_SOURCE
 #include "fx_common.h"
@@ -21,7 +23,7 @@ extern char **environ;
 static void usage(void)
 {
 	fprintf(stderr, "fx_listen_fds: usage: fx_listen_fds "
-			"pass|noenv|wrongpid|extra|badpid|badfds|hugefds [--hold]\n");
+			"pass|noenv|wrongpid|extra|badpid|badfds|hugefds|dupenv [--hold]\n");
 	exit(2);
 }
 
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	if (strcmp(mode, "pass") && strcmp(mode, "noenv") && strcmp(mode, "wrongpid") &&
 	    strcmp(mode, "extra") && strcmp(mode, "badpid") && strcmp(mode, "badfds") &&
-	    strcmp(mode, "hugefds"))
+	    strcmp(mode, "hugefds") && strcmp(mode, "dupenv"))
 		usage();
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
@@ -71,6 +73,14 @@ int main(int argc, char **argv)
 			if (dup2(o, 4) != 4)
 				fx_die("dup2 onto fd 4");
 			fx_report("fd4", 4);
+		}
+		if (!strcmp(mode, "dupenv")) {
+			char pidv[40];
+			char *envp[] = {pidv, "LISTEN_FDS=0", "LISTEN_FDS=1", NULL};
+
+			snprintf(pidv, sizeof(pidv), "LISTEN_PID=%d", (int)getpid());
+			execve(fx_child_path, fx_child_argv(), envp);
+			_exit(127);
 		}
 		if (strcmp(mode, "noenv")) {
 			snprintf(v, sizeof(v), "%d%s",
