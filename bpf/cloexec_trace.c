@@ -1914,6 +1914,9 @@ static void parse_args(int argc, char **argv)
 			opt.verbose++;
 			break;
 		case 'R':
+			/* one ready line only: a second fd would wait in vain */
+			if (opt.ready_fd >= 0)
+				usage_error("--ready-fd given more than once");
 			opt.ready_fd = (int)parse_num(optarg, 3, INT_MAX, "--ready-fd (an fd >= 3)");
 			/* ours only: the command must not inherit it */
 			if (fcntl(opt.ready_fd, F_SETFD, FD_CLOEXEC) < 0)

@@ -466,6 +466,21 @@ static void test_cmd_ready(void)
 	tl_free(&r);
 	tl_free(&facts);
 
+	/* a usage error: EOF on the ready fd without the line, exit 2, one line */
+	{
+		const char *twice[] = {"--ready-fd", "3", "--ready-fd", "3", "--", fxp, NULL};
+
+		tr_start(&t, twice, 1);
+		ok(!tr_ready(&t, got, sizeof(got)) && !got[0],
+		   "--ready-fd twice: EOF on the ready fd, no line ('%s')", got);
+		is_int(tr_finish(&t, &r, 20000, &facts), 2, "--ready-fd twice exits 2 (usage)");
+		is_int(count_lines(r.err), 1, "--ready-fd twice: one line on stderr (%.*s)",
+		       (int)strcspn(r.err, "\n"), r.err);
+		is_int(facts.nfacts, 0, "--ready-fd twice: the command did not run");
+		tl_free(&r);
+		tl_free(&facts);
+	}
+
 	/* fds 0-2 are the caller's streams: refused */
 	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 		bail("--ready-fd 1 did not finish");
