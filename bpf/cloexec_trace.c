@@ -1709,7 +1709,7 @@ static const char usage_text[] =
     "  -A, --allow-comm COMM  a program (comm or file name) allowed to inherit fds (repeatable)\n"
     "  -l, --linger MS        after CMD exits, wait at most MS for its descendants (1000)\n"
     "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
-    "  -r, --ring-kb KB       ring buffer size in KiB, a power of two >= 4 (8192)\n"
+    "  -r, --ring-kb KB       ring buffer size in KiB, a power of two, 4 to 1048576 (8192)\n"
     "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
     "                         it (the start record is also written only then)\n"
     "  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
@@ -1906,7 +1906,9 @@ static void parse_args(int argc, char **argv)
 			opt.timeout_s = parse_num(optarg, 1, 86400 * 365, "--timeout seconds");
 			break;
 		case 'r':
-			opt.ring_kb = parse_num(optarg, 4, 1L << 22, "--ring-kb size");
+			/* at most 1 GiB: the ring is locked memory, and 4 GiB overflows the map
+			 * size (a u32 of bytes) */
+			opt.ring_kb = parse_num(optarg, 4, 1L << 20, "--ring-kb size (4 to 1048576)");
 			if (opt.ring_kb & (opt.ring_kb - 1))
 				usage_error("invalid --ring-kb size '%s' (a power of two)", optarg);
 			break;

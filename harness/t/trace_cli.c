@@ -156,6 +156,9 @@ static const char *const bad_opts[][4] = {
     {"--fail-on", "leaked,bogus", NULL}, /* one unknown item spoils the list */
     {"--fail-on", "leaked, late", NULL},
     {"--fail-on", "LEAKED", NULL},
+    {"--ring-kb", "4194304", NULL}, /* 4 GiB: the map size would overflow */
+    {"--ring-kb", "12", NULL},	    /* not a power of two */
+    {"--ring-kb", "2", NULL},
     {"--ready-fd", "2", NULL},	   /* the caller's stderr */
     {"--ready-fd", "x", NULL},
     {"--ready-fd", "1000000", NULL}, /* not an open fd */
