@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "ct_out.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static void sb_grow(struct sbuf *b, size_t need)
 		cap *= 2;
 	p = realloc(b->p, cap);
 	if (!p) {
-		fprintf(stderr, "cloexec-trace: failed to allocate memory\n");
+		fprintf(stderr, "cloexec-trace: failed to allocate memory: %s\n", strerror(errno));
 		exit(3);
 	}
 	b->p = p;
