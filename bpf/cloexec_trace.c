@@ -687,8 +687,8 @@ static void hline(uint64_t t, uint32_t pid, const char *comm, const char *event,
 		snprintf(fds, sizeof(fds), "-");
 	snprintf(tm, sizeof(tm), "%.6f", t >= t0_ns ? (double)(t - t0_ns) / 1e9 : 0.0);
 	errno = 0;
-	if ((printf("%-11s %-7u %-16s %-8s %-6s %-12s %-44s %s\n", tm, pid, comm, event, fds,
-		    kind, detail, verdict) < 0 ||
+	if ((printf("%-11s %-7u %-16s %-8s %-6s %-12s %-44s %s\n", tm, pid, comm, event, fds, kind,
+		    detail, verdict) < 0 ||
 	     ferror(stdout)) &&
 	    !out_errno)
 		out_errno = errno ? errno : EIO;
@@ -1908,7 +1908,8 @@ static void parse_args(int argc, char **argv)
 		case 'r':
 			/* at most 1 GiB: the ring is locked memory, and 4 GiB overflows the map
 			 * size (a u32 of bytes) */
-			opt.ring_kb = parse_num(optarg, 4, 1L << 20, "--ring-kb size (4 to 1048576)");
+			opt.ring_kb =
+			    parse_num(optarg, 4, 1L << 20, "--ring-kb size (4 to 1048576)");
 			if (opt.ring_kb & (opt.ring_kb - 1))
 				usage_error("invalid --ring-kb size '%s' (a power of two)", optarg);
 			break;
@@ -1919,7 +1920,8 @@ static void parse_args(int argc, char **argv)
 			/* one ready line only: a second fd would wait in vain */
 			if (opt.ready_fd >= 0)
 				usage_error("--ready-fd given more than once");
-			opt.ready_fd = (int)parse_num(optarg, 3, INT_MAX, "--ready-fd (an fd >= 3)");
+			opt.ready_fd =
+			    (int)parse_num(optarg, 3, INT_MAX, "--ready-fd (an fd >= 3)");
 			/* ours only: the command must not inherit it */
 			if (fcntl(opt.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
 				usage_error("invalid --ready-fd %d (not an open file descriptor)",

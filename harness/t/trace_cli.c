@@ -159,7 +159,7 @@ static const char *const bad_opts[][4] = {
     {"--ring-kb", "4194304", NULL}, /* 4 GiB: the map size would overflow */
     {"--ring-kb", "12", NULL},	    /* not a power of two */
     {"--ring-kb", "2", NULL},
-    {"--ready-fd", "2", NULL},	   /* the caller's stderr */
+    {"--ready-fd", "2", NULL}, /* the caller's stderr */
     {"--ready-fd", "x", NULL},
     {"--ready-fd", "1000000", NULL}, /* not an open fd */
     {"--allow", "x", NULL},

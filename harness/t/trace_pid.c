@@ -187,8 +187,8 @@ static int read_facts(int fd, struct tl_run *r, const char *stop, int timeout_ms
 				return 0;
 		}
 		if (lab_now_ns() >= end || poll(&p, 1, (int)(left > 0 ? left : 0)) == 0) {
-			diag("the fixture's output did not %s within %d ms", stop ? "arrive" : "end",
-			     timeout_ms);
+			diag("the fixture's output did not %s within %d ms",
+			     stop ? "arrive" : "end", timeout_ms);
 			return -1;
 		}
 		n = read(fd, buf + have, sizeof(buf) - have);
@@ -228,8 +228,8 @@ static void check_leak(const char *scope, const struct tl_run *facts, const stru
 	is_str(json_get_str(j, "syscall", ""), "socket", "%s: the socket was made by socket()",
 	       scope);
 	is_str(json_get_str(j, "verdict", ""), "never", "%s: the socket is never cloexec", scope);
-	is_int(json_get_bool(j, "cloexec_at_creation", -1), 0,
-	       "%s: cloexec_at_creation is false", scope);
+	is_int(json_get_bool(j, "cloexec_at_creation", -1), 0, "%s: cloexec_at_creation is false",
+	       scope);
 	x = exec_of(r, child);
 	ok(x != NULL, "%s: one exec record for the child pid %d", scope, child);
 	ok(tl_basename_is(json_get_str(x, "filename", ""), "fx_child"),
@@ -425,7 +425,8 @@ static void test_system(void)
 		bail("fx_socket_plain did not finish");
 	is_int(facts.done_rc, 0, "system: the fixture finished cleanly");
 	/* --timeout 2 ends it; the bound leaves room for a loaded machine */
-	is_int(tr_finish(&t, &r, 30000, NULL), 1, "system: the tracer exits 1 (the fixture's leak)");
+	is_int(tr_finish(&t, &r, 30000, NULL), 1,
+	       "system: the tracer exits 1 (the fixture's leak)");
 	is_int(r.bad_lines, 0, "system: every output line is valid JSON");
 	start = r.nrecs ? r.recs[0] : NULL;
 	is_str(json_get_str(start, "type", ""), "start", "system: the first record is start");
