@@ -1944,6 +1944,9 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		opt.cmd = &argv[optind];
+	/* "--" with nothing after it: a command that went missing, not a system-wide trace */
+	else if (optind > 1 && !strcmp(argv[optind - 1], "--"))
+		usage_error("no command after '--'");
 	if (opt.cmd && opt.pid)
 		usage_error("use either -p PID or -- CMD, not both");
 	if (opt.pid && kill(opt.pid, 0) && errno == ESRCH)

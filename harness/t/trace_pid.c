@@ -6,6 +6,7 @@
  *              the test releases the fixture, which makes a leaky socket and execs fx_child:
  *              the fd record, the exec record (leaked, creator known), summary, exit 1;
  *   -p PID     of a process that does not exist, or of a zombie: exit 2, one line;
+ *   -- alone   ("--" and no command) is a usage error, not a system-wide trace;
  *   system     --timeout 2 with no pid or command while the test runs fx_socket_plain:
  *              the fixture's leak is found among whatever else the system did;
  *   -- CMD     --ready-fd with a command: "ready" arrives and the command does not
@@ -402,6 +403,21 @@ static void test_pid_missing(void)
 	tap_untrack_child(gone);
 }
 
+/* "--" with no command must not fall back to tracing the whole system. */
+static void test_empty_command(void)
+{
+	const char *args[] = {"--json", "-o", "@JSON", "--timeout", "5", "--", NULL};
+	struct tl_run r;
+	struct tr t;
+
+	tr_start(&t, args, 0);
+	is_int(tr_finish(&t, &r, 20000, NULL), 2, "'--' without a command exits 2 (usage)");
+	if (!is_int(count_lines(r.err), 1, "'--' without a command: one line on stderr"))
+		diag("stderr: %s", r.err);
+	is_int(r.nrecs, 0, "'--' without a command: no trace was started");
+	tl_free(&r);
+}
+
 static void test_system(void)
 {
 	const char *args[] = {"--json", "-o", "@JSON", "--timeout", "2", "--ready-fd", "3", NULL};
@@ -497,6 +513,7 @@ int main(void)
 	plan_lazy();
 	test_pid();
 	test_pid_missing();
+	test_empty_command();
 	test_system();
 	test_cmd_ready();
 	return done_testing();
