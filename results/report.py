@@ -10,7 +10,7 @@ one self-contained HTML file (embedded CSS, inline SVG, no scripts, nothing
 loaded from the network) with the same tables. Charts are drawn by gnuplot.
 
 A missing input leaves its section saying what is missing and which make target
-produces it. A corrupt input is one error line naming the file, exit 2, and
+produces it; a file named on the command line that does not exist is an error. A corrupt input is one error line naming the file, exit 2, and
 nothing is written (all outputs go to temp files and are renamed at the end).
 """
 
@@ -31,7 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labstats as ls  # noqa: E402
 
 PROG = "report"
-EPILOG = """exit status: 0 report written, 2 usage or a corrupt input file (nothing written),
+EPILOG = """exit status: 0 report written, 2 usage, a corrupt input file or a named input file
+that does not exist (nothing written),
 3 cannot write the output.
 
 examples:
@@ -1087,6 +1088,10 @@ def main():
         if p == "none":
             docs[key] = None
             continue
+        if not os.path.exists(p) and getattr(a, key) is not None:
+            # Named on the command line: a typo, not "not produced yet".
+            errors.append("%s: no such file (--%s)" % (p, key))
+            continue
         if not os.path.exists(p) and not os.path.islink(p):
             missing.append("%s is missing (run `%s`)" % (p, target))
             docs[key] = None
@@ -1101,6 +1106,8 @@ def main():
         missing.append("%s (run `make bench`)" % bench_path)
     elif bench_path == "none":
         bench_path = "left out (--bench none)"
+    elif not os.path.exists(bench_path) and a.bench is not None:
+        errors.append("%s: no such file (--bench)" % bench_path)
     elif not os.path.exists(bench_path):
         missing.append("%s is missing (run `make bench`)" % bench_path)
         bench_path = "%s is missing" % bench_path

@@ -68,7 +68,8 @@ int main(void)
 {
 	char src[PATH_MAX], script[PATH_MAX + 32], filter[512], smoke[PATH_MAX], err[PATH_MAX];
 	char out[PATH_MAX], md_p[PATH_MAX + 16], html_p[PATH_MAX + 16], listing_p[PATH_MAX];
-	char miss_r[PATH_MAX], miss_m[PATH_MAX], bad_p[PATH_MAX], out2[PATH_MAX];
+	char miss_r[PATH_MAX + 32], miss_m[PATH_MAX + 32], bad_p[PATH_MAX], out2[PATH_MAX];
+	char empty[PATH_MAX], nofile[PATH_MAX + 32];
 	const char *bench;
 	int rc;
 
@@ -115,13 +116,15 @@ int main(void)
 
 	/* 2. The report from it; repro and matrix inputs do not exist. */
 	snprintf(out, sizeof(out), "%s/out", tmp);
-	snprintf(miss_r, sizeof(miss_r), "%s/no-repro.json", tmp);
-	snprintf(miss_m, sizeof(miss_m), "%s/no-matrix.json", tmp);
+	snprintf(empty, sizeof(empty), "%s/empty", tmp);
+	snprintf(miss_r, sizeof(miss_r), "%s/repro.json", empty);
+	snprintf(miss_m, sizeof(miss_m), "%s/matrix.json", empty);
 	{
-		char *argv[] = { PYTHON, script, "--bench", smoke, "--repro", miss_r, "--matrix",
-				 miss_m, "--out", out, NULL };
+		char *argv[] = { PYTHON, script, "--results", empty, "--bench", smoke, "--out", out,
+				 NULL };
 
 		mkdir(out, 0700);
+		mkdir(empty, 0700);
 		rc = rc_run(argv, NULL, err, 50000);
 	}
 	if (!is_int(rc, 0, "report.py builds a report from the smoke run")) {
@@ -184,26 +187,33 @@ int main(void)
 		fputs("{\"benchmarks\": [ {\"name\": \"x\", \"real_time\": 1.0,", f);
 		fclose(f);
 	}
+	snprintf(nofile, sizeof(nofile), "%s/no-such-file.json", tmp);
 	struct tcase {
 		const char *what;
 		const char *flag;
-	} cases[] = { { "a truncated benchmark JSON", "--bench" },
-		      { "a truncated repro JSON", "--repro" },
-		      { "a truncated matrix JSON", "--matrix" } };
+		const char *file;
+	} cases[] = { { "a truncated benchmark JSON", "--bench", bad_p },
+		      { "a truncated repro JSON", "--repro", bad_p },
+		      { "a truncated matrix JSON", "--matrix", bad_p },
+		      { "a named repro file that does not exist", "--repro", nofile },
+		      { "a named benchmark file that does not exist", "--bench", nofile } };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[] = { PYTHON, script, "--bench", smoke, "--repro", miss_r, "--matrix",
-				 miss_m, "--out", out, NULL };
+		char *argv[] = { PYTHON, script, "--results", empty, "--bench", smoke,
+				 "--out", out, NULL, NULL, NULL };
 
-		/* Point the case's flag at the corrupt file. */
-		for (int a = 2; argv[a]; a += 2)
-			if (!strcmp(argv[a], cases[i].flag))
-				argv[a + 1] = bad_p;
+		/* The case's flag names the bad file (replacing --bench, or added). */
+		if (!strcmp(cases[i].flag, "--bench")) {
+			argv[5] = (char *)cases[i].file;
+		} else {
+			argv[8] = (char *)cases[i].flag;
+			argv[9] = (char *)cases[i].file;
+		}
 		rc = rc_run(argv, NULL, err, 30000);
 		char *e = rc_slurp(err), *md2 = rc_slurp(md_p);
 
 		is_int(rc, 2, "%s: exit status 2", cases[i].what);
 		is_int(rc_count_lines(e), 1, "%s: exactly one error line", cases[i].what);
-		ok(e && strstr(e, bad_p), "%s: the error names the file", cases[i].what);
+		ok(e && strstr(e, cases[i].file), "%s: the error names the file", cases[i].what);
 		ok(md2 && !strcmp(md2, md), "%s: the existing report.md is left as it was",
 		   cases[i].what);
 		if (e && rc_count_lines(e) != 1)
