@@ -642,7 +642,8 @@ static void file_name(const struct ct_event *e, uint32_t tgid, int fd, char *buf
 		}
 		return;
 	}
-	if (e->kind == CT_KIND_PIPE) {
+	/* an anonymous pipe; a named FIFO has a path like any file (as /proc shows it) */
+	if (e->kind == CT_KIND_PIPE && (e->name[0] != '/' || (e->flags2 & CT_F2_PSEUDO))) {
 		snprintf(buf, len, "pipe:[%llu]", (unsigned long long)e->ino);
 		return;
 	}

@@ -557,6 +557,8 @@ static inline void tl_target(const struct tl_fact *f, char *buf, size_t len)
 {
 	if (strcmp(f->kind, "file") == 0 || strcmp(f->kind, "other") == 0)
 		snprintf(buf, len, "%s", f->path);
+	else if (strcmp(f->kind, "pipe") == 0 && f->path[0])
+		snprintf(buf, len, "%s", f->path); /* a named FIFO */
 	else if (strcmp(f->kind, "pipe") == 0)
 		snprintf(buf, len, "pipe:[%llu]", f->ino);
 	else
@@ -688,6 +690,8 @@ static const struct tl_case tl_cases[] = {
 	  1, 1, NULL, -1, -1,
 	  { { "sock", "socket", "tcp", 0, 0, "late", "close_range", 0, NULL, NULL, 1, 0, NULL },
 	    ANON_NEVER("creat", "creat", "file"), ANON_ATOMIC("openat2", "openat2", "file") } },
+	{ "create", "a named FIFO with and without O_CLOEXEC", "fx_fifo", { NULL }, 1, 1, NULL, -1,
+	  -1, { ANON_NEVER("fifo", "openat", "pipe"), ANON_ATOMIC("fifo_c", "openat", "pipe") } },
 	{ "create", "closed fds, a reused fd number, dup2 onto stdin", "fx_reuse", { NULL }, 0, 1,
 	  NULL, -1, -1,
 	  { { "first", "socket", "tcp", 0, 0, "never", NULL, 0, NULL, NULL, 1, 0, NULL },
@@ -1035,6 +1039,13 @@ static inline int tl_check_case(const struct tl_run *r, const struct tl_case *tc
 			if (!strcmp(w->kind, "file"))
 				is_str(json_get_str(it, "path", ""), f->path,
 				       "%s: inherited fd %d has the file's path", tc->name, f->fd);
+			if (!strcmp(w->kind, "pipe")) {
+				char pp[300];
+
+				tl_target(f, pp, sizeof(pp));
+				is_str(json_get_str(it, "path", ""), pp,
+				       "%s: inherited fd %d has the pipe's path", tc->name, f->fd);
+			}
 			cr = json_get(it, "creator");
 			is_int(json_get_int(cr, "pid", -1), f->pid,
 			       "%s: fd %d was created by pid %d", tc->name, f->fd, f->pid);

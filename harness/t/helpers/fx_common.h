@@ -15,8 +15,8 @@
  *                                          family/type for sockets (SCHEMA.md names),
  *                                          port for inet sockets, path (last, may hold
  *                                          spaces) for files, anonymous inodes (as
- *                                          /proc shows them) and unix sockets bound
- *                                          to a path
+ *                                          /proc shows them), named FIFOs and unix
+ *                                          sockets bound to a path
  *   fx start t=NS                          the fixture started (CLOCK_MONOTONIC ns)
  *   fx span role=R t0=NS t1=NS             R was created after t0 and made cloexec before t1
  *   fx exec role=R pid=P                   pid P is about to exec fx_child
@@ -184,10 +184,12 @@ static inline void fx_report_pid(const char *role, int fd, pid_t pid)
 				      (int)(sl - offsetof(struct sockaddr_un, sun_path)),
 				      un.sun_path);
 	}
-	if (strcmp(kind, "file") == 0 || strcmp(kind, "other") == 0) {
+	if (strcmp(kind, "file") == 0 || strcmp(kind, "other") == 0 || strcmp(kind, "pipe") == 0) {
 		char t[PATH_MAX];
 
-		if (lab_fd_target(getpid(), fd, t, sizeof(t)) >= 0)
+		/* pipes: only a named FIFO has a path ("pipe:[ino]" otherwise) */
+		if (lab_fd_target(getpid(), fd, t, sizeof(t)) >= 0 &&
+		    (strcmp(kind, "pipe") || t[0] == '/'))
 			n += snprintf(line + n, sizeof(line) - (size_t)n, " path=%s", t);
 	}
 	/* One write: lines from several processes on one pipe never interleave. */
