@@ -5,16 +5,17 @@
  *   trace_socket/filtered   build/cloexec-trace attached to an unrelated idle process
  *                           (BPF programs run on our syscalls but filter them out)
  *   trace_socket/traced     build/cloexec-trace -p <our pid> (every socket recorded)
- * The tracer's JSON output goes to a drain process (a fork of ours) that tells
- * us when the tracer's "start" line arrived, then discards the rest, so the
- * tracer never blocks on a full pipe and we stay single-threaded. Timing starts
- * only after the start line; needs root and kernel BTF, else the run is
- * skipped with the reason. The label fd_events=N is how many fd records the
- * tracer printed: many when traced, 0 when filtered out (a check the tracer
- * really was attached, or really filtered).
+ * The tracer writes its JSON to an unlinked temporary file (--json -o) and says
+ * "ready" on a pipe (--ready-fd) once it is attached; timing starts only then, and
+ * nothing but the tracer itself runs beside the timed loop. After the run the
+ * tracer is stopped and its summary record (the file's last line) gives the label
+ * fd_events=N (summary.fds: many when traced, 0 when filtered out, a check that the
+ * tracer really was attached or really filtered) and lost=N (records dropped).
+ * Needs root and kernel BTF, else the run is skipped with the reason.
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "json.h"
 #include "lab.h"
 
 #include <errno.h>
@@ -23,14 +24,17 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define TRACER_START_TIMEOUT_MS 30000
 #define TRACER_STOP_TIMEOUT_MS	10000
 #define TRACE_ITERATIONS	20000
+#define READY_FD		3 /* the fd the tracer gets for --ready-fd */
 
 enum trace_mode { T_NONE, T_FILTERED, T_TRACED };
 
@@ -40,96 +44,105 @@ struct trace_case {
 };
 
 struct tracer {
-	pid_t tracer, drain, idle;
+	pid_t tracer, idle;
 	int idle_w; /* write end that keeps the idle process blocked */
-	int ready;  /* from the drain: "1" at the start line, then the fd-event count */
+	int out;    /* the tracer's -o file, already unlinked */
 };
 
-/*
- * The drain: reads the tracer's JSON Lines, writes "1" to ready when the
- * "start" line arrives, counts the "fd" records, and writes the count (a long
- * long) to ready at end of file, so the run can show the tracer really saw it.
- */
-static void __attribute__((noreturn)) drain_main(int in, int ready)
-{
-	char buf[8192], line[512];
-	long long fd_events = 0;
-	size_t ll = 0;
-	int started = 0;
-	ssize_t r;
+/* The tracer's summary record, the last line of its -o file. */
+struct trace_summary {
+	long long fds, lost;
+};
 
-	while ((r = read(in, buf, sizeof(buf))) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		for (ssize_t i = 0; i < r; i++) {
-			if (buf[i] != '\n') {
-				if (ll <
-				    sizeof(line) - 1) /* the type comes first: a prefix will do */
-					line[ll++] = buf[i];
-				continue;
-			}
-			line[ll] = 0;
-			ll = 0;
-			if (!started && strstr(line, "\"type\":\"start\"")) {
-				if (write(ready, "1", 1) != 1)
-					_exit(1);
-				started = 1;
-			} else if (started && strstr(line, "\"type\":\"fd\"")) {
-				fd_events++;
-			}
-		}
-	}
-	if (started && write(ready, &fd_events, sizeof(fd_events)) != sizeof(fd_events))
-		_exit(1);
-	_exit(started ? 0 : 2);
+static int read_summary(int fd, struct trace_summary *sum)
+{
+	char buf[4096], err[128];
+	struct json *j;
+	struct stat st;
+	off_t off;
+	ssize_t r;
+	char *line;
+	int ok;
+
+	if (fstat(fd, &st) < 0 || st.st_size == 0)
+		return -1;
+	off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+	r = pread(fd, buf, sizeof(buf) - 1, off);
+	if (r <= 0)
+		return -1;
+	while (r > 0 && buf[r - 1] == '\n')
+		r--;
+	buf[r] = 0;
+	line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	j = json_parse(line, strlen(line), err, sizeof(err));
+	if (!j)
+		return -1;
+	ok = !strcmp(json_get_str(j, "type", ""), "summary");
+	sum->fds = json_get_int(j, "fds", -1);
+	sum->lost = json_get_int(j, "lost", -1);
+	json_free(j);
+	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
 }
 
-/* Stop and reap everything; returns the fd records the tracer printed, or -1. */
-static long long tracer_stop(struct tracer *t)
+/* Stop and reap everything; fills *sum from the tracer's summary (0), or -1. */
+static int tracer_stop(struct tracer *t, struct trace_summary *sum)
 {
-	long long fd_events = -1;
-	int st;
+	int st = -1, ret = -1;
 
 	if (t->tracer > 0) {
 		kill(t->tracer, SIGINT);
-		if (lab_wait_timeout(t->tracer, &st, TRACER_STOP_TIMEOUT_MS) < 0)
+		if (lab_wait_timeout(t->tracer, &st, TRACER_STOP_TIMEOUT_MS) < 0) {
 			lab_kill_reap(t->tracer);
+			st = -1;
+		}
 	}
-	if (t->drain > 0 && lab_wait_timeout(t->drain, &st, TRACER_STOP_TIMEOUT_MS) < 0)
-		lab_kill_reap(t->drain);
-	/* The drain has exited: its count, if any, is in the pipe already. */
-	if (t->ready >= 0) {
-		struct pollfd p = {.fd = t->ready, .events = POLLIN};
-
-		if (poll(&p, 1, 0) == 1 &&
-		    read(t->ready, &fd_events, sizeof(fd_events)) != sizeof(fd_events))
-			fd_events = -1;
-		close(t->ready);
+	/* exit 0 or 1 (findings): the trace ended normally and wrote its summary */
+	if (t->out >= 0) {
+		if (sum && st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) <= 1)
+			ret = read_summary(t->out, sum);
+		close(t->out);
 	}
 	if (t->idle_w >= 0)
 		close(t->idle_w);
 	if (t->idle > 0 && lab_wait_timeout(t->idle, &st, TRACER_STOP_TIMEOUT_MS) < 0)
 		lab_kill_reap(t->idle);
-	t->tracer = t->drain = t->idle = 0;
-	t->idle_w = t->ready = -1;
-	return fd_events;
+	t->tracer = t->idle = 0;
+	t->idle_w = t->out = -1;
+	return ret;
 }
 
-/* Start the tracer on target (our pid or an idle child) and wait for its start line. */
+/* In the tracer's child: fd becomes exactly fd want (FD_CLOEXEC clear); the copy is cloexec. */
+static int move_fd(int fd, int want)
+{
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+
+	return hi < 0 || dup2(hi, want) < 0 ? -1 : 0;
+}
+
+/*
+ * Start the tracer on target (our pid or an idle child) and wait for its "ready"
+ * line. Its JSON goes to an unlinked temporary file it reaches as /dev/fd/4; its
+ * stderr is ours, so a failure says why.
+ */
 static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, const char *path)
 {
-	int out[2] = {-1, -1}, ready[2] = {-1, -1}, idle[2] = {-1, -1};
-	char pidbuf[32];
+	int ready[2] = {-1, -1}, idle[2] = {-1, -1};
+	char pidbuf[32], outname[4200], fdarg[16], line[16] = "";
+	const char *tmp = getenv("TMPDIR");
 	pid_t target = getpid();
 	struct pollfd p;
-	int pr;
-	char c;
+	ssize_t r = 0;
+	int pr, err;
 
-	t->tracer = t->drain = t->idle = 0;
-	t->idle_w = t->ready = -1;
+	t->tracer = t->idle = 0;
+	t->idle_w = t->out = -1;
+	snprintf(outname, sizeof(outname), "%s/cloexec-bench-trace.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	t->out = mkostemp(outname, O_CLOEXEC);
+	if (t->out < 0)
+		goto fail_errno;
+	unlink(outname);
 	if (mode == T_FILTERED) {
 		if (pipe2(idle, O_CLOEXEC) < 0)
 			goto fail_errno;
@@ -146,10 +159,12 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 		}
 		close(idle[0]);
 		t->idle_w = idle[1];
+		idle[0] = idle[1] = -1;
 		target = t->idle;
 	}
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)target);
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+	snprintf(fdarg, sizeof(fdarg), "%d", READY_FD);
+	if (pipe2(ready, O_CLOEXEC) < 0)
 		goto fail_errno;
 
 	t->tracer = fork();
@@ -158,61 +173,53 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 	if (t->tracer == 0) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		if (dup2(out[1], 1) < 0 || (nul >= 0 && dup2(nul, 2) < 0) ||
-		    (nul >= 0 && dup2(nul, 0) < 0))
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 ||
+		    move_fd(ready[1], READY_FD) < 0 || move_fd(t->out, READY_FD + 1) < 0)
 			_exit(3);
-		execl(path, path, "--json", "-p", pidbuf, (char *)NULL);
+		execl(path, path, "--json", "-o", "/dev/fd/4", "--ready-fd", fdarg, "-p", pidbuf,
+		      (char *)NULL);
 		_exit(127);
 	}
-	t->drain = fork();
-	if (t->drain < 0)
-		goto fail_errno;
-	if (t->drain == 0) {
-		close(out[1]);
-		close(ready[0]);
-		drain_main(out[0], ready[1]);
-	}
-	close(out[0]);
-	close(out[1]);
 	close(ready[1]);
-	out[0] = out[1] = ready[1] = -1;
+	ready[1] = -1;
 
+	/* "ready\n", or EOF when the tracer failed before tracing */
 	p = (struct pollfd){.fd = ready[0], .events = POLLIN};
 	do
 		pr = poll(&p, 1, TRACER_START_TIMEOUT_MS);
 	while (pr < 0 && errno == EINTR);
-	if (pr <= 0 || read(ready[0], &c, 1) != 1) {
+	if (pr > 0) {
+		do
+			r = read(ready[0], line, sizeof(line) - 1);
+		while (r < 0 && errno == EINTR);
+	}
+	close(ready[0]);
+	if (pr <= 0 || r != 6 || memcmp(line, "ready\n", 6)) {
 		int st;
 
-		close(ready[0]);
-		if (lab_wait_timeout(t->tracer, &st, 0) == 0) {
+		if (pr > 0 && lab_wait_timeout(t->tracer, &st, TRACER_STOP_TIMEOUT_MS) == 0) {
 			t->tracer = 0;
-			gb_skip_with_errorf(
-			    s, "cloexec-trace exited before its start line (status 0x%x)", st);
+			gb_skip_with_errorf(s, "cloexec-trace exited before it was ready (%s %d)",
+					    WIFEXITED(st) ? "exit" : "signal",
+					    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		} else {
-			gb_skip_with_errorf(s, "cloexec-trace printed no start line within %d ms",
-					    TRACER_START_TIMEOUT_MS);
+			gb_skip_with_errorf(s, "cloexec-trace was not ready within %d ms",
+					    pr > 0 ? TRACER_STOP_TIMEOUT_MS : TRACER_START_TIMEOUT_MS);
 		}
-		tracer_stop(t);
+		tracer_stop(t, NULL);
 		return -1;
 	}
-	t->ready = ready[0];
 	return 0;
 
-fail_errno:;
-	int err = errno;
-
+fail_errno:
+	err = errno;
 	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
 		if (ready[i] >= 0)
 			close(ready[i]);
+		if (idle[i] >= 0)
+			close(idle[i]);
 	}
-	if (idle[0] >= 0 && t->idle <= 0)
-		close(idle[0]);
-	if (idle[1] >= 0 && t->idle_w < 0)
-		close(idle[1]);
-	tracer_stop(t);
+	tracer_stop(t, NULL);
 	bench_fail(s, "start tracer", err);
 	return -1;
 }
@@ -220,8 +227,8 @@ fail_errno:;
 static void bm_trace(gb_state *s, void *user)
 {
 	const struct trace_case *c = user;
-	struct tracer t = {.idle_w = -1, .ready = -1};
-	long long fd_events;
+	struct tracer t = {.idle_w = -1, .out = -1};
+	struct trace_summary sum;
 	char path[4096];
 	uint64_t n = 0;
 
@@ -253,21 +260,24 @@ static void bm_trace(gb_state *s, void *user)
 	}
 	gb_set_items_processed(s, (int64_t)gb_iterations_done(s));
 	if (c->mode != T_NONE) {
-		char label[48];
+		char label[64];
 
 		/*
-		 * What the tracer printed about our sockets: many when traced, none
+		 * What the tracer recorded of our sockets: one each when traced, none
 		 * when filtered out. A label, not a counter: a counter that is 0 in
 		 * every repetition gives cv = NaN in the JSON.
 		 */
-		fd_events = tracer_stop(&t);
-		snprintf(label, sizeof(label), "fd_events=%lld", fd_events);
+		if (tracer_stop(&t, &sum) < 0) {
+			gb_skip_with_errorf(s, "cloexec-trace wrote no summary record");
+			return;
+		}
+		snprintf(label, sizeof(label), "fd_events=%lld lost=%lld", sum.fds, sum.lost);
 		gb_set_label(s, label);
 	}
 	return;
 out:
 	if (c->mode != T_NONE)
-		tracer_stop(&t);
+		tracer_stop(&t, NULL);
 }
 
 static const struct trace_case cases[] = {
