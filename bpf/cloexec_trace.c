@@ -1286,8 +1286,18 @@ static void exec_emit(struct proc *p)
 			c->refs++;
 			it->c = c;
 		}
-		/* race witness: a copy taken by a fork out of the creator's table, bit still clear
+		/*
+		 * race witness: a copy taken out of the creator's table while the bit was still
+		 * clear: by a fork, or by this exec itself when the process shared the creator's
+		 * table (CLONE_FILES: exec unshares it, the kernel copies the table now).
 		 */
+		if (c && !e->via_fork && old->files != h->files && c->files == old->files) {
+			tmp = *e;
+			tmp.via_fork = true;
+			tmp.fork_t = h->ts_ns;
+			tmp.fork_child = h->tgid;
+			e = &tmp;
+		}
 		if (c && e->via_fork && !e->cleared_here && !c->coe_at) {
 			struct witness w = {h->tgid, e->fork_child, e->fork_t, h->ts_ns};
 
