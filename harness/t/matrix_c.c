@@ -98,6 +98,8 @@ int main(void)
 			is_str(t.child_listener_verdict, "leaked", "%s: the listener is leaked, not "
 			       "passed", name);
 		is_int(json_len(json_get(row, "passed")), 0, "%s: nothing counts as passed", name);
+		is_int(t.passed_any, 0, "%s: the trace marks no inherited fd of any exec passed",
+		       name);
 		if (i == 2) {
 			cmp_int(json_get_int(row, "redundant_fcntl", -1), ">=", 1,
 				"%s: the second F_SETFD on the accepted socket is redundant", name);

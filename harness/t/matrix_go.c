@@ -28,7 +28,7 @@ int main(void)
 	row = mx_row(&m, "go");
 	if (mx_check_row(row, "go", &t)) {
 		is_int(json_len(json_get(row, "passed")), 0, "go: nothing counts as passed");
-		is_int(t.other_passed, 0, "go: the trace marks no inherited fd passed");
+		is_int(t.passed_any, 0, "go: the trace marks no inherited fd of any exec passed");
 	}
 
 	row = mx_row(&m, "go-extrafiles");
@@ -36,13 +36,18 @@ int main(void)
 		ok(!strncmp(json_get_str(row, "handover", ""), "SERVED ", 7),
 		   "go-extrafiles: the child served a connection on the passed listener (%s)",
 		   json_get_str(row, "handover", "nothing"));
-		ok(mx_proc_child_holds(row, "listener"),
-		   "go-extrafiles: /proc shows the listener in the child");
-		is_str(t.child_listener_verdict, "passed",
-		       "go-extrafiles: the trace counts the listener as passed");
+		ok(mx_proc_child_holds_at(row, "listener", 3),
+		   "go-extrafiles: /proc shows the listener at fd 3 of the child");
+		is_str(t.listener_fd3_verdict, "passed",
+		       "go-extrafiles: the trace counts the listener at fd 3 as passed");
+		is_str(t.listener_fd3_reason, "LISTEN_FDS",
+		       "go-extrafiles: passed because the child's environment declares it "
+		       "(LISTEN_FDS=1), not by a tracer option");
 		ok(mx_has(json_get(row, "passed"), "listener"),
 		   "go-extrafiles: the passed column names the listener");
-		is_int(t.other_passed, 0, "go-extrafiles: nothing else counts as passed");
+		is_int(t.other_passed, 0, "go-extrafiles: nothing else counts as passed (no other "
+		       "fd, not the listener at another fd)");
+		is_int(t.passed_any, 1, "go-extrafiles: one passed entry in the whole trace");
 		is_str(json_get_str(row, "rebind", ""), "EADDRINUSE",
 		       "go-extrafiles: the passed listener keeps the port busy");
 	}

@@ -259,8 +259,11 @@ struct mx_trace {
 	int child_execs;           /* exec records of the observed final child pids */
 	int child_listener;        /* the final child's last exec inherited the listener */
 	int child_conn;
-	char child_listener_verdict[16]; /* leaked|passed */
-	int other_passed;          /* inherited entries marked passed that are not the listener */
+	char child_listener_verdict[16]; /* leaked|passed; leaked when any copy of it leaked */
+	char listener_fd3_verdict[16];   /* the child's entry for the listener at fd 3, if any */
+	char listener_fd3_reason[16];    /* why it was passed: LISTEN_FDS|--allow|--allow-comm */
+	int other_passed;          /* the child's passed entries other than the listener at fd 3 */
+	int passed_any;            /* passed entries in any exec record of the trace */
 	int has_summary;
 };
 
@@ -333,6 +336,13 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 		}
 		if (!strcmp(type, "summary"))
 			t->has_summary = 1;
+		if (!strcmp(type, "exec")) {
+			const struct json *inh = json_get(r, "inherited");
+
+			for (size_t i = 0; i < json_len(inh); i++)
+				t->passed_any += !strcmp(json_get_str(json_at(inh, i), "verdict", ""),
+							 "passed");
+		}
 		/* What each final child held at its last exec (earlier ones were helpers). */
 		if (!strcmp(type, "exec") && mx_is_final(child, json_get_int(r, "pid", -1)) &&
 		    mx_last_exec_of_pid(recs, n, r)) {
@@ -344,10 +354,20 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 				long long eino = json_get_int(e, "ino", -2);
 				const char *v = json_get_str(e, "verdict", "");
 
+				int fd3 = json_get_int(e, "fd", -1) == 3;
+
 				if (eino == li) {
 					t->child_listener = 1;
-					snprintf(t->child_listener_verdict,
-						 sizeof(t->child_listener_verdict), "%s", v);
+					if (strcmp(t->child_listener_verdict, "leaked"))
+						snprintf(t->child_listener_verdict,
+							 sizeof(t->child_listener_verdict), "%s", v);
+				}
+				if (eino == li && fd3) {
+					snprintf(t->listener_fd3_verdict,
+						 sizeof(t->listener_fd3_verdict), "%s", v);
+					snprintf(t->listener_fd3_reason,
+						 sizeof(t->listener_fd3_reason), "%s",
+						 json_get_str(e, "reason", ""));
 				} else if (!strcmp(v, "passed")) {
 					t->other_passed++;
 				}
@@ -370,6 +390,21 @@ static inline int mx_proc_child_holds(const struct json *row, const char *name)
 	for (size_t i = 0; i < json_len(child); i++)
 		if (mx_has(json_get(json_at(child, i), "sockets"), name))
 			return 1;
+	return 0;
+}
+
+/* Whether a final child's /proc/PID/fd (as recorded by the runner) held name at fd. */
+static inline int mx_proc_child_holds_at(const struct json *row, const char *name, long long fd)
+{
+	const struct json *child = json_get(json_get(row, "observed"), "child");
+
+	for (size_t i = 0; i < json_len(child); i++) {
+		const struct json *fds = json_get(json_get(json_at(child, i), "fds"), name);
+
+		for (size_t k = 0; k < json_len(fds); k++)
+			if (json_int(json_at(fds, k), -1) == fd)
+				return 1;
+	}
 	return 0;
 }
 
