@@ -72,6 +72,7 @@ static struct opts {
 	long timeout_s;
 	long ring_kb;
 	int verbose;
+	bool quiet; /* text: leave out atomic fds and execs that inherited nothing */
 	int ready_fd; /* --ready-fd: "ready\n" once attached, then closed; -1: none */
 	char **cmd;
 } opt = {.fail_on = FAIL_LEAKED, .linger_ms = 1000, .ready_fd = -1};
@@ -675,13 +676,35 @@ static void file_name(const struct ct_event *e, uint32_t tgid, int fd, char *buf
 /* ------------------------------------------------------------------------------------------ */
 /* Output                                                                                      */
 
+/*
+ * s for a terminal line: control bytes (a newline in a file name, an escape sequence in a comm)
+ * as \xNN, so a traced program cannot forge or hide lines. Other bytes (UTF-8) are kept.
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 static void hline(uint64_t t, uint32_t pid, const char *comm, const char *event, int fd,
 		  const char *kind, const char *detail, const char *verdict)
 {
-	char fds[16], tm[32];
+	char fds[16], tm[32], cb[4 * CT_COMM_LEN + 8], db[4 * (PATH_MAX + 160) + 8];
 
 	if (!human)
 		return;
+	comm = printable(comm, cb, sizeof(cb));
+	detail = printable(detail, db, sizeof(db));
 	if (fd >= 0)
 		snprintf(fds, sizeof(fds), "%d", fd);
 	else
@@ -781,7 +804,8 @@ static void report_fd(struct creation *c)
 		if (c->redundant)
 			snprintf(detail + n, sizeof(detail) - n, " redundant_setfd=%u",
 				 c->redundant);
-		hline(c->t_ns, c->pid, c->comm, "fd", c->fd, kind, detail, v);
+		if (!opt.quiet || !c->coe_at)
+			hline(c->t_ns, c->pid, c->comm, "fd", c->fd, kind, detail, v);
 	}
 }
 
@@ -1062,7 +1086,8 @@ static void exec_render(struct out_exec *o)
 	}
 	snprintf(detail, sizeof(detail), "%s%s%s", o->fname, o->spawn ? " via " : "",
 		 o->spawn ? o->spawn : "");
-	hline(h->ts_ns, h->tgid, o->comm, "exec", -1, "-", detail, "");
+	if (!opt.quiet || o->n)
+		hline(h->ts_ns, h->tgid, o->comm, "exec", -1, "-", detail, "");
 	for (int i = 0; i < o->n; i++) {
 		const struct out_item *it = &o->it[i];
 		const struct ct_event *x = &it->x;
@@ -1724,6 +1749,8 @@ static const char usage_text[] =
     "  -r, --ring-kb KB       ring buffer size in KiB, a power of two, 4 to 1048576 (8192)\n"
     "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
     "                         it (the start record is also written only then)\n"
+    "  -q, --quiet            text lines for findings only: no atomic fds, no execs that\n"
+    "                         inherited nothing (JSON and the summary are unchanged)\n"
     "  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n"
@@ -1744,6 +1771,8 @@ static const char usage_text[] =
     "      watch a running process and its children for a minute\n"
     "  sudo " TOOL " --timeout 10 -o trace.jsonl\n"
     "      the whole system for ten seconds\n"
+    "  sudo " TOOL " -q --timeout 30\n"
+    "      a live system: only late/never fds, leaks at exec and races, then a summary\n"
     "  " TOOL " -p 1234 -o trace.jsonl --ready-fd 3 3>ready.fifo   (as root)\n"
     "      a script reads \"ready\" from ready.fifo, then starts the workload (no sleep);\n"
     "      sudo closes fds >= 3, so under sudo wait for the start record instead\n";
@@ -1872,6 +1901,7 @@ static void parse_args(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"ring-kb", required_argument, NULL, 'r'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"ready-fd", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -1880,7 +1910,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jo:p:f:a:A:l:t:r:vhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jo:p:f:a:A:l:t:r:vqhV", lo, NULL)) != -1) {
 		/* "--allow-comm -- CMD": the option lacks its value, "--" is not one */
 		if (optarg && !strcmp(optarg, "--"))
 			usage_error("option '%s' needs a value", argv[optind - 2]);
@@ -1927,6 +1957,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose++;
+			break;
+		case 'q':
+			opt.quiet = true;
 			break;
 		case 'R':
 			/* one ready line only: a second fd would wait in vain */

@@ -262,6 +262,28 @@ static void test_text_and_info(void)
 		diag("text output: %.1000s", r.other);
 	tl_free(&r);
 
+	/* -q: the findings only (fx_accept makes atomic fds and leaks an accepted one). */
+	for (int quiet = 0; quiet < 2; quiet++) {
+		const char *q[] = {"-q", NULL};
+
+		failed = tap_tests_failed();
+		o.topts = quiet ? q : NULL;
+		if (tl_run(&r, &o, "fx_accept", NULL) < 0)
+			bail("the text-mode run of fx_accept did not finish");
+		is_int(r.exit_code, 1, "text mode%s: the accepted socket's leak exits 1",
+		       quiet ? " -q" : "");
+		ok(strstr(r.other, " inherit ") && strstr(r.other, " never leaked\n") &&
+			   strstr(r.other, "summary: "),
+		   "text mode%s: the inherit line of the leak and the summary are shown",
+		   quiet ? " -q" : "");
+		ok((strstr(r.other, " atomic\n") == NULL) == quiet,
+		   "text mode%s: fd lines with verdict atomic are %s", quiet ? " -q" : "",
+		   quiet ? "left out" : "shown");
+		if (tap_tests_failed() != failed)
+			diag("text output: %.1500s", r.other);
+		tl_free(&r);
+	}
+
 	o.topts = help;
 	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 		bail("--help did not finish");
