@@ -1048,6 +1048,16 @@ struct out_exec {
 
 static struct out_exec *outq, **outq_tail = &outq;
 
+static void out_exec_free(struct out_exec *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		creation_put(o->it[i].c);
+		free(o->it[i].path);
+	}
+	free(o->it);
+	free(o);
+}
+
 #define EXEC_HOLD_NS 1000000000ULL
 
 static void exec_render(struct out_exec *o)
@@ -1060,6 +1070,13 @@ static void exec_render(struct out_exec *o)
 	const char *lpm;
 
 	lpm = listen_fds < 0 || !listen_pid ? "null" : listen_pid == h->tgid ? "true" : "false";
+	st.execs++;
+	for (int i = 0; i < o->n; i++) {
+		if (!strcmp(o->it[i].verdict, "passed"))
+			st.passed++;
+		else
+			st.leaked++;
+	}
 	if (json_out) {
 		sb_printf(
 		    &b, "{\"v\":1,\"type\":\"exec\",\"t_ns\":%llu,\"pid\":%u,\"ppid\":%u,\"comm\":",
@@ -1185,12 +1202,7 @@ static void exec_flush(bool all, uint64_t now)
 		}
 		*pp = o->next;
 		exec_render(o);
-		for (int i = 0; i < o->n; i++) {
-			creation_put(o->it[i].c);
-			free(o->it[i].path);
-		}
-		free(o->it);
-		free(o);
+		out_exec_free(o);
 	}
 	outq_tail = pp;
 	while (*outq_tail)
@@ -1235,7 +1247,11 @@ static void env_fallback(struct ct_event *h)
 	fclose(f);
 }
 
-static void exec_emit(struct proc *p)
+/*
+ * The exec of p is complete (header + fds): decide each fd's verdict and queue the record
+ * (report false: the tracer's own exec of CMD, the fd model is updated but nothing is printed).
+ */
+static void exec_emit(struct proc *p, bool report)
 {
 	const struct ct_event *h = &p->exec_hdr;
 	struct table *old = table_find(p->files), *nt;
@@ -1258,7 +1274,6 @@ static void exec_emit(struct proc *p)
 	o->ppid = p->ppid ? p->ppid : h->aux3;
 	o->n = p->nxfd;
 	o->it = xcalloc((size_t)p->nxfd, sizeof(*o->it));
-	st.execs++;
 
 	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
 	for (int i = 0; i < p->nxfd; i++) {
@@ -1299,10 +1314,6 @@ static void exec_emit(struct proc *p)
 		} else if (!c) {
 			it->reason = "untracked";
 		}
-		if (!strcmp(it->verdict, "passed"))
-			st.passed++;
-		else
-			st.leaked++;
 		file_name(x, h->tgid, x->fd, path, sizeof(path));
 		it->path = xstrdup(path);
 		if (x->kind == CT_KIND_SOCKET && (x->family == 2 || x->family == 10))
@@ -1338,8 +1349,12 @@ static void exec_emit(struct proc *p)
 			}
 		}
 	}
-	*outq_tail = o;
-	outq_tail = &o->next;
+	if (report) {
+		*outq_tail = o;
+		outq_tail = &o->next;
+	} else {
+		out_exec_free(o);
+	}
 
 	/* The table after exec: the survivors only (a shared table was unshared into a copy). */
 	if (old && old->files == h->files) {
@@ -1380,41 +1395,15 @@ static void exec_emit(struct proc *p)
 
 static void exec_finish(struct proc *p)
 {
-	struct stats saved = st;
-
-	if (!p->launching) {
-		exec_emit(p);
-		return;
-	}
 	/*
 	 * Our own exec of CMD is not reported: what CMD got from our caller is not a finding of
 	 * CMD's (fds it passes on are reported at its children's execs, creator null).
 	 */
-	p->launching = false;
-	if (p->nxfd && opt.verbose)
+	if (p->launching && p->nxfd && opt.verbose)
 		fprintf(stderr, "%s: note: the command started with %d fds >= 3 from our caller\n",
 			TOOL, p->nxfd);
-	exec_emit(p);
-	st = saved;
-	/* drop its queued record (the last one) */
-	{
-		struct out_exec **pp = &outq;
-
-		while (*pp && (*pp)->next)
-			pp = &(*pp)->next;
-		if (*pp) {
-			struct out_exec *o = *pp;
-
-			*pp = NULL;
-			outq_tail = pp;
-			for (int i = 0; i < o->n; i++) {
-				creation_put(o->it[i].c);
-				free(o->it[i].path);
-			}
-			free(o->it);
-			free(o);
-		}
-	}
+	exec_emit(p, !p->launching);
+	p->launching = false;
 }
 
 static void on_exit_rec(const struct ct_event *ev)
