@@ -106,6 +106,10 @@ def load_gbench(path):
             raise InputError("%s: benchmarks[%d] is not an object with a name" % (path, i))
         if row.get("run_type", "iteration") != "iteration":
             continue
+        # Google Benchmark's compare.py sorts on these: a wrong type would crash it later.
+        for k in ("family_index", "per_family_instance_index", "repetition_index"):
+            if k in row and not (isinstance(row[k], int) and not isinstance(row[k], bool)):
+                raise InputError("%s: benchmarks[%d].%s is not an integer" % (path, i, k))
         run_name = row.get("run_name", row["name"])
         if not isinstance(run_name, str):
             raise InputError("%s: benchmarks[%d].run_name is not a string" % (path, i))
@@ -119,13 +123,14 @@ def load_gbench(path):
         if row.get("error_occurred"):
             b.error = str(row.get("error_message", "error"))
             continue
-        unit = row.get("time_unit", "ns")
-        if unit not in _UNIT_NS:
-            raise InputError("%s: benchmarks[%d] has unknown time_unit %r" % (path, i, unit))
+        unit = row.get("time_unit")
+        if not isinstance(unit, str) or unit not in _UNIT_NS:
+            raise InputError("%s: benchmarks[%d] has no known time_unit (%r; expected one of %s)"
+                             % (path, i, unit, ", ".join(_UNIT_NS)))
         rt, ct = row.get("real_time"), row.get("cpu_time")
-        if not _num(rt) or not _num(ct):
-            raise InputError("%s: benchmarks[%d] (%s) lacks numeric real_time/cpu_time" %
-                             (path, i, row["name"]))
+        if not _num(rt) or not _num(ct) or rt < 0 or ct < 0:
+            raise InputError("%s: benchmarks[%d] (%s) lacks non-negative numeric "
+                             "real_time/cpu_time" % (path, i, row["name"]))
         b.real.append(rt * _UNIT_NS[unit])
         b.cpu.append(ct * _UNIT_NS[unit])
     ordered = sorted(benches.values(), key=lambda x: x.order)

@@ -131,7 +131,7 @@ int main(void)
 {
 	char filter[512], a[PATH_MAX], b[PATH_MAX], slow[PATH_MAX], one[PATH_MAX], err[PATH_MAX];
 	char twice[PATH_MAX], even[PATH_MAX], odd[PATH_MAX];
-	char name[512], want[700], bad[PATH_MAX], none[PATH_MAX], other[PATH_MAX];
+	char name[512], want[700], bad[PATH_MAX], none[PATH_MAX], other[PATH_MAX], typed[PATH_MAX];
 	const char *bench;
 	struct result r;
 
@@ -284,6 +284,19 @@ int main(void)
 		fputs("{\"schema\": \"cloexec-repro/1\", \"scenarios\": []}\n", f);
 		fclose(f);
 	}
+	/* Well-formed JSON, wrong types where Google Benchmark's compare.py would crash. */
+	snprintf(typed, sizeof(typed), "%s/typed.json", tmp);
+	{
+		FILE *f = fopen(typed, "we");
+
+		if (!f)
+			bail("failed to write %s: %s", typed, strerror(errno));
+		fputs("{\"context\": {}, \"benchmarks\": [{\"name\": \"g/v\", \"run_type\": "
+		      "\"iteration\", \"family_index\": \"0\", \"time_unit\": [\"ns\"], "
+		      "\"real_time\": 1, \"cpu_time\": 1}]}\n",
+		      f);
+		fclose(f);
+	}
 	struct tcase {
 		const char *what, *base, *new;
 		int lines;
@@ -293,6 +306,7 @@ int main(void)
 		{ "a corrupt NEW", a, bad, 1, bad },
 		{ "both inputs bad", none, bad, 2, bad },
 		{ "a JSON file that is not benchmark output", a, other, 1, other },
+		{ "benchmark rows with fields of the wrong type", typed, a, 1, typed },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = compare(cases[i].base, cases[i].new, "0.05");
