@@ -851,6 +851,16 @@ static long bit_cb(__u64 i, void *data)
 	c->seen++;
 	if (bpf_probe_read_kernel(&file, sizeof(file), c->fdarr + fd) || !file)
 		return 0;
+	/*
+	 * No room for the record: count it lost without building it. One exec of a process
+	 * with 1M leaked fds then costs its bitmap walk plus a ring buffer of records, not a
+	 * path walk per fd (the exec path runs this under RCU).
+	 */
+	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) + sizeof(*e) + 8 >
+	    bpf_ringbuf_query(&rb, BPF_RB_RING_SIZE)) {
+		count(CT_CNT_LOST);
+		return 0;
+	}
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 1;
