@@ -258,13 +258,18 @@ void gb_initialize(int *argc, char **argv) noexcept
 
 int gb_run(void) noexcept
 {
+	size_t ran;
+
 	try {
 		g_errors.store(0);
-		benchmark::RunSpecifiedBenchmarks();
+		/* 0: the filter matched nothing or did not compile (the library said which) */
+		ran = benchmark::RunSpecifiedBenchmarks();
 		benchmark::Shutdown();
 	} catch (...) {
 		return 1;
 	}
+	if (ran == 0)
+		return 2;
 	return g_errors.load() ? 1 : 0;
 }
 

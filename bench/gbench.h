@@ -115,7 +115,8 @@ void gb_add_context(const char *key, const char *value) GB_NOEXCEPT;
 /*
  * Initialize (consumes --benchmark_* flags), reject unknown arguments (returns
  * 2), run the benchmarks selected by --benchmark_filter, Shutdown. Returns 0
- * when everything ran, 1 when a run reported an error, 2 on bad arguments.
+ * when everything ran, 1 when a run reported an error, 2 on bad arguments or
+ * when no benchmark ran (a filter that matches nothing or is not a regex).
  */
 int gb_main(int argc, char **argv) GB_NOEXCEPT;
 /*
@@ -123,6 +124,7 @@ int gb_main(int argc, char **argv) GB_NOEXCEPT;
  * options): Initialize only, updates *argc. Call gb_run() afterwards.
  */
 void gb_initialize(int *argc, char **argv) GB_NOEXCEPT;
+/* Run and Shutdown; returns like gb_main (2: no benchmark ran). */
 int gb_run(void) GB_NOEXCEPT;
 /* Number of gb_skip_with_error calls during the last gb_run (all threads). */
 long gb_error_count(void) GB_NOEXCEPT;

@@ -78,7 +78,8 @@ static void usage(FILE *f)
 	       "  -h, --help                         this text\n"
 	       "\n"
 	       "Exit status: 0 every run ran or was skipped for the environment (not root, no\n"
-	       "IPv6, tracer not built: named on stderr), 1 a run failed, 2 usage.\n"
+	       "IPv6: named on stderr), 1 a run failed, 2 usage (also: the filter matches no\n"
+	       "benchmark or is not a regex), 3 the --benchmark_out file cannot be written.\n"
 	       "\n"
 	       "EXAMPLES\n"
 	       "  cloexec-bench --benchmark_filter='^socket_inet/' --benchmark_min_time=0.2\n"
@@ -162,6 +163,41 @@ static void add_host_context(void)
 	gb_add_context("rlimit_nofile", line);
 }
 
+/*
+ * The flags the library mishandles: an unknown report format prints its usage and
+ * exits 0, an --benchmark_out it cannot open exits 1 (like a failed run). Checked
+ * first: one line and exit 2 (usage) or 3 (the output cannot be written).
+ */
+static int check_flag(const char *arg)
+{
+	static const char *const fmt_flags[] = {"--benchmark_format=", "--benchmark_out_format="};
+	const char *out = "--benchmark_out=";
+	int fd;
+
+	for (size_t i = 0; i < sizeof(fmt_flags) / sizeof(fmt_flags[0]); i++) {
+		const char *v = arg + strlen(fmt_flags[i]);
+
+		if (strncmp(arg, fmt_flags[i], strlen(fmt_flags[i])) != 0)
+			continue;
+		if (strcmp(v, "json") && strcmp(v, "console") && strcmp(v, "csv")) {
+			fprintf(stderr, "cloexec-bench: invalid format in '%s' (json, console or csv)\n",
+				arg);
+			return 2;
+		}
+	}
+	if (strncmp(arg, out, strlen(out)) != 0)
+		return 0;
+	/* No O_TRUNC: the library truncates it when the run starts. */
+	fd = open(arg + strlen(out), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "cloexec-bench: failed to open %s: %s\n", arg + strlen(out),
+			strerror(errno));
+		return 3;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long errors;
@@ -178,6 +214,9 @@ int main(int argc, char **argv)
 				argv[i]);
 			return 2;
 		}
+		rc = check_flag(argv[i]);
+		if (rc)
+			return rc;
 	}
 	raise_nofile();
 	pregrow_fd_table();
@@ -195,8 +234,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rc = gb_run();
+	if (rc == 2)
+		return 2; /* no benchmark ran: the library said why (filter) */
 	errors = gb_error_count();
-	if (rc != 0 && errors > bench_env_skips()) {
+	if (rc != 0 && (errors == 0 || errors > bench_env_skips())) {
 		fprintf(stderr, "cloexec-bench: %ld run(s) failed\n", errors - bench_env_skips());
 		return 1;
 	}

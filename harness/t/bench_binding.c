@@ -239,8 +239,8 @@ static int run_quiet(int argc, char **argv)
 	return rc;
 }
 
-/* A bad flag must give 2, checked in a child (the library initialises once). */
-static void test_bad_flag(void)
+/* gb_main(argv) in a child (the library initialises once); its wait status or -1. */
+static int child_gb_main(char *arg)
 {
 	int st = 0;
 	pid_t pid = fork();
@@ -248,14 +248,15 @@ static void test_bad_flag(void)
 	if (pid < 0)
 		bail("bench_binding: failed to fork: %s", strerror(errno));
 	if (pid == 0) {
-		char a0[] = "bench_binding", a1[] = "--benchmark_no_such_flag=1";
-		char *argv[] = {a0, a1, NULL};
+		char a0[] = "bench_binding";
+		char *argv[] = {a0, arg, NULL};
 		int nul = open("/dev/null", O_WRONLY);
 
 		if (nul >= 0) {
 			dup2(nul, 1);
 			dup2(nul, 2);
 		}
+		gb_register("child/plain", bm_plain, NULL);
 		_exit(gb_main(2, argv));
 	}
 	tap_track_child(pid);
@@ -264,8 +265,25 @@ static void test_bad_flag(void)
 		st = -1;
 	}
 	tap_untrack_child(pid);
+	return st;
+}
+
+/* A bad flag, or a filter that selects nothing, must give 2. */
+static void test_bad_flag(void)
+{
+	char bad[] = "--benchmark_no_such_flag=1", none[] = "--benchmark_filter=^no_such_bench$",
+	     badre[] = "--benchmark_filter=[";
+	int st;
+
+	st = child_gb_main(bad);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2,
 	   "an unknown --benchmark_ flag makes gb_main return 2 (status 0x%x)", st);
+	st = child_gb_main(none);
+	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2,
+	   "a filter that matches no benchmark makes gb_main return 2 (status 0x%x)", st);
+	st = child_gb_main(badre);
+	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2,
+	   "a filter that is not a regex makes gb_main return 2 (status 0x%x)", st);
 }
 
 /* Fails before its loop in one repetition out of three, like a setup that fails once. */

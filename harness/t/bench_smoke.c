@@ -6,7 +6,8 @@
  * (context, per-repetition and aggregate rows, real_time > 0, names match the
  * pairs file, no failed run; the tracer runs must run as root with BTF) and of
  * bench/pairs.py on it (--validate, the analysis and its pairs JSON, bad input).
- * Also the tool's CLI: --help with EXAMPLES, exit 2 on an unknown argument.
+ * Also the tool's CLI: --help with EXAMPLES, exit 2 on an unknown argument, a filter that
+ * selects nothing or a bad format, exit 3 on an output file it cannot write.
  */
 #define _GNU_SOURCE
 #include "json.h"
@@ -475,6 +476,35 @@ int main(void)
 		       count_lines(text) == 1,
 		   "an unknown argument exits 2 with one line naming the tool");
 		free(text);
+	}
+	/* Bad flag values the library alone would get wrong (exit 0 or 1). */
+	{
+		static const struct {
+			const char *arg;
+			int code;
+			const char *what;
+		} bad_cli[] = {
+		    {"--benchmark_filter=^no_such_group/", 2, "a filter that matches nothing"},
+		    {"--benchmark_filter=[", 2, "a filter that is not a regex"},
+		    {"--benchmark_out_format=xml", 2, "an unknown --benchmark_out_format"},
+		    {"--benchmark_out=/nonexistent-dir/x.json", 3,
+		     "a --benchmark_out that cannot be written"},
+		};
+
+		for (size_t i = 0; i < sizeof(bad_cli) / sizeof(bad_cli[0]); i++) {
+			char arg[128];
+			char *argv[] = {bench, arg, NULL};
+			char *text;
+
+			snprintf(arg, sizeof(arg), "%s", bad_cli[i].arg);
+			st = run(argv, out, err, 10000);
+			text = slurp(err, NULL);
+			ok(exited(st, bad_cli[i].code) && text && count_lines(text) == 1,
+			   "%s exits %d with one line", bad_cli[i].what, bad_cli[i].code);
+			if (text && count_lines(text) != 1)
+				diag("stderr: %s", text);
+			free(text);
+		}
 	}
 
 	/* Every registered benchmark is named in the pairs file. */
