@@ -187,11 +187,15 @@ static int check_flag(const char *arg)
 	}
 	if (strncmp(arg, out, strlen(out)) != 0)
 		return 0;
-	/* No O_TRUNC: the library truncates it when the run starts. */
-	fd = open(arg + strlen(out), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	/* Leave the file as it was: the library creates or truncates it when the run starts. */
+	out = arg + strlen(out);
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		unlink(out);
+	else if (errno == EEXIST)
+		fd = open(out, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "cloexec-bench: failed to open %s: %s\n", arg + strlen(out),
-			strerror(errno));
+		fprintf(stderr, "cloexec-bench: failed to open %s: %s\n", out, strerror(errno));
 		return 3;
 	}
 	close(fd);
