@@ -411,7 +411,7 @@ def load_repro(path):
     list_of_objects(doc, "race", path, False)
     for i, r in enumerate(doc.get("race") or []):
         for k in ("spawns", "leaks"):
-            if k in r and r[k] is not None and not isinstance(r[k], int):
+            if r.get(k) is not None and (not isinstance(r[k], int) or isinstance(r[k], bool)):
                 raise ls.InputError("%s: race[%d].%s is not an integer" % (path, i, k))
     return doc
 
@@ -430,6 +430,14 @@ def load_pairs(path):
     for i, p in enumerate(pairs):
         for k in ("baseline_median_ns", "candidate_median_ns", "saving_ns"):
             if not ls._num(p.get(k)):
+                raise ls.InputError("%s: pairs[%d].%s is not a number" % (path, i, k))
+        for k in ("group", "baseline", "candidate"):
+            if not isinstance(p.get(k), str):
+                raise ls.InputError("%s: pairs[%d].%s is not a string" % (path, i, k))
+        if p.get("args") is not None and not isinstance(p["args"], str):
+            raise ls.InputError("%s: pairs[%d].args is not a string" % (path, i))
+        for k in ("saving_pct", "p", "baseline_iqr_ns", "candidate_iqr_ns"):
+            if p.get(k) is not None and not ls._num(p[k]):
                 raise ls.InputError("%s: pairs[%d].%s is not a number" % (path, i, k))
         ci = p.get("ci95_ns")
         if ci is not None and not (isinstance(ci, list) and len(ci) == 2 and
@@ -561,7 +569,6 @@ class Report:
         self.a = args
         self.doc = Doc()
         self.charts = None
-        self.missing = []
 
     # ---- sections
 
@@ -638,8 +645,8 @@ class Report:
                                                           val(s_.get("expected"))), "bad"))
             t[1].append(row)
         if len(keys) > 1:
-            d.p("Observed outcome per scenario group, spawn method and strategy (green: as "
-                "expected, red: not):")
+            d.p("Observed outcome per scenario group, spawn method and strategy; an outcome "
+                "other than the expected one is marked FAIL:")
             for strategies, rows in tables:
                 d.table(["group", "spawn"] + list(strategies), rows)
             d.p("Every scenario:")
@@ -775,7 +782,7 @@ class Report:
             self._group_block(g, bs, metric)
 
         # Pairs.
-        self._pairs(groups, pairs_doc, pairs_path, spec, metric)
+        self._pairs(groups, pairs_doc, pairs_path, spec, metric, tracer)
 
         # Scaling with the fd count.
         d.h(3, "Spawn cost vs number of open fds", "scaling")
@@ -791,7 +798,7 @@ class Report:
                                       [(lbl, pts) for lbl, pts, _ in series])
             if svg:
                 d.chart(name, "%s: ns per call vs %s, per variant" % (g, key), svg)
-            headers = [key] + [lbl for lbl, _, _ in series]
+            headers = [key] + ["%s (ns)" % lbl for lbl, _, _ in series]
             xs = sorted({x for _, pts, _ in series for x, _ in pts})
             rows = []
             for x in xs:
@@ -841,13 +848,9 @@ class Report:
                 out.append((label, sorted(pts, key=lambda t: t[0]), key))
         return out
 
-    def _label(self, b):
-        return b.variant + ((" " + b.args) if b.args else "")
-
-    def _group_block(self, g, bs, metric, heading=True):
+    def _group_block(self, g, bs, metric):
         d = self.doc
-        if heading:
-            d.h(4, g, "g-" + slug(g).lower())
+        d.h(4, g, "g-" + slug(g).lower())
         # Args every benchmark of the group shares (e.g. threads:1) go in the title.
         comps = [set(b.args.split("/")) if b.args else set() for b in bs]
         common = set.intersection(*comps) if comps else set()
@@ -899,9 +902,15 @@ class Report:
                                   "p": ls.utest_p(x, y), "n": (len(x), len(y))})
         return pairs
 
-    def _pairs(self, groups, pairs_doc, pairs_path, spec, metric):
+    def _pairs(self, groups, pairs_doc, pairs_path, spec, metric, tracer):
         d = self.doc
         d.h(3, "Savings: atomic flag vs the non-atomic way", "pairs")
+        why = "No .pairs.json beside the run"
+        pmetric = (pairs_doc or {}).get("metric")
+        if pairs_doc is not None and pmetric not in (None, metric):
+            why = "%s holds %s savings, this report is on %s" % (_short(pairs_path), val(pmetric),
+                                                                  metric)
+            pairs_doc = None
         if pairs_doc is not None:
             pairs = pairs_doc.get("pairs") or []
             d.p("Source: %s (written by make bench%s)." % (
@@ -910,13 +919,17 @@ class Report:
         else:
             pairs = self._compute_pairs(groups, spec, metric)
             if not spec:
-                d.note("No .pairs.json beside the run and no bench/pairs.txt to say which variant "
-                       "is the baseline of each group: no savings to show (run `make bench`).")
+                d.note("%s and no bench/pairs.txt to say which variant is the baseline of each "
+                       "group: no savings to show (run `make bench`)." % why)
                 return
-            d.p("No .pairs.json beside the run: recomputed here from the raw repetition rows "
-                "(%s) with the baselines in %s. Saving = baseline median - candidate median; "
-                "the 95%% CI is the distribution-free (Mann-Whitney) interval of the shift." %
-                (metric, self.a.pairs_spec))
+            d.p("%s: recomputed here from the raw repetition rows (%s) with the baselines in %s. "
+                "Saving = baseline median - candidate median; the 95%% CI is the "
+                "distribution-free (Mann-Whitney) interval of the shift." %
+                (why, metric, self.a.pairs_spec))
+        # Tracer groups pair traced with untraced runs: their own section below.
+        pairs = [p for p in pairs if p.get("group") not in tracer]
+        if tracer:
+            d.p("The tracer groups (%s) are under Tracer overhead." % ", ".join(tracer))
         if not pairs:
             d.note("No baseline/candidate pairs found in this run.")
             return
@@ -993,7 +1006,7 @@ class Report:
 
     def _tracer_block(self, g, bs, spec, metric):
         d = self.doc
-        self._group_block(g, bs, metric, heading=True)
+        self._group_block(g, bs, metric)
         variants = [b.variant for b in bs]
         base = None
         if g in spec and spec[g][0] in variants:
@@ -1008,28 +1021,26 @@ class Report:
             d.note("Cannot tell which %s variant runs without the tracer (name it \"none\" or list "
                    "it first in bench/pairs.txt); overhead not computed." % g)
             return
-        rows = []
-        for b in bs:
-            if b.variant == base:
-                continue
-            bb = next((x for x in bs if x.variant == base and x.args == b.args), None)
-            if bb is None:
-                continue
-            x, y = bb.times(metric), b.times(metric)
-            ci = ls.shift_ci(y, x)  # candidate - baseline: the overhead
-            mb, mc = ls.median(x), ls.median(y)
-            over = mc - mb
-            sig = ci[3] and (ci[1] > 0 or ci[2] < 0)
-            rows.append([self._label(b), fmt_ns(mb), fmt_ns(mc), fmt_ns(over),
-                         fmt_pct(100.0 * over / mb if mb else None),
-                         "[%s, %s]" % (fmt_ns(ci[1]), fmt_ns(ci[2])),
-                         ("yes", "warn") if sig else ("no claim", None)])
+        # The same pairing and statistics as the savings table, read the other way round.
+        order = [base] + [v for v in dict.fromkeys(variants) if v != base]
+        rows, notes = [], set()
+        for p in self._compute_pairs({g: bs}, {g: order}, metric):
+            ci, pct = p["ci95_ns"], p["saving_pct"]
+            if p["note"]:
+                notes.add(p["note"])
+            rows.append([p["candidate"] + ((" " + p["args"]) if p["args"] else ""),
+                         fmt_ns(p["baseline_median_ns"]), fmt_ns(p["candidate_median_ns"]),
+                         fmt_ns(-p["saving_ns"]), fmt_pct(None if pct is None else -pct),
+                         "[%s, %s]" % (fmt_ns(-ci[1]), fmt_ns(-ci[0])),
+                         ("yes", "warn") if p["significant"] else ("no claim", None)])
         if not rows:
             d.note("Only %s ran in %s: no traced variant to compare (see the errors above)." %
                    (base, g))
         else:
             d.table(["variant", "without tracer ns (%s)" % base, "with ns", "overhead ns",
                      "overhead %", "95% CI ns", "significant"], rows, right=(1, 2, 3, 4, 5))
+            for n in sorted(notes):
+                d.note(n)
 
 
 class Parser(argparse.ArgumentParser):
@@ -1173,7 +1184,7 @@ def main():
                       ("bench run", bhost)])
         r.repro(docs["repro"], paths["repro"])
         r.matrix(docs["matrix"], paths["matrix"])
-        r.bench(bdoc, benches, bench_path, pairs_doc, pairs_path, spec, )
+        r.bench(bdoc, benches, bench_path, pairs_doc, pairs_path, spec)
         if not r.charts.gnuplot:
             warn("note: gnuplot not found, the report has no charts (make deps installs "
                  "gnuplot-nox)")
