@@ -196,7 +196,7 @@ static void bm_accept(gb_state *s, void *user)
 	clients[0] = -1;
 	close(fd);
 	if (cl != 1) {
-		gb_skip_with_errorf(s, "%s: variant left fd without FD_CLOEXEC", c->name);
+		gb_skip_with_error(s, "variant left the fd without FD_CLOEXEC");
 		goto out;
 	}
 

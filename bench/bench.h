@@ -28,6 +28,13 @@ long bench_env_skips(void);
 /* Whether fd has FD_CLOEXEC set (1), not (0), or cannot be read (-1). */
 int bench_is_cloexec(int fd);
 
+/*
+ * With this variable in its environment cloexec-bench only counts the fds >= 3 it
+ * was started with and exits with that number (at most 125): how the spawn
+ * benchmarks check that a child was left none.
+ */
+#define BENCH_COUNT_FDS_ENV "CLOEXEC_BENCH_COUNT_FDS"
+
 /* The fd limit main() raised RLIMIT_NOFILE to. */
 extern long bench_nofile;
 

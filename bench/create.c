@@ -34,7 +34,7 @@ void bench_create(gb_state *s, void *user)
 
 		close(fds[i]);
 		if (cl != 1) {
-			gb_skip_with_errorf(s, "%s: variant left fd without FD_CLOEXEC", c->name);
+			gb_skip_with_error(s, "variant left the fd without FD_CLOEXEC");
 			return;
 		}
 	}

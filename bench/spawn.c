@@ -9,6 +9,8 @@
  *   spawn_posix/cloexec       posix_spawn with all fds FD_CLOEXEC
  * The child execs build/bench/exit0 (static, exits at once); each iteration
  * waits for it. The open fds are dups of /dev/null, made before the timing.
+ * Before timing, one spawn of the variant execs this program in its fd-counting
+ * mode: a variant whose child still holds fds fails instead of looking fast.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -66,17 +68,18 @@ static void close_fds(int *fds, int n)
 			close(fds[i]);
 }
 
-static pid_t spawn_one(enum spawn_variant v, int maxfd, const posix_spawn_file_actions_t *fa)
+/* Spawn path with argv {path} and envp the way variant v does it. */
+static pid_t spawn_one(enum spawn_variant v, int maxfd, const posix_spawn_file_actions_t *fa,
+		       char *path, char **envp)
 {
-	char *argv[] = {exit0_path, NULL};
+	char *argv[] = {path, NULL};
 	pid_t pid;
 	int err;
 
 	switch (v) {
 	case S_ADDCLOSEFROM:
 	case S_POSIX_CLOEXEC:
-		err = posix_spawn(&pid, exit0_path, v == S_ADDCLOSEFROM ? fa : NULL, NULL, argv,
-				  environ);
+		err = posix_spawn(&pid, path, v == S_ADDCLOSEFROM ? fa : NULL, NULL, argv, envp);
 		if (err) {
 			errno = err;
 			return -1;
@@ -96,8 +99,42 @@ static pid_t spawn_one(enum spawn_variant v, int maxfd, const posix_spawn_file_a
 		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
 			_exit(126);
 	}
-	execve(exit0_path, argv, environ);
+	execve(path, argv, envp);
 	_exit(127);
+}
+
+/*
+ * Untimed, once per run: the variant really leaves the exec'd child without our
+ * fds. The child is this program in its fd-counting mode (bench.h), which exits
+ * with the number of fds >= 3 it holds.
+ */
+static int check_variant(gb_state *s, const struct spawn_case *c, int maxfd,
+			 const posix_spawn_file_actions_t *fa)
+{
+	char self[] = "/proc/self/exe", env[] = BENCH_COUNT_FDS_ENV "=1";
+	char *envp[] = {env, NULL};
+	pid_t pid = spawn_one(c->v, maxfd, fa, self, envp);
+	int st;
+
+	if (pid < 0) {
+		bench_fail(s, "spawn", errno);
+		return -1;
+	}
+	if (lab_wait_timeout(pid, &st, 10000) < 0) {
+		lab_kill_reap(pid);
+		gb_skip_with_errorf(s, "the fd-counting child did not exit within 10 s");
+		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 125) {
+		gb_skip_with_errorf(s, "the fd-counting child failed (status 0x%x)", st);
+		return -1;
+	}
+	if (WEXITSTATUS(st) != 0) {
+		gb_skip_with_errorf(s, "variant left %d of our fds open in the exec'd child",
+				    WEXITSTATUS(st));
+		return -1;
+	}
+	return 0;
 }
 
 static void bm_spawn(gb_state *s, void *user)
@@ -140,10 +177,12 @@ static void bm_spawn(gb_state *s, void *user)
 		bench_fail(s, "open fds", errno);
 		goto out;
 	}
+	if (check_variant(s, c, maxfd, &fa) < 0)
+		goto out;
 
 	while (gb_keep_running_batch(s, &n)) {
 		for (uint64_t i = 0; i < n; i++) {
-			pid_t pid = spawn_one(c->v, maxfd, &fa);
+			pid_t pid = spawn_one(c->v, maxfd, &fa, exit0_path, environ);
 
 			if (pid < 0) {
 				bench_fail(s, "spawn", errno);
