@@ -485,10 +485,12 @@ def parse_pairs_spec(path):
 
 def find_latest_bench(bench_dir):
     latest = os.path.join(bench_dir, "latest.json")
-    if os.path.exists(latest):
+    if os.path.isfile(latest):
         return latest
+    # isfile: a dangling latest.json (its run deleted) is passed over for the newest real run.
     runs = [p for p in glob.glob(os.path.join(bench_dir, "*.json"))
-            if not p.endswith(".pairs.json") and not os.path.basename(p).startswith(".")]
+            if not p.endswith(".pairs.json") and not os.path.basename(p).startswith(".") and
+            os.path.isfile(p)]
     if not runs:
         return None
     return max(runs, key=lambda p: (os.path.basename(p), os.path.getmtime(p)))
@@ -1202,7 +1204,8 @@ def main():
                 t, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         d.bullets(["repro: %s%s" % (paths["repro"], written(paths["repro"])),
                    "matrix: %s%s" % (paths["matrix"], written(paths["matrix"])),
-                   "bench: %s%s" % (bench_path, written(bench_path)),
+                   "bench: %s%s%s" % (bench_path, (" -> " + os.readlink(bench_path)) if
+                                      os.path.islink(bench_path) else "", written(bench_path)),
                    "pairs: %s%s" % (_short(pairs_path) if pairs_path else
                                     "recomputed from the bench rows", written(pairs_path)),
                    "pairs spec: %s%s" % (a.pairs_spec, written(a.pairs_spec))])
