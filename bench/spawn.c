@@ -31,6 +31,7 @@
 #define SYS_close_range 436
 #endif
 
+
 extern char **environ;
 
 enum spawn_variant { S_LOOP, S_CLOSE_RANGE, S_FORK_CLOEXEC, S_ADDCLOSEFROM, S_POSIX_CLOEXEC };
@@ -172,6 +173,10 @@ static void bm_spawn(gb_state *s, void *user)
 	}
 	for (int i = 0; i < nfds; i++)
 		fds[i] = -1;
+	if (bench_cloexec_all() < 0) {
+		bench_fail(s, "close_range(CLOSE_RANGE_CLOEXEC)", errno);
+		goto out;
+	}
 	maxfd = open_fds(fds, nfds, cloexec);
 	if (maxfd < 0) {
 		bench_fail(s, "open fds", errno);

@@ -173,7 +173,7 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 	if (t->tracer == 0) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 ||
+		if (bench_cloexec_all() < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 ||
 		    move_fd(ready[1], READY_FD) < 0 || move_fd(t->out, READY_FD + 1) < 0)
 			_exit(3);
 		execl(path, path, "--json", "-o", "/dev/fd/4", "--ready-fd", fdarg, "-p", pidbuf,
