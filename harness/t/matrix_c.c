@@ -134,7 +134,7 @@ int main(void)
 		if (chmod(liar, 0755) < 0)
 			bail("failed to chmod %s: %s", liar, strerror(errno));
 		m.expect_fail = 1;
-		rc = mx_run_tracer(&m, "c-plain", liar, 60);
+		rc = mx_run_args(&m, "c-plain", liar, NULL, 60);
 		m.expect_fail = 0;
 		is_int(rc, 1, "run_matrix.py exits 1 when the tracer misses the leak");
 		ok(!json_get_bool(mx_row(&m, "c-plain"), "tracer_agrees", 1),

@@ -4,7 +4,7 @@
  *
  * mx_setup() checks what the tests need (BPF usable: else SKIP; our tracer and runner built:
  * else bail). mx_run() runs fixtures/run_matrix.py for some runtimes with the tracer, keeps the
- * traces, and parses the matrix JSON. mx_check_row() then re-derives every verdict from the
+ * traces, and parses the matrix JSON (mx_run_args(): another tracer, more runner arguments). mx_check_row() then re-derives every verdict from the
  * raw observation and the raw trace instead of trusting the runner's own "tracer_agrees":
  *   - the rebind failed  <=> some process still held the listener (from /proc)
  *   - the tracer says the final child inherited the listener/connection
@@ -152,23 +152,38 @@ static inline void mx_cleanup(struct mx *m)
 }
 
 /*
- * Run the matrix runner for the comma-separated runtimes in only. Returns the runner's exit
+ * Run the matrix runner for the comma-separated runtimes in only, with the tracer given (NULL:
+ * our build's) and extra runner arguments (NULL-terminated, or NULL). Returns the runner's exit
  * status (0 agree, 1 disagreement/error, 3 environment) and leaves the parsed JSON in m->doc.
  */
-static inline int mx_run_tracer(struct mx *m, const char *only, const char *tracer,
-				int timeout_s)
+static inline int mx_run_args(struct mx *m, const char *only, const char *tracer,
+			      const char *const extra[], int timeout_s)
 {
 	char runner[PATH_MAX + 32], json_path[PATH_MAX + 32], traces[PATH_MAX + 32];
 	char logp[PATH_MAX + 32];
 	char err[160], *text;
+	const char *argv[64];
 	size_t len;
-	int st;
+	int st, n = 0;
 	pid_t pid;
 
 	snprintf(runner, sizeof(runner), "%s/fixtures/run_matrix.py", m->root);
 	snprintf(json_path, sizeof(json_path), "%s/matrix.json", m->tmp);
 	snprintf(traces, sizeof(traces), "%s/traces", m->tmp);
 	snprintf(logp, sizeof(logp), "%s/runner.log", m->tmp);
+	for (const char *a[] = { "python3", runner, "--build", m->build, "--only", only, "--json",
+				 json_path, "--keep-traces", traces, NULL }, **p = a; *p; p++)
+		argv[n++] = *p;
+	if (tracer) {
+		argv[n++] = "--tracer";
+		argv[n++] = tracer;
+	}
+	for (int i = 0; extra && extra[i]; i++) {
+		if (n >= 63)
+			bail("too many runner arguments");
+		argv[n++] = extra[i];
+	}
+	argv[n] = NULL;
 	pid = fork();
 	if (pid < 0)
 		bail("failed to fork: %s", strerror(errno));
@@ -178,13 +193,7 @@ static inline int mx_run_tracer(struct mx *m, const char *only, const char *trac
 
 		if (log < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 			_exit(127);
-		if (tracer)
-			execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only",
-			      only, "--json", json_path, "--keep-traces", traces, "--tracer", tracer,
-			      (char *)NULL);
-		else
-			execl("/usr/bin/python3", "python3", runner, "--build", m->build, "--only",
-			      only, "--json", json_path, "--keep-traces", traces, (char *)NULL);
+		execv("/usr/bin/python3", (char *const *)argv);
 		_exit(127);
 	}
 	tap_track_child(pid);
@@ -219,7 +228,7 @@ static inline int mx_run_tracer(struct mx *m, const char *only, const char *trac
 /* The same with our own build's tracer. */
 static inline int mx_run(struct mx *m, const char *only, int timeout_s)
 {
-	return mx_run_tracer(m, only, NULL, timeout_s);
+	return mx_run_args(m, only, NULL, NULL, timeout_s);
 }
 
 /* The matrix row for a runtime, or NULL. */
@@ -263,6 +272,8 @@ struct mx_trace {
 	char listener_fd3_verdict[16];   /* the child's entry for the listener at fd 3, if any */
 	char listener_fd3_reason[16];    /* why it was passed: LISTEN_FDS|--allow|--allow-comm */
 	int other_passed;          /* the child's passed entries other than the listener at fd 3 */
+	char child_spawn[16];      /* spawn of the first exec of a final child pid */
+	long long child_spawn_t;
 	int passed_any;            /* passed entries in any exec record of the trace */
 	int has_summary;
 };
@@ -349,6 +360,18 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 			const struct json *inh = json_get(r, "inherited");
 
 			t->child_execs++;
+			for (size_t j = 0; j < n; j++) {
+				const struct json *x = recs[j];
+				long long xt = json_get_int(x, "t_ns", 0);
+
+				if (!strcmp(json_get_str(x, "type", ""), "exec") &&
+				    json_get_int(x, "pid", -2) == json_get_int(r, "pid", -1) &&
+				    (!t->child_spawn[0] || xt < t->child_spawn_t)) {
+					t->child_spawn_t = xt;
+					snprintf(t->child_spawn, sizeof(t->child_spawn), "%s",
+						 json_get_str(x, "spawn", "(null)"));
+				}
+			}
 			for (size_t i = 0; i < json_len(inh); i++) {
 				const struct json *e = json_at(inh, i);
 				long long eino = json_get_int(e, "ino", -2);
