@@ -489,12 +489,13 @@ __noinline int emit_recvmmsg_one(__u64 ptr, __u32 req)
 
 /*
  * close/close_range, at exit. Another thread may already have reused the fd number (and its
- * record may precede ours): for close, say what the slot holds now (ino, 0 = empty), so user
- * space does not drop the newer fd.
+ * record may precede ours): for close, say what the slot holds now (ino, 0 = empty), and for
+ * both, the time before looking (ts_ns), so user space does not drop the newer fd.
  */
 static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 ts = bpf_ktime_get_ns();
 	struct file *file = NULL;
 	struct ct_event *e;
 
@@ -503,6 +504,11 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	e = ev_begin(type);
 	if (!e)
 		return 0;
+	/*
+	 * The time before the slot was read: an fd another thread put at this number after
+	 * the read has a later creation time, even when its record comes first.
+	 */
+	e->ts_ns = ts;
 	e->fd = fd;
 	e->aux = last;
 	e->aux2 = flags;

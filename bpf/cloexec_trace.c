@@ -919,6 +919,12 @@ static void on_setfd(const struct ct_event *ev)
 		   by);
 }
 
+/* e's fd was made after close record ev looked at the table (another thread reused the number). */
+static bool newer_than(const struct entry *e, const struct ct_event *ev)
+{
+	return e->c && e->c->files == ev->files && e->c->t_ns > ev->ts_ns;
+}
+
 static void on_close(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
@@ -926,9 +932,13 @@ static void on_close(const struct ct_event *ev)
 
 	/*
 	 * The kernel says what the slot holds after the close: when another thread reused the
-	 * number and we have that newer fd already (same inode), keep it. Else drop ours.
+	 * number and we have that newer fd already (same inode), keep it. Keep it too when it was
+	 * made after the kernel looked (the slot read empty, the other thread's record came
+	 * first). Else drop ours.
 	 */
 	if (e && ev->ino && e->ino == ev->ino)
+		return;
+	if (e && newer_than(e, ev))
 		return;
 	entry_drop(t, e);
 }
@@ -954,6 +964,8 @@ static void on_close_range(const struct ct_event *ev)
 		 * CLOSE_RANGE_UNSHARE that is the unshared copy, and the range is closed (or
 		 * made cloexec) there as well.
 		 */
+		if (newer_than(e, ev))
+			continue;
 		if (ev->aux2 & CLOSE_RANGE_CLOEXEC)
 			bit_change(t, e, e->coe, true, true, ev->ts_ns, "close_range");
 		else

@@ -105,8 +105,9 @@ enum ct_kind {
  *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name, flags2,
  *               aux3 = the file system's magic number)
  *   SETFD:      fd, syscall, flags (CLOEXEC after the call, REQ_CLOEXEC), ino
- *   CLOSE:      fd, ino = what the slot holds after the close (0: empty; else reused already)
- *   CLOSE_RANGE: fd = first, aux = last, aux2 = flags
+ *   CLOSE:      fd, ino = what the slot holds after the close (0: empty; else reused already),
+ *               ts_ns = before the slot was read
+ *   CLOSE_RANGE: fd = first, aux = last, aux2 = flags, ts_ns = at syscall exit, before the record
  *   FORK:       aux = clone flags (as far as known), aux2 = child tgid, aux3 = child tid,
  *               syscall = CT_SC_FORK..CLONE3, flags (VM, VFORK, FILES), ino = child files
  *   EXEC:       tid = pid after exec, aux2 = old pid (thread that called exec), name = filename,

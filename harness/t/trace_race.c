@@ -6,10 +6,66 @@
  * truth of which forks landed in a window. The tracer must emit exactly one
  * `race` record per such child (matching fd, inode and pids), none for the
  * others, list the socket as leaked (created late) in the child's exec record,
- * classify every churned socket as late, and lose no record.
+ * classify every churned socket as late, and lose no record. Then fx_thread_churn:
+ * threads reusing each other's fd numbers, each socket keeps its own verdict.
  */
 #define _GNU_SOURCE
 #include "trace_lib.h"
+
+/*
+ * fx_thread_churn: three threads reuse each other's fd numbers; every socket keeps its own
+ * verdict (never, atomic, late), none is inherited, nothing is lost.
+ */
+static void test_thread_churn(void)
+{
+	const char *args[] = {"3000", NULL};
+	struct tl_opts o = {.timeout_ms = 60000};
+	long long n[3] = {0, 0, 0}, other = 0, bad_late = 0;
+	const char *const verdicts[] = {"never", "atomic", "late"};
+	const struct json *ex[2], *sum;
+	int fixture_pid = -1;
+	struct tl_run r;
+
+	if (tl_run(&r, &o, "fx_thread_churn", args) < 0)
+		bail("the traced fx_thread_churn run did not finish");
+	is_int(r.done_rc, 0, "churn: the fixture finished cleanly under the tracer");
+	is_int(r.bad_lines, 0, "churn: every output line is JSON with \"v\":1 and a type");
+	for (int i = 0; i < r.nrecs; i++) {
+		const struct json *j = r.recs[i];
+		const char *v = json_get_str(j, "verdict", "");
+		int k;
+
+		if (tl_is(j, "start"))
+			fixture_pid = (int)json_get_int(j, "pid", -1);
+		if (!tl_is(j, "fd") || json_get_int(j, "pid", -1) != fixture_pid ||
+		    strcmp(json_get_str(j, "kind", ""), "unix"))
+			continue;
+		for (k = 0; k < 3 && strcmp(v, verdicts[k]); k++)
+			;
+		if (k == 3)
+			other++;
+		else
+			n[k]++;
+		if (k == 2 && (json_get_int(j, "late_ns", -1) <= 0 ||
+			       strcmp(json_get_str(j, "set_by", ""), "fcntl")))
+			bad_late++;
+	}
+	for (int k = 0; k < 3; k++)
+		is_int(n[k], 3000, "churn: 3000 unix sockets are %s", verdicts[k]);
+	is_int(other, 0, "churn: no unix socket has another verdict");
+	is_int(bad_late, 0, "churn: every late one has late_ns > 0 and set_by fcntl");
+	if (is_int(tl_exec_recs(&r, tl_child_pid(&r), NULL, ex, 2), 1,
+		   "churn: one exec record for the child"))
+		is_int((long long)json_len(json_get(ex[0], "inherited")), 0,
+		       "churn: the child inherited nothing");
+	sum = tl_last(&r, "summary");
+	is_int(json_get_int(sum, "lost", -1), 0, "churn: no records were lost");
+	is_int(json_get_int(sum, "races", -1), 0, "churn: no races");
+	is_int(r.exit_code, 0, "churn: the tracer exits 0");
+	if (tap_tests_failed())
+		tl_diag_run(&r, "churn");
+	tl_free(&r);
+}
 
 int main(void)
 {
@@ -147,5 +203,6 @@ int main(void)
 		tl_diag_run(&r, "race");
 	(void)matched;
 	tl_free(&r);
+	test_thread_churn();
 	return done_testing();
 }
