@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 #include <unistd.h>
 
 extern char **environ;
+
+#define LIST_MS 5000 /* a lister reports and exits within this */
 
 struct creator {
 	int atomic;
@@ -79,7 +82,8 @@ static int spawn_list(const char *path, char *first, size_t firstlen)
 	char *argv[] = { (char *)"cloexec-repro-child", (char *)"list", NULL };
 	char buf[4096];
 	size_t have = 0;
-	int p[2], sockets = 0, st;
+	int p[2], sockets = 0, st, timed_out = 0;
+	unsigned long long end;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -97,24 +101,33 @@ static int spawn_list(const char *path, char *first, size_t firstlen)
 		return -1;
 	}
 	tap_track_child(pid);
-	for (;;) {
-		ssize_t n = read(p[0], buf + have, sizeof(buf) - 1 - have);
+	/* Read the report until EOF, bounded: a lister that hangs must not hang the run. */
+	end = lab_now_ns() + LIST_MS * 1000000ULL;
+	while (have < sizeof(buf) - 1) {
+		long long left = (long long)(end - lab_now_ns()) / 1000000LL;
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		ssize_t n;
 
+		if (lab_now_ns() >= end || poll(&pf, 1, (int)(left > 0 ? left : 1)) == 0) {
+			timed_out = 1;
+			break;
+		}
+		n = read(p[0], buf + have, sizeof(buf) - 1 - have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		have += (size_t)n;
-		if (have >= sizeof(buf) - 1)
-			break;
 	}
 	close(p[0]);
 	buf[have] = '\0';
-	if (lab_wait_timeout(pid, &st, 5000) < 0)
+	if (timed_out || lab_wait_timeout(pid, &st, LIST_MS) < 0)
 		lab_kill_reap(pid);
 	tap_untrack_child(pid);
-	if (!strstr(buf, "end\n"))
+	if (!strstr(buf, "end\n")) {
+		errno = timed_out ? ETIMEDOUT : EPROTO;
 		return -1;
+	}
 	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		int fd;
 		char t[128];
@@ -161,7 +174,7 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 
 		if (s < 0) {
 			r->error = 1;
-			repro_fmt(r->detail, sizeof(r->detail), "failed to spawn the lister %s: %s",
+			repro_fmt(r->detail, sizeof(r->detail), "failed to get a report from the lister %s: %s",
 				  repro_child_path(), strerror(errno));
 			break;
 		}
