@@ -779,6 +779,12 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 			r->error = 1;
 			repro_fmt(r->detail, sizeof(r->detail),
 				  "failed to get the child's count of served connections");
+		} else if (r->stolen != other) {
+			/* Someone else in the SO_REUSEPORT group, or a lost connection. */
+			r->error = 1;
+			repro_fmt(r->detail, sizeof(r->detail),
+				  "the child served %d connection(s) but %d missed the new listener",
+				  r->stolen, other);
 		}
 	}
 	close(nl);
