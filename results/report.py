@@ -168,7 +168,7 @@ td.ok{color:#176f2c;font-weight:600}td.bad{color:#b3261e;font-weight:700}
 td.warn{color:#8a5a00}p.note{background:#fff8e1;border-left:4px solid #e0b000;padding:.4em .8em}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 figure svg{max-width:100%;height:auto;border:1px solid #eee}
-nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}summary{cursor:pointer;color:#2a5db0}
+.tw{overflow-x:auto}nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}summary{cursor:pointer;color:#2a5db0}
 """
 
 
@@ -190,7 +190,7 @@ def render_html(doc, title):
         elif b[0] == "table":
             _, headers, rows, right, fold = b
             t = ["<details><summary>%s</summary>" % esc(fold)] if fold else []
-            t += ["<table><thead><tr>%s</tr></thead><tbody>" %
+            t += ['<div class="tw"><table><thead><tr>%s</tr></thead><tbody>' %
                  "".join("<th>%s</th>" % esc(h) for h in headers)]
             for r in rows:
                 cells = []
@@ -200,7 +200,7 @@ def render_html(doc, title):
                     ca = ' class="%s"' % " ".join(classes) if classes else ""
                     cells.append("<td%s>%s</td>" % (ca, esc(str(text))))
                 t.append("<tr>%s</tr>" % "".join(cells))
-            t.append("</tbody></table>")
+            t.append("</tbody></table></div>")
             if fold:
                 t.append("</details>")
             body.append("".join(t))
@@ -703,7 +703,11 @@ class Report:
                                     if isinstance(h, dict) else val(h) for h in helpers) or "-"
             inh = r.get("child_inherited")
             agree = r.get("tracer_agrees")
-            held = []
+            # What the runtime handed over on purpose (LISTEN_FDS, ExtraFiles) is not a leak.
+            passed = set(x for x in r.get("passed") or [] if isinstance(x, str)) \
+                if isinstance(r.get("passed"), list) else set()
+            leaked = isinstance(inh, list) and any(str(x) not in passed for x in inh)
+            held, held_leak = [], False
             obs = r.get("observed") if isinstance(r.get("observed"), dict) else {}
             for part in ("child", "helpers"):
                 procs = obs.get(part)
@@ -711,6 +715,8 @@ class Report:
                     for pid, info in procs.items():
                         if isinstance(info, dict):
                             socks = info.get("sockets") or []
+                            if isinstance(socks, list):
+                                held_leak |= any(str(x) not in passed for x in socks)
                             held.append("%s: %s" % (val(info.get("comm") or pid),
                                                     val(socks) if socks else "none"))
             notes = [x for x in (r.get("reason"), r.get("notes")) if x]
@@ -719,11 +725,11 @@ class Report:
                 (val(st), "ok" if st == "ok" else ("bad" if st == "error" else "warn")),
                 (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
                 val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")), val(helpers),
-                (val(inh), "bad" if isinstance(inh, list) and inh else None),
+                (val(inh), "bad" if leaked else None),
                 val(r.get("passed")),
-                ("; ".join(held) or "-", "bad" if any(not h.endswith(": none") for h in held)
-                 else None),
-                (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") else None),
+                ("; ".join(held) or "-", "bad" if held_leak else None),
+                (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") and
+                 "listener" not in passed else None),
                 (val(agree), "bad" if agree is False else None),
                 "; ".join(val(n) for n in notes) or "-"])
         d.table(["runtime", "version", "status", "socket", "accept", "redundant fcntl", "spawn",
@@ -733,7 +739,8 @@ class Report:
         d.p("socket/accept: how the runtime's sockets got the flag by the kernel's bit at "
             "creation (atomic, late, never); child inherited: what the tracer saw the exec'd "
             "child hold; child held: what /proc showed the child holding; rebind: binding the "
-            "server's port while the child lives.")
+            "server's port while the child lives. Red marks a socket the child got without "
+            "it being passed on purpose (passed).")
 
     # ---- benchmarks
 
