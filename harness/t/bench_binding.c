@@ -239,8 +239,26 @@ static int run_quiet(int argc, char **argv)
 	return rc;
 }
 
-/* gb_main(argv) in a child (the library initialises once); its wait status or -1. */
-static int child_gb_main(char *arg)
+/* Fails before its loop in one repetition out of three, like a setup that fails once. */
+static void bm_flaky(gb_state *s, void *user)
+{
+	static int calls;
+	uint64_t n = 0;
+
+	(void)user;
+	if (calls++ == 1) {
+		gb_skip_with_error(s, "setup failed once");
+		return;
+	}
+	while (gb_keep_running_batch(s, &n))
+		;
+}
+
+/*
+ * gb_main with flags a1 (and a2) in a child, which registers its own two
+ * benchmarks (the library initialises once per process); its wait status or -1.
+ */
+static int child_gb_main(char *a1, char *a2)
 {
 	int st = 0;
 	pid_t pid = fork();
@@ -249,7 +267,7 @@ static int child_gb_main(char *arg)
 		bail("bench_binding: failed to fork: %s", strerror(errno));
 	if (pid == 0) {
 		char a0[] = "bench_binding";
-		char *argv[] = {a0, arg, NULL};
+		char *argv[] = {a0, a1, a2, NULL};
 		int nul = open("/dev/null", O_WRONLY);
 
 		if (nul >= 0) {
@@ -257,7 +275,8 @@ static int child_gb_main(char *arg)
 			dup2(nul, 2);
 		}
 		gb_register("child/plain", bm_plain, NULL);
-		_exit(gb_main(2, argv));
+		gb_iterations(gb_register("flaky/once", bm_flaky, NULL), 10);
+		_exit(gb_main(a2 ? 3 : 2, argv));
 	}
 	tap_track_child(pid);
 	if (lab_wait_timeout(pid, &st, 20000) < 0) {
@@ -275,63 +294,26 @@ static void test_bad_flag(void)
 	     badre[] = "--benchmark_filter=[";
 	int st;
 
-	st = child_gb_main(bad);
+	st = child_gb_main(bad, NULL);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2,
 	   "an unknown --benchmark_ flag makes gb_main return 2 (status 0x%x)", st);
-	st = child_gb_main(none);
+	st = child_gb_main(none, NULL);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2,
 	   "a filter that matches no benchmark makes gb_main return 2 (status 0x%x)", st);
-	st = child_gb_main(badre);
+	st = child_gb_main(badre, NULL);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2,
 	   "a filter that is not a regex makes gb_main return 2 (status 0x%x)", st);
-}
-
-/* Fails before its loop in one repetition out of three, like a setup that fails once. */
-static void bm_flaky(gb_state *s, void *user)
-{
-	static int calls;
-	uint64_t n = 0;
-
-	(void)user;
-	if (calls++ == 1) {
-		gb_skip_with_error(s, "setup failed once");
-		return;
-	}
-	while (gb_keep_running_batch(s, &n))
-		;
 }
 
 /*
  * The library aborts when the repetitions of one benchmark report different
  * iteration counts; a run that fails before its loop must not cause that.
- * Checked in a child, which registers its own benchmark.
  */
 static void test_flaky_error(void)
 {
-	int st = 0;
-	pid_t pid = fork();
+	char filter[] = "--benchmark_filter=^flaky/", reps[] = "--benchmark_repetitions=3";
+	int st = child_gb_main(filter, reps);
 
-	if (pid < 0)
-		bail("bench_binding: failed to fork: %s", strerror(errno));
-	if (pid == 0) {
-		char a0[] = "bench_binding", a1[] = "--benchmark_filter=^flaky/",
-		     a2[] = "--benchmark_repetitions=3";
-		char *argv[] = {a0, a1, a2, NULL};
-		int nul = open("/dev/null", O_WRONLY);
-
-		if (nul >= 0) {
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
-		gb_iterations(gb_register("flaky/once", bm_flaky, NULL), 10);
-		_exit(gb_main(3, argv));
-	}
-	tap_track_child(pid);
-	if (lab_wait_timeout(pid, &st, 20000) < 0) {
-		lab_kill_reap(pid);
-		st = -1;
-	}
-	tap_untrack_child(pid);
 	ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1,
 	   "one repetition failing before its loop is reported (exit 1), no abort (status 0x%x)",
 	   st);
