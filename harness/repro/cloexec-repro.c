@@ -161,8 +161,13 @@ int main(int argc, char **argv)
 				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "cloexec-repro: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
+			/* A long option is named as given; optopt names a short one even in -tx. */
+			if (!optopt || !strncmp(argv[optind - 1], "--", 2))
+				fprintf(stderr, "cloexec-repro: bad option '%s' (try --help)\n",
+					argv[optind - 1]);
+			else
+				fprintf(stderr, "cloexec-repro: unknown option '-%c' (try --help)\n",
+					optopt);
 			return 2;
 		}
 	}
@@ -174,8 +179,7 @@ int main(int argc, char **argv)
 	if (!no_scen) {
 		n = repro_select(group, strategy, spawn, sc, MAX_SCENARIOS);
 		if (n < 0) {
-			fprintf(stderr, "cloexec-repro: unknown group, strategy or spawn method "
-					"(see --list)\n");
+			fprintf(stderr, "cloexec-repro: %s (see --list)\n", repro_select_error());
 			return 2;
 		}
 		if (n == 0) {

@@ -113,10 +113,12 @@ const char *repro_child_path(void);
  * Fill out[] with every scenario whose group/strategy/spawn match the filters
  * (NULL or "" or "all" matches everything; comma-separated lists allowed).
  * Returns the number of matches (at most max), or -1 if a filter names
- * nothing known.
+ * something unknown.
  */
 int repro_select(const char *group, const char *strategy, const char *spawn,
 		 struct repro_scenario *out, int max);
+/* After repro_select() returned -1: "unknown <kind> '<name>'". */
+const char *repro_select_error(void);
 
 /* Run one scenario. Always kills and reaps its child and closes its fds. */
 void repro_run(const struct repro_scenario *sc, struct repro_result *r);

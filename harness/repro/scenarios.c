@@ -161,8 +161,15 @@ static int in_list(const char *list, const char *name)
 	return 0;
 }
 
-/* Every name in list must be one of the names in the table (field at offset). */
-static int list_known(const char *list, const char *const *names, int count)
+static char select_error[128];
+
+const char *repro_select_error(void)
+{
+	return select_error;
+}
+
+/* Every name in list must be one of names[]; else the first unknown one goes to select_error. */
+static int list_known(const char *what, const char *list, const char *const *names, int count)
 {
 	if (!list || !*list || !strcmp(list, "all"))
 		return 1;
@@ -174,8 +181,11 @@ static int list_known(const char *list, const char *const *names, int count)
 		for (int i = 0; i < count; i++)
 			if (strlen(names[i]) == l && !strncmp(p, names[i], l))
 				found = 1;
-		if (!found)
+		if (!found) {
+			repro_fmt(select_error, sizeof(select_error), "unknown %s '%.*s'", what,
+				  (int)l, p);
 			return 0;
+		}
 		p = c ? c + 1 : NULL;
 	}
 	return 1;
@@ -189,15 +199,15 @@ int repro_select(const char *group, const char *strategy, const char *spawn,
 
 	for (k = 0; repro_groups[k].name; k++)
 		names[k] = repro_groups[k].name;
-	if (!list_known(group, names, k))
+	if (!list_known("group", group, names, k))
 		return -1;
 	for (k = 0; repro_strategies[k].name; k++)
 		names[k] = repro_strategies[k].name;
-	if (!list_known(strategy, names, k))
+	if (!list_known("strategy", strategy, names, k))
 		return -1;
 	for (k = 0; repro_spawns[k].name; k++)
 		names[k] = repro_spawns[k].name;
-	if (!list_known(spawn, names, k))
+	if (!list_known("spawn method", spawn, names, k))
 		return -1;
 
 	for (const struct repro_group *g = repro_groups; g->name; g++) {

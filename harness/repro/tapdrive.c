@@ -25,7 +25,9 @@ int repro_tap(const char *group, const char *strategy, const char *spawn, struct
 	struct repro_result r;
 	int n = repro_select(group, strategy, spawn, sc, 512);
 
-	if (n <= 0)
+	if (n < 0)
+		bail("repro: %s", repro_select_error());
+	if (n == 0)
 		bail("repro: no scenario for group=%s strategy=%s spawn=%s", group ? group : "all",
 		     strategy ? strategy : "all", spawn ? spawn : "all");
 	for (int i = 0; i < n; i++) {

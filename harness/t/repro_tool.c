@@ -57,7 +57,7 @@ static void run_tool(struct run *r, const char *const *args)
 {
 	char *argv[16], out[PATH_MAX], err[PATH_MAX];
 	posix_spawn_file_actions_t fa;
-	int n = 0, st;
+	int n = 0, st, e;
 	pid_t pid;
 
 	argv[n++] = tool;
@@ -70,8 +70,9 @@ static void run_tool(struct run *r, const char *const *args)
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	r->status = -1;
-	if (posix_spawn(&pid, tool, &fa, NULL, argv, environ) != 0)
-		bail("repro_tool: failed to spawn %s: %s", tool, strerror(errno));
+	e = posix_spawn(&pid, tool, &fa, NULL, argv, environ);
+	if (e != 0)
+		bail("repro_tool: failed to spawn %s: %s", tool, strerror(e));
 	posix_spawn_file_actions_destroy(&fa);
 	tap_track_child(pid);
 	if (lab_wait_timeout(pid, &st, 60000) < 0) {
@@ -158,17 +159,23 @@ int main(void)
 		n += strstr(r.out, g->name) != NULL;
 	ok(n > 0 && !repro_groups[n].name, "--list names every group (%d)", n);
 
+	/* Each bad command line, and what its one error line must name. */
 	static const char *const bad[][4] = {
-		{ "--group", "no-such-group", NULL },
-		{ "--race-spawns", "many", NULL },
-		{ "--bogus", NULL },
-		{ "stray-argument", NULL },
+		{ "--group", "no-such-group", NULL, "unknown group 'no-such-group'" },
+		{ "-m", "fork-exec,nope", NULL, "unknown spawn method 'nope'" },
+		{ "--race-spawns", "many", NULL, "'many'" },
+		{ "--bogus", NULL, NULL, "'--bogus'" },
+		{ "--tap=1", NULL, NULL, "'--tap=1'" },
+		{ "-tx", NULL, NULL, "'-x'" },
+		{ "stray-argument", NULL, NULL, "'stray-argument'" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		run_tool(&r, bad[i]);
 		is_int(r.status, 2, "usage error '%s' exits 2", bad[i][0]);
-		ok(!strncmp(r.err, "cloexec-repro: ", 15) && count_lines(r.err) == 1,
-		   "usage error '%s' says so in one line on stderr", bad[i][0]);
+		ok(!strncmp(r.err, "cloexec-repro: ", 15) && count_lines(r.err) == 1 &&
+			   strstr(r.err, bad[i][3]),
+		   "usage error '%s' says so in one line on stderr naming %s", bad[i][0],
+		   bad[i][3]);
 	}
 
 	/* The table and the JSON for one group, compared with the engine run here. */
