@@ -50,19 +50,20 @@ def err(msg):
     print("%s: %s" % (PROG, msg), file=sys.stderr)
 
 
-def fraction(s):
+def threshold_arg(s):
+    """A finite fraction >= 0 (0: any significant slowdown fails)."""
     try:
         v = float(s)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a number" % s) from None
-    if not (v > 0) or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError("%r must be a positive number" % s)
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError("%r must be a number >= 0" % s)
     return v
 
 
 def alpha_arg(s):
-    v = fraction(s)
-    if v >= 1:
+    v = threshold_arg(s)
+    if not 0 < v < 1:
         raise argparse.ArgumentTypeError("%r must be between 0 and 1" % s)
     return v
 
@@ -105,8 +106,8 @@ def main():
                             "slowdown.", epilog=EPILOG)
     ap.add_argument("base", metavar="BASE.json", help="the baseline run")
     ap.add_argument("new", metavar="NEW.json", help="the run to check")
-    ap.add_argument("--threshold", type=fraction, default=0.05,
-                    help="fail when the median grew by more than this fraction "
+    ap.add_argument("--threshold", type=threshold_arg, default=0.05,
+                    help="fail when the median grew by more than this fraction, >= 0 "
                          "(default: %(default)s = 5%%)")
     ap.add_argument("--alpha", type=alpha_arg, default=0.01,
                     help="significance level for the U-test p-value (default: %(default)s)")
