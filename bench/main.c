@@ -201,7 +201,8 @@ static int check_flag(const char *arg)
 		if (strncmp(arg, fmt_flags[i], strlen(fmt_flags[i])) != 0)
 			continue;
 		if (strcmp(v, "json") && strcmp(v, "console") && strcmp(v, "csv")) {
-			fprintf(stderr, "cloexec-bench: invalid format in '%s' (json, console or csv)\n",
+			fprintf(stderr,
+				"cloexec-bench: invalid format in '%s' (json, console or csv)\n",
 				arg);
 			return 2;
 		}

@@ -31,7 +31,6 @@
 #define SYS_close_range 436
 #endif
 
-
 extern char **environ;
 
 enum spawn_variant { S_LOOP, S_CLOSE_RANGE, S_FORK_CLOEXEC, S_ADDCLOSEFROM, S_POSIX_CLOEXEC };

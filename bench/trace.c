@@ -204,7 +204,8 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 					    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		} else {
 			gb_skip_with_errorf(s, "cloexec-trace was not ready within %d ms",
-					    pr > 0 ? TRACER_STOP_TIMEOUT_MS : TRACER_START_TIMEOUT_MS);
+					    pr > 0 ? TRACER_STOP_TIMEOUT_MS
+						   : TRACER_START_TIMEOUT_MS);
 		}
 		tracer_stop(t, NULL);
 		return -1;

@@ -320,7 +320,7 @@ static void check_run_json(const char *path, int bpf_ok)
 			long long ev = -1, lost = -1, iters = json_get_int(r, "iterations", 0);
 			int traced = rn[13] == 't';
 
-			/* traced: every socket of ours recorded (or counted lost); filtered: none */
+			/* traced: each socket of ours recorded (or lost); filtered: none */
 			if (sscanf(json_get_str(r, "label", ""), "fd_events=%lld lost=%lld", &ev,
 				   &lost) != 2 ||
 			    lost < 0 || (traced ? ev + lost < iters : ev != 0)) {
@@ -365,8 +365,9 @@ static void check_run_json(const char *path, int bpf_ok)
 	if (bpf_ok) {
 		is_int(trace_errors, 0,
 		       "as root with BTF, the tracer runs ran (cloexec-trace attached)");
-		is_int(bad_events, 0,
-		       "the tracer recorded each of our sockets when traced and none when filtered");
+		is_int(
+		    bad_events, 0,
+		    "the tracer recorded each of our sockets when traced and none when filtered");
 	} else {
 		skip(2, "tracer runs cannot run here (not root or no BTF): they were skipped");
 	}
