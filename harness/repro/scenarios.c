@@ -395,6 +395,9 @@ fail:
 	return -1;
 }
 
+/* The cloexec listener behind accepted, received and passed subjects (not itself a subject). */
+static const struct repro_strategy helper_listener = { "sock-cloexec", RS_LISTENER, 1, "" };
+
 /* A bound (and for streams listening) socket on loopback port 0, or the unix path. */
 static int make_bound(const struct repro_group *g, const struct repro_strategy *st, struct ctx *c,
 		      struct repro_result *r)
@@ -460,12 +463,11 @@ static int make_bound(const struct repro_group *g, const struct repro_strategy *
 static int make_accepted(const struct repro_group *g, const struct repro_strategy *st,
 			 struct ctx *c, struct repro_result *r)
 {
-	static const struct repro_strategy atomic = { "sock-cloexec", RS_LISTENER, 1, "" };
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int l, fd = -1;
 
-	l = make_bound(g, &atomic, c, r);
+	l = make_bound(g, &helper_listener, c, r);
 	if (l < 0)
 		return -1;
 	c->peer = socket(g->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -494,7 +496,6 @@ out:
 static int make_received(const struct repro_group *g, const struct repro_strategy *st,
 			 struct ctx *c, struct repro_result *r)
 {
-	static const struct repro_strategy atomic = { "sock-cloexec", RS_LISTENER, 1, "" };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -505,7 +506,7 @@ static int make_received(const struct repro_group *g, const struct repro_strateg
 	struct cmsghdr *cm;
 	int sp[2], l, fd = -1;
 
-	l = make_bound(g, &atomic, c, r);
+	l = make_bound(g, &helper_listener, c, r);
 	if (l < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
@@ -880,7 +881,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 		 * negative control leaves it inheritable.
 		 */
 		c.pusher = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		c.subject = make_bound(g, &repro_strategies[4], &c, r); /* sock-cloexec */
+		c.subject = make_bound(g, &helper_listener, &c, r);
 		c.decoy = socket(AF_INET, SOCK_DGRAM | (st->sets_cloexec ? SOCK_CLOEXEC : 0), 0);
 	} else
 		c.subject = make_bound(g, st, &c, r);
