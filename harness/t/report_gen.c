@@ -7,7 +7,8 @@
  * SVG charts (written beside the Markdown, inline in the HTML), that the HTML
  * loads nothing from anywhere, that missing inputs are named with the make target
  * that produces them, and that a corrupt input is one error line, exit 2, with
- * nothing written.
+ * nothing written. With the .pairs.json that bench/pairs.py writes beside the run,
+ * the pairs and verdicts must match those recomputed from the raw rows.
  */
 #define _GNU_SOURCE
 #include "report_common.h"
@@ -62,6 +63,43 @@ static void check_self_contained(const char *page)
 	}
 	ok(!bad, "report.html is self-contained (no URLs, scripts, links or external sources)");
 	ok(strstr(page, "<style>") != NULL, "report.html carries its CSS inline");
+}
+
+/*
+ * The savings table of a report as "group|args|baseline|candidate|significant" lines:
+ * the pairing and the verdict, without the numbers (their last digit may round
+ * differently when one side comes from a file with rounded values).
+ */
+static char *savings_rows(const char *md)
+{
+	const char *t = md ? strstr(md, "| group | args | baseline | candidate |") : NULL;
+	char *out = calloc(1, t ? strlen(t) + 1 : 1);
+	size_t off = 0;
+
+	if (!t || !out)
+		return out;
+	for (const char *l = t; *l == '|';) {
+		const char *end = strchr(l, '\n'), *c = l;
+		int cell = 0;
+
+		if (!end)
+			break;
+		/* Cells 1-4, then the last one. */
+		for (; c < end && cell < 5; c++)
+			cell += *c == '|';
+		memcpy(out + off, l, (size_t)(c - l));
+		off += (size_t)(c - l);
+		for (c = end - 1; c > l && *c != '|'; c--)
+			;
+		for (c--; c > l && *c != '|'; c--)
+			;
+		memcpy(out + off, c, (size_t)(end - c));
+		off += (size_t)(end - c);
+		out[off++] = '\n';
+		l = end + 1;
+	}
+	out[off] = '\0';
+	return out;
 }
 
 int main(void)
@@ -221,6 +259,44 @@ int main(void)
 		free(e);
 		free(md2);
 	}
+	/*
+	 * 4. The same run with the .pairs.json that bench/pairs.py (what make bench runs)
+	 * writes beside it: the report takes the pairs from that file, and an independent
+	 * implementation must pair the same benchmarks and reach the same verdicts as the
+	 * recomputation from the raw rows above.
+	 */
+	{
+		char pairs_py[PATH_MAX + 32], spec[PATH_MAX + 32], out3[PATH_MAX], p3[PATH_MAX + 16];
+		char *argv[] = { PYTHON, pairs_py, "--pairs", spec, smoke, NULL };
+		char *argv3[] = { PYTHON, script, "--results", empty, "--bench", smoke, "--out", out3,
+				  "--pairs-spec", spec, NULL };
+
+		snprintf(pairs_py, sizeof(pairs_py), "%s/bench/pairs.py", src);
+		snprintf(spec, sizeof(spec), "%s/bench/pairs.txt", src);
+		snprintf(out3, sizeof(out3), "%s/out3", tmp);
+		snprintf(p3, sizeof(p3), "%s/report.md", out3);
+		mkdir(out3, 0700);
+		if (access(pairs_py, R_OK) != 0) {
+			skip(3, "%s is not there: no .pairs.json to read", pairs_py);
+		} else {
+			rc = rc_run(argv, NULL, err, 20000);
+			is_int(rc, 0, "bench/pairs.py writes the .pairs.json beside the smoke run");
+			rc = rc_run(argv3, NULL, err, 50000);
+			char *md3 = rc_slurp(p3), *want = savings_rows(md), *got = savings_rows(md3);
+
+			ok(rc == 0 && md3 && strstr(md3, "smoke.pairs.json (written by make bench"),
+			   "the report reads the pairs from the .pairs.json beside the run");
+			ok(want && got && *want && !strcmp(want, got),
+			   "the pairs and verdicts from .pairs.json match those recomputed from the rows");
+			if (!want || !got || strcmp(want, got))
+				diag("recomputed:\n%s\nfrom .pairs.json:\n%s", want ? want : "",
+				     got ? got : "");
+			free(md3);
+			free(want);
+			free(got);
+		}
+	}
+
 	/* Into an empty directory: nothing at all is created. */
 	snprintf(out2, sizeof(out2), "%s/out2", tmp);
 	mkdir(out2, 0700);
