@@ -188,6 +188,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (json && repro_json_writable(json) < 0) {
+		fprintf(stderr, "cloexec-repro: failed to write %s: %s\n", json, strerror(errno));
+		return 3;
+	}
 	if (race_spawns < 0)
 		race_spawns = (group || strategy || spawn) ? 0 : 2000;
 	if (repro_init(why, sizeof(why)) < 0) {

@@ -7,6 +7,7 @@
 #include "repro.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,24 @@ static void cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
+static void tmp_name(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "%s.tmp", path);
+}
+
+int repro_json_writable(const char *path)
+{
+	char tmp[4096];
+	int fd;
+
+	tmp_name(tmp, sizeof(tmp), path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return unlink(tmp);
+}
+
 int repro_write_json(const char *path, const char *commit, const struct repro_scenario *sc,
 		     const struct repro_result *res, int n, const struct repro_race *race,
 		     int nrace)
@@ -149,8 +168,8 @@ int repro_write_json(const char *path, const char *commit, const struct repro_sc
 	FILE *f;
 	int e;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	tmp_name(tmp, sizeof(tmp), path);
+	f = fopen(tmp, "we");
 	if (!f)
 		return -1;
 	gethostname(host, sizeof(host) - 1);

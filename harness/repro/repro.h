@@ -186,6 +186,8 @@ void repro_cat(char *buf, size_t len, const char *fmt, ...) __attribute__((forma
 void repro_print_table(FILE *f, const struct repro_scenario *sc, const struct repro_result *res,
 		       int n);
 void repro_print_race(FILE *f, const struct repro_race *r, int n);
+/* Whether the JSON file can be written (checked before a long run). Returns 0 or -1 with errno. */
+int repro_json_writable(const char *path);
 /* results/repro.json per results/FORMATS.md. Returns 0 or -1 with errno. */
 int repro_write_json(const char *path, const char *commit, const struct repro_scenario *sc,
 		     const struct repro_result *res, int n, const struct repro_race *race,

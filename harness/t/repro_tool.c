@@ -178,6 +178,14 @@ int main(void)
 		   bad[i][3]);
 	}
 
+	/* An unwritable JSON path is refused before any scenario runs. */
+	snprintf(json, sizeof(json), "%s/no-such-dir/repro.json", dir);
+	run_tool(&r, (const char *const[]){ "-g", "tcp4-listener", "--json", json, NULL });
+	is_int(r.status, 3, "an unwritable --json file exits 3");
+	ok(!strncmp(r.err, "cloexec-repro: failed to write ", 31) && count_lines(r.err) == 1 &&
+		   !strstr(r.out, "scenario"),
+	   "and says so in one line before running anything");
+
 	/* The table and the JSON for one group, compared with the engine run here. */
 	snprintf(json, sizeof(json), "%s/repro.json", dir);
 	run_tool(&r, (const char *const[]){ "-g", "tcp4-listener,unix-listener", "-m", "fork-exec",
