@@ -1093,6 +1093,10 @@ def main():
 
     res = a.results
     out = a.out or res
+    if not os.path.isdir(res):
+        # Named on the command line (the default always exists): a typo.
+        print("%s: %s: no such directory (--results)" % (PROG, res), file=sys.stderr)
+        return 2
     paths = {
         "repro": a.repro or os.path.join(res, "repro.json"),
         "matrix": a.matrix or os.path.join(res, "matrix.json"),
