@@ -10,7 +10,8 @@ one self-contained HTML file (embedded CSS, inline SVG, no scripts, nothing
 loaded from the network) with the same tables. Charts are drawn by gnuplot.
 
 A missing input leaves its section saying what is missing and which make target
-produces it; a file named on the command line that does not exist is an error. A corrupt input is one error line naming the file, exit 2, and
+produces it; a file named on the command line that does not exist is an error.
+A corrupt input is one error line naming the file, exit 2, and
 nothing is written (all outputs go to temp files and are renamed at the end).
 """
 
@@ -31,9 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labstats as ls  # noqa: E402
 
 PROG = "report"
-EPILOG = """exit status: 0 report written, 2 usage, a corrupt input file or a named input file
-that does not exist (nothing written),
-3 cannot write the output.
+EPILOG = """exit status: 0 report written; 2 usage, a corrupt input file, or a named input file
+or --results directory that does not exist (nothing written); 3 cannot write the output.
 
 examples:
   make report                                  # from results/ (what `make run` does)
@@ -1076,9 +1076,11 @@ def main():
                     help="where the inputs are (default: %(default)s)")
     ap.add_argument("--repro", metavar="FILE", help="repro JSON (default: DIR/repro.json; "
                     "'none' to leave the section out)")
-    ap.add_argument("--matrix", metavar="FILE", help="matrix JSON (default: DIR/matrix.json)")
+    ap.add_argument("--matrix", metavar="FILE", help="matrix JSON (default: DIR/matrix.json; "
+                    "'none' to leave the section out)")
     ap.add_argument("--bench", metavar="FILE", help="Google Benchmark JSON (default: "
-                    "DIR/bench/latest.json, else the newest DIR/bench/*.json)")
+                    "DIR/bench/latest.json, else the newest DIR/bench/*.json; 'none' to leave "
+                    "the section out)")
     ap.add_argument("--pairs", metavar="FILE", help="pairs JSON (default: beside the bench "
                     "file; 'none' to recompute from the raw rows)")
     ap.add_argument("--pairs-spec", default=_short(os.path.join(root, "bench", "pairs.txt")),
