@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -81,9 +80,7 @@ static int spawn_list(const char *path, char *first, size_t firstlen)
 {
 	char *argv[] = { (char *)"cloexec-repro-child", (char *)"list", NULL };
 	char buf[4096];
-	size_t have = 0;
-	int p[2], sockets = 0, st, timed_out = 0;
-	unsigned long long end;
+	int p[2], sockets = 0, st, n, e;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -102,30 +99,14 @@ static int spawn_list(const char *path, char *first, size_t firstlen)
 	}
 	tap_track_child(pid);
 	/* Read the report until EOF, bounded: a lister that hangs must not hang the run. */
-	end = lab_now_ns() + LIST_MS * 1000000ULL;
-	while (have < sizeof(buf) - 1) {
-		long long left = (long long)(end - lab_now_ns()) / 1000000LL;
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		ssize_t n;
-
-		if (lab_now_ns() >= end || poll(&pf, 1, (int)(left > 0 ? left : 1)) == 0) {
-			timed_out = 1;
-			break;
-		}
-		n = read(p[0], buf + have, sizeof(buf) - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
+	n = repro_read_until(p[0], buf, sizeof(buf), LIST_MS, 0);
+	e = errno;
 	close(p[0]);
-	buf[have] = '\0';
-	if (timed_out || lab_wait_timeout(pid, &st, LIST_MS) < 0)
+	if (n < 0 || lab_wait_timeout(pid, &st, LIST_MS) < 0)
 		lab_kill_reap(pid);
 	tap_untrack_child(pid);
-	if (!strstr(buf, "end\n")) {
-		errno = timed_out ? ETIMEDOUT : EPROTO;
+	if (n < 0 || !strstr(buf, "end\n")) {
+		errno = n < 0 ? e : EPROTO;
 		return -1;
 	}
 	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {

@@ -176,6 +176,13 @@ int repro_tap(const char *group, const char *strategy, const char *spawn, struct
 /* The closing checks: both outcomes seen (when want_both), nothing left behind. */
 void repro_tap_finish(const struct repro_tally *t, int want_both);
 
+/*
+ * Read from fd into buf (NUL-terminated) for at most ms: one line without its
+ * newline (line set), or everything up to EOF. Returns the length, or -1 with
+ * errno (ETIMEDOUT; EPIPE for EOF before the end of a line).
+ */
+int repro_read_until(int fd, char *buf, size_t len, int ms, int line);
+
 /* snprintf that may truncate (silences -Wformat-truncation on purpose) and its appending form. */
 void repro_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void repro_cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -319,8 +319,7 @@ static void note_used(int family, int type, int port, const char *dir)
 	nused++;
 }
 
-/* Read one line from fd within ms (the child's control channel). Returns length or -1. */
-static int read_line(int fd, char *buf, size_t len, int ms)
+int repro_read_until(int fd, char *buf, size_t len, int ms, int line)
 {
 	unsigned long long end = lab_now_ns() + (unsigned long long)ms * 1000000ULL;
 	size_t n = 0;
@@ -328,24 +327,39 @@ static int read_line(int fd, char *buf, size_t len, int ms)
 	while (n + 1 < len) {
 		long long left = (long long)(end - lab_now_ns()) / 1000000LL;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		char c;
 		ssize_t r;
+		int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
 
-		if (lab_now_ns() >= end)
-			return -1;
-		if (poll(&p, 1, (int)(left > 0 ? left : 1)) <= 0)
+		if (pr < 0 && errno == EINTR)
 			continue;
-		r = read(fd, &c, 1);
+		if (pr <= 0) {
+			errno = pr ? errno : ETIMEDOUT;
+			return -1;
+		}
+		/* A line is read byte by byte: what follows it is not ours to take. */
+		r = read(fd, buf + n, line ? 1 : len - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0)
 			return -1;
-		if (c == '\n')
+		if (r == 0) {
+			if (line) {
+				errno = EPIPE;
+				return -1;
+			}
 			break;
-		buf[n++] = c;
+		}
+		if (line && buf[n] == '\n')
+			break;
+		n += (size_t)r;
 	}
 	buf[n] = '\0';
 	return (int)n;
+}
+
+static int read_line(int fd, char *buf, size_t len, int ms)
+{
+	return repro_read_until(fd, buf, len, ms, 1);
 }
 
 static int send_line(int fd, const char *s)
