@@ -81,6 +81,8 @@ void repro_print_table(FILE *f, const struct repro_scenario *sc, const struct re
 				fprintf(f, " [%s + %s should %sleave it in the child]",
 					sc[i].strategy->name, sc[i].spawn->name,
 					r->leak_expected ? "" : "not ");
+			if (!r->extra_ok)
+				fprintf(f, " [the child got other fds from the harness]");
 			if (!r->after_ok)
 				fprintf(f, " [after the child exited: %s, want %s]", r->after,
 					r->after_expected);
@@ -221,7 +223,8 @@ int repro_write_json(const char *path, const char *commit, const struct repro_sc
 		jstr(f, r->after);
 		fprintf(f, ",\"after_expected\":");
 		jstr(f, r->after_expected);
-		fprintf(f, ",\"after_ok\":%s,\"port_free\":%s", r->after_ok ? "true" : "false",
+		fprintf(f, ",\"extra_ok\":%s,\"after_ok\":%s,\"port_free\":%s",
+			r->extra_ok ? "true" : "false", r->after_ok ? "true" : "false",
 			r->port_free ? "true" : "false");
 		if (sc[i].group->kind == RK_REUSEPORT)
 			fprintf(f, ",\"stolen\":%d,\"served_parent\":%d", r->stolen,

@@ -89,9 +89,10 @@ struct repro_result {
 	int stolen, served_parent; /* RK_REUSEPORT: connections taken by the child / parent */
 	int mechanism_ok;	   /* observed == expected */
 	int meaning_ok;		   /* child_held == leak_expected (and for RK_PASS: no extra fds) */
+	int extra_ok;		   /* no other fd >= 3 reached the child (RK_PASS: in meaning_ok) */
 	int after_ok;		   /* after == after_expected */
 	int port_free;		   /* at the end the port (or unix path) is free again */
-	int pass;		   /* all four */
+	int pass;		   /* all of the above */
 	char detail[256];
 };
 

@@ -1017,6 +1017,8 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 		r->meaning_ok =
 			r->child_held == r->leak_expected && r->parent_cloexec == st->sets_cloexec;
 	}
+	/* The harness itself must not leak into the child: only the subject may be there. */
+	r->extra_ok = st->subject == RS_PASS || r->child_extra == 0;
 	r->after_ok = !strcmp(r->after, r->after_expected);
 	if (r->child_held)
 		repro_fmt(r->detail, sizeof(r->detail), "child %d holds %s at fd %d", (int)r->child,
@@ -1066,8 +1068,8 @@ cleanup:
 				  errname(-e));
 		}
 	}
-	r->pass = !r->error && !r->skipped && r->mechanism_ok && r->meaning_ok && r->after_ok &&
-		  r->port_free;
+	r->pass = !r->error && !r->skipped && r->mechanism_ok && r->meaning_ok && r->extra_ok &&
+		  r->after_ok && r->port_free;
 }
 
 /* --- leftovers ---------------------------------------------------------------------------- */

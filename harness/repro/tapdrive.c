@@ -7,7 +7,8 @@
  *      held -> free);
  *   2. the meaning: inheritable strategies reach the child through a plain
  *      spawn, cloexec ones and the mitigations keep it out (and the parent's
- *      FD_CLOEXEC bit is what the strategy says);
+ *      FD_CLOEXEC bit is what the strategy says), and no other fd of the
+ *      harness reaches the child;
  *   3. until the child exits: after it is killed the resource is released;
  *   4. the port (or path) is free at the end.
  */
@@ -64,10 +65,12 @@ int repro_tap(const char *group, const char *strategy, const char *spawn, struct
 			   "(held fd %d, %d other fd(s))",
 			   id, r.held_fd, r.child_extra);
 		else
-			ok(r.meaning_ok,
-			   "%s: %s + %s %s the socket to the child (parent FD_CLOEXEC=%d)", id,
-			   sc[i].strategy->name, sc[i].spawn->name,
-			   r.leak_expected ? "leaks" : "does not leak", r.parent_cloexec);
+			ok(r.meaning_ok && r.extra_ok,
+			   "%s: %s + %s %s the socket to the child (parent FD_CLOEXEC=%d) and "
+			   "nothing else (%d other fd(s))",
+			   id, sc[i].strategy->name, sc[i].spawn->name,
+			   r.leak_expected ? "leaks" : "does not leak", r.parent_cloexec,
+			   r.child_extra);
 		is_str(r.after, r.after_expected, "%s: after the child was killed: %s", id,
 		       r.after_expected);
 		ok(r.port_free, "%s: the port or path is free at the end", id);
