@@ -8,7 +8,8 @@
  * Prints an aligned table (or TAP with --tap), optionally writes JSON
  * (results/FORMATS.md, schema cloexec-repro/1). Exit status: 0 every scenario
  * behaved as its mechanism says, 1 a contradiction (or SOCK_CLOEXEC leaked in
- * the race), 2 usage, 3 environment (helper missing, a scenario could not run).
+ * the race), 2 usage, 3 environment (helper missing, a scenario could not run,
+ * the JSON file not writable).
  */
 #define _GNU_SOURCE
 #include "repro.h"
@@ -44,7 +45,7 @@ static void usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 all outcomes match their mechanism, 1 a contradiction, 2 usage,\n"
-		"3 environment (helper not built, a scenario could not run).\n"
+		"3 environment (helper not built, a scenario could not run, JSON not writable).\n"
 		"\n"
 		"EXAMPLES\n"
 		"  cloexec-repro                                 every scenario and the race\n"
