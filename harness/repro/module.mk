@@ -33,6 +33,7 @@ BINS  += $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child
 # The tests link the engine and need the helper at run time.
 $(foreach t,$(REPRO_TESTS),$(eval TEST_CFLAGS_$(t) := -Iharness/repro)$(eval TEST_LDLIBS_$(t) := $(LIBREPRO)))
 $(patsubst %,$(BUILD)/t/%,$(REPRO_TESTS)): $(LIBREPRO) $(BUILD)/cloexec-repro-child
+$(BUILD)/t/repro_tool: $(BUILD)/cloexec-repro
 
 repro: $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child
 	$(Q)mkdir -p results
