@@ -167,7 +167,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "cloexec-repro: bad option '%s' (try --help)\n",
 					argv[optind - 1]);
 			else
-				fprintf(stderr, "cloexec-repro: unknown option '-%c' (try --help)\n",
+				fprintf(stderr,
+					"cloexec-repro: unknown option '-%c' (try --help)\n",
 					optopt);
 			return 2;
 		}

@@ -156,8 +156,8 @@ void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r
 		if (s < 0) {
 			r->error = 1;
 			repro_fmt(r->detail, sizeof(r->detail),
-				  "failed to get a report from the lister %s: %s", repro_child_path(),
-				  strerror(errno));
+				  "failed to get a report from the lister %s: %s",
+				  repro_child_path(), strerror(errno));
 			break;
 		}
 		r->spawns++;

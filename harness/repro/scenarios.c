@@ -808,7 +808,7 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 			/* Someone else in the SO_REUSEPORT group, or a lost connection. */
 			r->error = 1;
 			repro_fmt(r->detail, sizeof(r->detail),
-				  "the child served %d connection(s) but %d missed the new listener",
+				  "the child served %d connection(s), %d missed the new listener",
 				  r->stolen, other);
 		}
 	}
