@@ -1361,13 +1361,6 @@ static void exec_emit(struct proc *p, bool report)
 			}
 		}
 	}
-	if (report) {
-		*outq_tail = o;
-		outq_tail = &o->next;
-	} else {
-		out_exec_free(o);
-	}
-
 	/* The table after exec: the survivors only (a shared table was unshared into a copy). */
 	if (old && old->files == h->files) {
 		for (int fd = 0; fd < old->cap; fd++)
@@ -1403,6 +1396,12 @@ static void exec_emit(struct proc *p, bool report)
 	memcpy(p->comm, o->comm, CT_COMM_LEN);
 	p->in_exec = false;
 	p->nxfd = 0;
+	if (report) {
+		*outq_tail = o;
+		outq_tail = &o->next;
+	} else {
+		out_exec_free(o);
+	}
 }
 
 static void exec_finish(struct proc *p)
