@@ -85,8 +85,11 @@ static int read_summary(int fd, struct trace_summary *sum)
 	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
 }
 
-/* Stop and reap everything; fills *sum from the tracer's summary (0), or -1. */
-static int tracer_stop(struct tracer *t, struct trace_summary *sum)
+/*
+ * Stop and reap everything; fills *sum from the tracer's summary (0), or says
+ * in why what went wrong (-1).
+ */
+static int tracer_stop(struct tracer *t, struct trace_summary *sum, char *why, size_t len)
 {
 	int st = -1, ret = -1;
 
@@ -98,11 +101,19 @@ static int tracer_stop(struct tracer *t, struct trace_summary *sum)
 		}
 	}
 	/* exit 0 or 1 (findings): the trace ended normally and wrote its summary */
-	if (t->out >= 0) {
-		if (sum && st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) <= 1)
-			ret = read_summary(t->out, sum);
-		close(t->out);
+	if (t->out >= 0 && sum) {
+		if (st < 0)
+			snprintf(why, len, "cloexec-trace did not stop within %d ms of SIGINT",
+				 TRACER_STOP_TIMEOUT_MS);
+		else if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+			snprintf(why, len, "cloexec-trace ended with %s %d",
+				 WIFEXITED(st) ? "exit" : "signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		else if ((ret = read_summary(t->out, sum)) < 0)
+			snprintf(why, len, "cloexec-trace's output does not end with a summary");
 	}
+	if (t->out >= 0)
+		close(t->out);
 	if (t->idle_w >= 0)
 		close(t->idle_w);
 	if (t->idle > 0 && lab_wait_timeout(t->idle, &st, TRACER_STOP_TIMEOUT_MS) < 0)
@@ -207,7 +218,7 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 					    pr > 0 ? TRACER_STOP_TIMEOUT_MS
 						   : TRACER_START_TIMEOUT_MS);
 		}
-		tracer_stop(t, NULL);
+		tracer_stop(t, NULL, NULL, 0);
 		return -1;
 	}
 	return 0;
@@ -220,7 +231,7 @@ fail_errno:
 		if (idle[i] >= 0)
 			close(idle[i]);
 	}
-	tracer_stop(t, NULL);
+	tracer_stop(t, NULL, NULL, 0);
 	bench_fail(s, "start tracer", err);
 	return -1;
 }
@@ -261,15 +272,15 @@ static void bm_trace(gb_state *s, void *user)
 	}
 	gb_set_items_processed(s, (int64_t)gb_iterations_done(s));
 	if (c->mode != T_NONE) {
-		char label[64];
+		char label[64], why[128];
 
 		/*
 		 * What the tracer recorded of our sockets: one each when traced, none
 		 * when filtered out. A label, not a counter: a counter that is 0 in
 		 * every repetition gives cv = NaN in the JSON.
 		 */
-		if (tracer_stop(&t, &sum) < 0) {
-			gb_skip_with_errorf(s, "cloexec-trace wrote no summary record");
+		if (tracer_stop(&t, &sum, why, sizeof(why)) < 0) {
+			gb_skip_with_error(s, why);
 			return;
 		}
 		snprintf(label, sizeof(label), "fd_events=%lld lost=%lld", sum.fds, sum.lost);
@@ -278,7 +289,7 @@ static void bm_trace(gb_state *s, void *user)
 	return;
 out:
 	if (c->mode != T_NONE)
-		tracer_stop(&t, NULL);
+		tracer_stop(&t, NULL, NULL, 0);
 }
 
 static const struct trace_case cases[] = {
