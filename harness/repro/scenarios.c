@@ -877,7 +877,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	struct ctx c = { .subject = -1, .peer = -1, .decoy = -1, .pusher = -1 };
 	struct spawn_req q = { .pass_fd = -1 };
 	char line[160], extra[PATH_MAX + 32], err[160] = "";
-	int ctl[2] = { -1, -1 }, lp = 0, e;
+	int ctl[2] = { -1, -1 }, lp = 0, e, reaped = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->held_fd = -1;
@@ -989,6 +989,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	/* 5. Until the child exits: kill it, then the resource must be free. */
 	lab_kill_reap(r->child);
 	tap_untrack_child(r->child);
+	reaped = 1;
 	switch (g->kind) {
 	case RK_REBIND:
 	case RK_REUSEPORT:
@@ -1041,7 +1042,8 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	}
 
 cleanup:
-	if (r->child > 0) {
+	/* Never signal a reaped pid again: it may belong to someone else by now. */
+	if (r->child > 0 && !reaped) {
 		lab_kill_reap(r->child);
 		tap_untrack_child(r->child);
 	}
