@@ -719,6 +719,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		e->flags |= CT_F_FILES;
 	if (child->mm == parent->mm)
 		e->flags |= CT_F_VM;
+	/* vfork_done is set only after this tracepoint: the flags below say it (CLONE_VFORK) */
 	if (child->vfork_done)
 		e->flags |= CT_F_VFORK;
 	/* Which syscall, and its flags, from the parent's registers. */
@@ -750,6 +751,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 			 (e->flags & CT_F_VFORK ? CLONE_VFORK : 0) |
 			 (e->flags & CT_F_FILES ? CLONE_FILES : 0);
 	}
+	if (e->aux & CLONE_VFORK)
+		e->flags |= CT_F_VFORK;
 	ev_send(e, false);
 	return 0;
 }

@@ -705,7 +705,7 @@ static const struct tl_case tl_cases[] = {
 	  -1, { SOCK_NEVER("sock", "socket") } },
 	{ "exec", "vfork+exec", "fx_vfork", { NULL }, 1, 1, "vfork", -1, -1,
 	  { SOCK_NEVER("sock", "socket") } },
-	{ "exec", "posix_spawn", "fx_posix_spawn", { NULL }, 1, 1, "posix_spawn|clone3", -1, -1,
+	{ "exec", "posix_spawn", "fx_posix_spawn", { NULL }, 1, 1, "posix_spawn", -1, -1,
 	  { SOCK_NEVER("sock", "socket") } },
 	{ "exec", "a shell in between", "fx_shell", { NULL }, 1, 2, NULL, -1, -1,
 	  { SOCK_NEVER("sock", "socket") } },
