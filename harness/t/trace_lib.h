@@ -614,7 +614,7 @@ struct tl_case {
 #define SOCK_ATOMIC(r, sc) { r, sc, "tcp", 1, 1, "atomic", NULL, 0, NULL, NULL, 1, 0, NULL }
 
 static const struct tl_case tl_cases[] = {
-	{ "create", "plain socket()", "fx_socket_plain", { NULL }, 1, 1, "fork|clone", -1, -1,
+	{ "create", "plain socket()", "fx_socket_plain", { NULL }, 1, 1, "fork", -1, -1,
 	  { SOCK_NEVER("sock", "socket") } },
 	{ "create", "socket() then F_SETFD", "fx_socket_late", { NULL }, 0, 1, NULL, -1, -1,
 	  { { "sock", "socket", "tcp", 0, 0, "late", "fcntl", 0, NULL, NULL, 1, 0, NULL } } },
@@ -698,7 +698,7 @@ static const struct tl_case tl_cases[] = {
 	    SOCK_ATOMIC("reused", "socket"),
 	    { "ranged", "socket", "tcp", 0, 0, "never", NULL, 0, NULL, NULL, 0, 0, NULL } } },
 	{ "exec", "the forked child closes or sets cloexec before exec", "fx_child_close", { NULL },
-	  0, 1, "fork|clone", -1, -1,
+	  0, 1, "fork", -1, -1,
 	  { { "closed", "socket", "tcp", 0, 0, "never", NULL, 0, NULL, NULL, 1, 0, NULL },
 	    { "set_in_child", "socket", "tcp", 0, 0, "never", NULL, 0, NULL, NULL, 1, 0, NULL } } },
 	{ "exec", "exec from a non-leader thread", "fx_thread_exec", { NULL }, 1, 1, "thread", -1,
