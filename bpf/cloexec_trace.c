@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,8 +75,10 @@ static struct opts {
 	int verbose;
 	bool quiet; /* text: leave out atomic fds and execs that inherited nothing */
 	int ready_fd; /* --ready-fd: "ready\n" once attached, then closed; -1: none */
+	bool keep_fds; /* --keep-fds: CMD inherits our caller's fds, reported as passed */
 	char **cmd;
-} opt = {.fail_on = FAIL_LEAKED, .linger_ms = 1000, .ready_fd = -1};
+} opt = {.fail_on = FAIL_LEAKED | FAIL_LOST, .linger_ms = 1000, .ready_fd = -1};
+
 
 static volatile sig_atomic_t stop_sig;
 
@@ -212,6 +215,44 @@ static void *xrealloc(void *p, size_t sz)
 		exit(EX_ENV);
 	}
 	return q;
+}
+
+/*
+ * With --keep-fds: the inodes of the fds our caller gave us without close-on-exec, which CMD
+ * inherits on purpose (a make jobserver's pipes, a supervisor's sockets). Without it CMD starts
+ * from a clean baseline: fds >= 3 we inherited are closed at its exec.
+ */
+static uint64_t *caller_ino;
+static int n_caller_ino;
+
+static void note_caller_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name), fl;
+		struct stat st;
+
+		if (fd < 3 || fd == dirfd(d) || fd == opt.ready_fd)
+			continue;
+		fl = fcntl(fd, F_GETFD);
+		if (fl < 0 || (fl & FD_CLOEXEC) || fstat(fd, &st) < 0)
+			continue;
+		caller_ino = xrealloc(caller_ino, sizeof(*caller_ino) * (size_t)(n_caller_ino + 1));
+		caller_ino[n_caller_ino++] = (uint64_t)st.st_ino;
+	}
+	closedir(d);
+}
+
+static bool caller_fd(uint64_t ino)
+{
+	for (int i = 0; i < n_caller_ino; i++)
+		if (caller_ino[i] == ino)
+			return true;
+	return false;
 }
 
 static char *xstrdup(const char *str)
@@ -1323,6 +1364,9 @@ static void exec_emit(struct proc *p, bool report)
 		} else if (allowed_comm(o->comm, p->comm, o->fname)) {
 			it->verdict = "passed";
 			it->reason = "--allow-comm";
+		} else if (!c && caller_fd(x->ino)) {
+			it->verdict = "passed";
+			it->reason = "caller";
 		} else if (!c) {
 			it->reason = "untracked";
 		}
@@ -1600,6 +1644,10 @@ static void run_child(int sync_fd, int err_fd)
 	/* do not outlive a tracer that was killed (tests, CI timeouts) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() == 1)
 		_exit(127);
+	/* A clean baseline: what our caller leaked into us does not reach CMD (err_fd stays
+	 * usable until the exec succeeds). */
+	if (!opt.keep_fds)
+		syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	execvp(opt.cmd[0], opt.cmd);
 	e = errno;
 	if (write(err_fd, &e, sizeof(e)) < 0)
@@ -1740,13 +1788,16 @@ static const char usage_text[] =
     "  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
     "  -p, --pid PID          trace PID and its future descendants\n"
     "  -f, --fail-on LIST     findings that make the exit code 1: leaked,late,never,race,\n"
-    "                         lost (records dropped), all or none (default: leaked)\n"
+    "                         lost (records dropped), all or none (default: leaked,lost)\n"
     "  -a, --allow FD         an fd number that may be inherited across exec (repeatable)\n"
     "  -A, --allow-comm COMM  a program (comm or file name) allowed to inherit fds (repeatable)\n"
     "  -l, --linger MS        after CMD (or PID) exits, wait at most MS for its descendants\n"
     "                         (1000)\n"
     "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
     "  -r, --ring-kb KB       ring buffer size in KiB, a power of two, 4 to 1048576 (8192)\n"
+    "      --keep-fds         CMD inherits the fds >= 3 we were started with (e.g. a make\n"
+    "                         jobserver's), reported as passed (reason caller); default:\n"
+    "                         they are closed at CMD's exec, so CMD starts clean\n"
     "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
     "                         it (the start record is also written only then)\n"
     "  -q, --quiet            text lines for findings only: no atomic fds, no execs that\n"
@@ -1903,6 +1954,7 @@ static void parse_args(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"ready-fd", required_argument, NULL, 'R'},
+	    {"keep-fds", no_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -1958,6 +2010,9 @@ static void parse_args(int argc, char **argv)
 		case 'v':
 			opt.verbose++;
 			break;
+		case 'K':
+			opt.keep_fds = true;
+			break;
 		case 'q':
 			opt.quiet = true;
 			break;
@@ -1992,6 +2047,8 @@ static void parse_args(int argc, char **argv)
 	/* "--" with nothing after it: a command that went missing, not a system-wide trace */
 	else if (optind > 1 && !strcmp(argv[optind - 1], "--"))
 		usage_error("no command after '--'");
+	if (opt.keep_fds && !opt.cmd)
+		usage_error("--keep-fds applies to -- CMD only");
 	if (opt.cmd && opt.pid)
 		usage_error("use either -p PID or -- CMD, not both");
 	if (opt.pid && kill(opt.pid, 0) && errno == ESRCH)
@@ -2017,6 +2074,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	if (env_check())
 		return EX_ENV;
+	if (opt.cmd && opt.keep_fds)
+		note_caller_fds(); /* before we open anything of our own */
 
 	/* outputs: JSON to -o FILE, else to stdout with --json; text on stdout otherwise */
 	if (opt.output) {

@@ -21,7 +21,7 @@ struct fail_case {
 };
 
 static const struct fail_case fail_cases[] = {
-    {"fx_socket_late", NULL, 0, "leaked"},
+    {"fx_socket_late", NULL, 0, "leaked,lost"},
     {"fx_socket_late", "late", 1, "late"},
     {"fx_socket_late", "leaked,late", 1, "leaked,late"},
     {"fx_socket_late", "never", 0, "never"},
@@ -140,6 +140,50 @@ static void test_allow(void)
 		       "%s %s: and nothing else", ac->opt, ac->val);
 		if (tap_tests_failed() != failed)
 			tl_diag_run(&r, ac->opt);
+		tl_free(&r);
+	}
+}
+
+/*
+ * The tracer is run by a caller that leaks fd 9 into it (as shells and CI runners do). By default
+ * CMD starts from a clean baseline: no exec below it holds fd 9. With --keep-fds CMD inherits it
+ * and every exec that still holds it reports it passed, reason "caller".
+ */
+static void test_keep_fds(void)
+{
+	static const char *const wrap[] = {"/bin/sh", "-c", "exec 9</dev/null; exec \"$0\" \"$@\"",
+					   NULL};
+	static const char *const fargs[] = {"-c", "/bin/true; :", NULL};
+
+	for (int keep = 0; keep <= 1; keep++) {
+		const char *topts[] = {"--keep-fds", NULL};
+		struct tl_opts o = {.wrap = wrap, .cmd = "/bin/sh", .topts = keep ? topts : NULL};
+		const char *name = keep ? "--keep-fds" : "default";
+		const struct json *ex = NULL, *it;
+		int failed = tap_tests_failed();
+		struct tl_run r;
+
+		if (tl_run(&r, &o, "fx_socket_plain", fargs) < 0)
+			bail("sh -c under the tracer (%s) did not finish", name);
+		for (int i = 0; i < r.nrecs; i++)
+			if (tl_is(r.recs[i], "exec") &&
+			    tl_basename_is(json_get_str(r.recs[i], "filename", ""), "true"))
+				ex = r.recs[i];
+		ok(ex != NULL, "%s: the exec of true is recorded", name);
+		it = tl_inherited(ex, 9);
+		if (keep) {
+			is_str(json_get_str(it, "verdict", ""), "passed",
+			       "--keep-fds: the caller's fd 9 reaches true and is passed");
+			is_str(json_get_str(it, "reason", ""), "caller",
+			       "--keep-fds: the reason is caller");
+		} else {
+			ok(it == NULL, "default: the caller's fd 9 does not reach true (clean baseline)");
+		}
+		is_int(json_get_int(tl_last(&r, "summary"), "leaked", -1), 0,
+		       "%s: nothing is counted leaked", name);
+		is_int(r.exit_code, 0, "%s: the tracer exits 0", name);
+		if (tap_tests_failed() != failed)
+			tl_diag_run(&r, name);
 		tl_free(&r);
 	}
 }
@@ -336,6 +380,7 @@ int main(void)
 	test_bad_options();
 	test_fail_on();
 	test_allow();
+	test_keep_fds();
 	test_bad_command();
 	test_output_error();
 	test_text_and_info();
