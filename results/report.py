@@ -913,7 +913,7 @@ class Report:
 
     def _pairs(self, groups, pairs_doc, pairs_path, spec, metric, tracer):
         d = self.doc
-        d.h(3, "Savings: atomic flag vs the non-atomic way", "pairs")
+        d.h(3, "Savings against each group's baseline (the non-atomic or manual way)", "pairs")
         why = "No .pairs.json beside the run"
         pmetric = (pairs_doc or {}).get("metric")
         if pairs_doc is not None and pmetric not in (None, metric):
