@@ -49,6 +49,12 @@ const char *lab_exe_dir(void);
 /* Path of a built tool relative to the build root, e.g. "cloexec-trace". */
 const char *lab_build_path(const char *rel, char *buf, size_t len);
 
+/*
+ * Read a whole file (regular, pipe or /proc) into a NUL-terminated malloc'd buffer; NULL with
+ * errno on error. *len (if given) gets the byte count.
+ */
+char *lab_read_file(const char *path, size_t *len);
+
 /* Monotonic clock in nanoseconds. */
 unsigned long long lab_now_ns(void);
 

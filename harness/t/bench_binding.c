@@ -191,29 +191,6 @@ static void bm_single(gb_state *s, void *user)
 	gb_set_label(s, "hello from C");
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long sz;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)sz + 1);
-		if (buf && fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf) {
-			buf[sz] = 0;
-			*len = (size_t)sz;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 /* The iteration row whose run_name is name, or NULL. */
 static const struct json *row(const struct json *doc, const char *name)
 {
@@ -377,7 +354,7 @@ int main(void)
 	is_int(rc, 1, "gb_main returns 1 when a run skipped with an error");
 	cmp_int(gb_error_count(), ">=", 1, "gb_error_count counts the skip-with-error calls");
 
-	text = slurp(out, &len);
+	text = lab_read_file(out, &len);
 	unlink(out);
 	rmdir(dir);
 	if (!text)

@@ -46,35 +46,11 @@ static int ngroups;
 
 static char tmpdir[] = "/tmp/bench_smoke.XXXXXX";
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long sz;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)sz + 1);
-		if (buf && fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf) {
-			buf[sz] = 0;
-			if (len)
-				*len = (size_t)sz;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static struct json *load_json(const char *path)
 {
 	char err[160];
 	size_t len = 0;
-	char *text = slurp(path, &len);
+	char *text = lab_read_file(path, &len);
 	struct json *j;
 
 	if (!text) {
@@ -462,7 +438,7 @@ int main(void)
 		char *text;
 
 		st = run(argv, out, err, 10000);
-		text = slurp(out, NULL);
+		text = lab_read_file(out, NULL);
 		ok(exited(st, 0) && text && strstr(text, "EXAMPLES"),
 		   "cloexec-bench --help exits 0 and shows EXAMPLES");
 		free(text);
@@ -472,7 +448,7 @@ int main(void)
 		char *text;
 
 		st = run(argv, out, err, 10000);
-		text = slurp(err, NULL);
+		text = lab_read_file(err, NULL);
 		ok(exited(st, 2) && text && !strncmp(text, "cloexec-bench: ", 15) &&
 		       count_lines(text) == 1,
 		   "an unknown argument exits 2 with one line naming the tool");
@@ -499,7 +475,7 @@ int main(void)
 
 			snprintf(arg, sizeof(arg), "%s", bad_cli[i].arg);
 			st = run(argv, out, err, 10000);
-			text = slurp(err, NULL);
+			text = lab_read_file(err, NULL);
 			ok(exited(st, bad_cli[i].code) && text && count_lines(text) == 1,
 			   "%s exits %d with one line", bad_cli[i].what, bad_cli[i].code);
 			if (text && count_lines(text) != 1)
@@ -515,7 +491,7 @@ int main(void)
 		int n = 0, bad_list = 0;
 
 		st = run(argv, out, err, 10000);
-		text = slurp(out, NULL);
+		text = lab_read_file(out, NULL);
 		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 		     line = strtok_r(NULL, "\n", &save)) {
 			n++;
@@ -570,7 +546,7 @@ int main(void)
 			st = run(argv, out, err, 20000);
 			if (!ok(exited(st, 0), "pairs.py analyses the run"))
 				show_file(err, 10);
-			text = slurp(out, NULL);
+			text = lab_read_file(out, NULL);
 			ok(text && strstr(text, "saving %") && strstr(text, "95% CI"),
 			   "its table shows the saving in %% and the 95%% CI");
 			free(text);
@@ -587,7 +563,7 @@ int main(void)
 				fclose(f);
 			}
 			st = run(argv, out, err, 20000);
-			text = slurp(err, NULL);
+			text = lab_read_file(err, NULL);
 			ok(exited(st, 1) && text && strstr(text, "not JSON") &&
 			       count_lines(text) == 1,
 			   "pairs.py on truncated JSON exits 1 with one line");

@@ -42,40 +42,6 @@ struct mx {
 	struct json *doc;      /* the parsed matrix JSON */
 	int expect_fail;       /* the next run is expected to fail: do not echo its log */
 };
-
-/* Read a whole file into a NUL-terminated malloc'd buffer; NULL on error. */
-static char *mx_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = 0;
-	if (len)
-		*len = n;
-	return buf;
-}
-
 static int mx_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -206,14 +172,14 @@ static inline int mx_run_args(struct mx *m, const char *only, const char *tracer
 	}
 	tap_untrack_child(pid);
 	if ((!WIFEXITED(st) || WEXITSTATUS(st) != 0) && !m->expect_fail) {
-		char *log = mx_slurp(logp, NULL), *line, *save = NULL;
+		char *log = lab_read_file(logp, NULL), *line, *save = NULL;
 
 		for (line = log ? strtok_r(log, "\n", &save) : NULL; line;
 		     line = strtok_r(NULL, "\n", &save))
 			diag("run_matrix: %s", line);
 		free(log);
 	}
-	text = mx_slurp(json_path, &len);
+	text = lab_read_file(json_path, &len);
 	if (!text)
 		bail("run_matrix.py wrote no %s (exit status %d)", json_path,
 		     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -310,7 +276,7 @@ static inline int mx_read_trace(const char *path, const struct json *row, struct
 	size_t len, n = 0, cap = 0;
 
 	memset(t, 0, sizeof(*t));
-	text = mx_slurp(path, &len);
+	text = lab_read_file(path, &len);
 	if (!text)
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

@@ -92,35 +92,6 @@ static int rc_run(char *const argv[], const char *out, const char *err, int time
 	return 128 + WTERMSIG(status);
 }
 
-/* The whole file as a NUL-terminated string (malloc'd), or NULL. */
-static char *rc_slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 static int rc_count_lines(const char *s)
 {
 	int n = 0;

@@ -35,8 +35,8 @@ static struct result compare(const char *base, const char *new, const char *thre
 	snprintf(o, sizeof(o), "%s/cmp.out", tmp);
 	snprintf(e, sizeof(e), "%s/cmp.err", tmp);
 	r.rc = rc_run(argv, o, e, 30000);
-	r.out = rc_slurp(o);
-	r.err = rc_slurp(e);
+	r.out = lab_read_file(o, NULL);
+	r.err = lab_read_file(e, NULL);
 	if (!r.out)
 		r.out = strdup("");
 	if (!r.err)
@@ -92,7 +92,7 @@ static int inject_slowdown(const char *src, const char *dst, double factor, char
 	snprintf(fs, sizeof(fs), "%g", factor);
 	snprintf(o, sizeof(o), "%s/inject.out", tmp);
 	rc = rc_run(argv, o, NULL, 20000);
-	char *s = rc_slurp(o), *nl;
+	char *s = lab_read_file(o, NULL), *nl;
 
 	if (rc != 0 || !s || !(nl = strchr(s, '\n'))) {
 		free(s);

@@ -135,7 +135,7 @@ int main(void)
 	rc = rc_smoke(bench, filter, 9, "0.01", smoke, err);
 	if (!ok(rc == 0 || rc == 1, "cloexec-bench smoke run finished (exit %d)", rc) ||
 	    !rc_exists(smoke)) {
-		char *e = rc_slurp(err);
+		char *e = lab_read_file(err, NULL);
 
 		diag("cloexec-bench stderr: %s", e ? e : "(none)");
 		free(e);
@@ -166,14 +166,14 @@ int main(void)
 		rc = rc_run(argv, NULL, err, 50000);
 	}
 	if (!is_int(rc, 0, "report.py builds a report from the smoke run")) {
-		char *e = rc_slurp(err);
+		char *e = lab_read_file(err, NULL);
 
 		diag("report.py stderr: %s", e ? e : "(none)");
 		free(e);
 	}
 	snprintf(md_p, sizeof(md_p), "%s/report.md", out);
 	snprintf(html_p, sizeof(html_p), "%s/report.html", out);
-	char *md = rc_slurp(md_p), *page = rc_slurp(html_p), *ran = rc_slurp(listing_p);
+	char *md = lab_read_file(md_p, NULL), *page = lab_read_file(html_p, NULL), *ran = lab_read_file(listing_p, NULL);
 
 	ok(md && *md, "report.md is written");
 	ok(page && *page, "report.html is written");
@@ -193,7 +193,7 @@ int main(void)
 			break;
 		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 2), p + 2);
 		snprintf(path, sizeof(path), "%s/%s", out, name);
-		char *svg = rc_slurp(path);
+		char *svg = lab_read_file(path, NULL);
 
 		if (svg && strstr(svg, "<svg") && strstr(svg, "</svg>"))
 			files_ok++;
@@ -247,7 +247,7 @@ int main(void)
 			argv[9] = (char *)cases[i].file;
 		}
 		rc = rc_run(argv, NULL, err, 30000);
-		char *e = rc_slurp(err), *md2 = rc_slurp(md_p);
+		char *e = lab_read_file(err, NULL), *md2 = lab_read_file(md_p, NULL);
 
 		is_int(rc, 2, "%s: exit status 2", cases[i].what);
 		is_int(rc_count_lines(e), 1, "%s: exactly one error line", cases[i].what);
@@ -282,7 +282,7 @@ int main(void)
 			rc = rc_run(argv, NULL, err, 20000);
 			is_int(rc, 0, "bench/pairs.py writes the .pairs.json beside the smoke run");
 			rc = rc_run(argv3, NULL, err, 50000);
-			char *md3 = rc_slurp(p3), *want = savings_rows(md), *got = savings_rows(md3);
+			char *md3 = lab_read_file(p3, NULL), *want = savings_rows(md), *got = savings_rows(md3);
 
 			ok(rc == 0 && md3 && strstr(md3, "smoke.pairs.json (written by make bench"),
 			   "the report reads the pairs from the .pairs.json beside the run");
