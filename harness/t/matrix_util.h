@@ -614,4 +614,48 @@ out:
 	return rc;
 }
 
+/*
+ * A row with no hand-over declared. The truth is whatever the runtime does, so no verdict is
+ * typed in: the shared checks (mx_check_row: tracer, /proc and rebind agree), then nothing may
+ * count as passed in the row or in any exec record of its trace, and the version and spawn
+ * method are known. A runtime that is not installed is skipped with the reason.
+ */
+static inline void mx_check_plain(const struct json *row, const char *name)
+{
+	struct mx_trace t;
+
+	if (!mx_check_row(row, name, &t)) {
+		skip(4, "%s is not installed", name);
+		return;
+	}
+	is_int(json_len(json_get(row, "passed")), 0, "%s: nothing counts as passed", name);
+	is_int(t.passed_any, 0, "%s: the trace marks no inherited fd of any exec passed", name);
+	ok(json_get_str(row, "version", NULL) != NULL, "%s: the version is recorded (%s)", name,
+	   json_get_str(row, "version", "?"));
+	ok(strcmp(json_get_str(row, "spawn", ""), "") != 0, "%s: the spawn method is known (%s)",
+	   name, json_get_str(row, "spawn", "?"));
+}
+
+/*
+ * The whole test for runtimes with no hand-over: run the rows (comma-separated names) in one
+ * runner call bounded by timeout_s, then mx_check_plain() each.
+ */
+static inline int mx_main_plain(const char *rows, int timeout_s)
+{
+	char why[256], names[256], *name, *save = NULL;
+	struct mx m;
+
+	lab_clean_fds(0);
+	tap_timeout((unsigned)timeout_s + 10);
+	if (!mx_setup(&m, why, sizeof(why)))
+		skip_all("BPF tracing cannot run here: %s", why);
+	plan_lazy();
+	mx_run(&m, rows, timeout_s);
+	snprintf(names, sizeof(names), "%s", rows);
+	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save))
+		mx_check_plain(mx_row(&m, name), name);
+	mx_cleanup(&m);
+	return done_testing();
+}
+
 #endif
