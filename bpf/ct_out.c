@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * ct_out.c - string buffer and JSON string escaping for cloexec-trace (see ct_out.h).
+ * ct_out.c - cloexec-trace's output plumbing: a string buffer with JSON string escaping
+ * (ct_out.h), the sinks, the first write error, and render_*() (ct_render.h), which hands each
+ * record to the JSON and text renderers that are on.
  */
 #define _GNU_SOURCE
-#include "ct_out.h"
+#include "ct_opts.h"
+#include "ct_render.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -22,8 +25,8 @@ static void sb_grow(struct sbuf *b, size_t need)
 		cap *= 2;
 	p = realloc(b->p, cap);
 	if (!p) {
-		fprintf(stderr, "cloexec-trace: failed to allocate memory: %s\n", strerror(errno));
-		exit(3);
+		fprintf(stderr, "%s: failed to allocate memory: %s\n", TOOL, strerror(errno));
+		exit(EX_ENV);
 	}
 	b->p = p;
 	b->cap = cap;
@@ -148,4 +151,122 @@ void sb_free(struct sbuf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+/* ---- sinks -------------------------------------------------------------------------------- */
+
+struct ct_outputs ct_out;
+static int out_errno; /* the first failed write of our output */
+
+void out_note_error(void)
+{
+	if (!out_errno)
+		out_errno = errno ? errno : EIO;
+}
+
+/* Flush f, remembering the first error (reported at the end: results incomplete). */
+void out_flush(FILE *f)
+{
+	errno = 0;
+	if (f && (fflush(f) || ferror(f)))
+		out_note_error();
+}
+
+/* 0, or the errno of the first failed write to stdout or the JSON file (flushed now). */
+int out_error(void)
+{
+	int e = out_errno;
+
+	errno = 0;
+	if (!e && ct_out.json && (fflush(ct_out.json) || ferror(ct_out.json)))
+		e = errno ? errno : EIO;
+	errno = 0;
+	if (!e && (fflush(stdout) || ferror(stdout)))
+		e = errno ? errno : EIO;
+	return e;
+}
+
+/* One JSON line to the JSON sink (whole lines between the command's own output). */
+static void jemit(struct sbuf *b)
+{
+	FILE *f = ct_out.json;
+
+	sb_putc(b, '\n');
+	errno = 0;
+	if (fwrite(b->p, 1, b->len, f) != b->len ||
+	    (ct_out.line_flush && f == stdout && fflush(f)) || ferror(f))
+		out_note_error();
+	sb_free(b);
+}
+
+/* ---- every record to every output that is on ------------------------------------------ */
+
+void render_start(const struct ct_start *s)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_start(&b, s);
+		jemit(&b);
+	}
+	if (ct_out.human)
+		text_header();
+}
+
+void render_fd(const struct creation *c, enum ct_fd_verdict v)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_fd(&b, c, v);
+		jemit(&b);
+	}
+	if (ct_out.human)
+		text_fd(c, v);
+}
+
+void render_race(const struct creation *c, const struct witness *w)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_race(&b, c, w);
+		jemit(&b);
+	}
+	if (ct_out.human)
+		text_race(c, w);
+}
+
+void render_exec(const struct ct_exec_report *o)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_exec(&b, o);
+		jemit(&b);
+	}
+	if (ct_out.human)
+		text_exec(o);
+}
+
+void render_lost(unsigned long lost)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_lost(&b, lost);
+		jemit(&b);
+	}
+}
+
+void render_summary(const struct ct_summary *s)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_summary(&b, s);
+		jemit(&b);
+	}
+	if (ct_out.human || opt.verbose)
+		text_summary(s, ct_out.human ? stdout : stderr);
 }

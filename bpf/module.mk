@@ -1,19 +1,27 @@
 # SPDX-License-Identifier: MIT
 #
 # bpf/module.mk - cloexec-trace: BPF object + skeleton (generic rules in the top-level Makefile)
-# and the loader, linked against libbpf.
+# and the user side, split by job and linked against libbpf:
+#   cloexec_trace.c  main: options -> BPF open/configure/load/attach -> poll loop -> summary
+#   ct_events.c      the record pump: each record to the model, the decisions, the renderers
+#   ct_model.c       fd tables, processes, creations, the inode index (facts only)
+#   ct_file.c        what an fd is (kind, name) from its record
+#   ct_decide.c      every verdict, one function each, and the statistics; the --fail-on table
+#   ct_out.c         output sinks and render_*(); ct_json.c, ct_text.c the two renderers
+#   ct_names.c       the output words for enums and kernel numbers
+#   ct_opts.c        the command line and --help
 
-CT_OBJS := $(BUILD)/bpf/cloexec_trace.o $(BUILD)/bpf/ct_out.o
+CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_out ct_json ct_text ct_names \
+	   ct_opts
+CT_OBJS := $(patsubst %,$(BUILD)/bpf/%.o,$(CT_SRCS))
 
-$(BUILD)/bpf/ct_out.o: bpf/ct_out.c | $(BUILD)/.build-root
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Ibpf -c $< -o $@
-
-# The loader includes the generated skeleton: build it first (order matters on a clean tree);
-# -MMD records the skeleton and bpf/cloexec_trace.h as dependencies for later rebuilds.
-$(BUILD)/bpf/cloexec_trace.o: bpf/cloexec_trace.c $(BUILD)/bpf/cloexec_trace.skel.h bpf/cloexec_trace.h
+# -MMD records the headers (and the skeleton) each object includes, for later rebuilds.
+$(BUILD)/bpf/%.o: bpf/%.c | $(BUILD)/.build-root
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf -c $< -o $@
+
+# main includes the generated skeleton: build it first (order matters on a clean tree).
+$(BUILD)/bpf/cloexec_trace.o: $(BUILD)/bpf/cloexec_trace.skel.h
 
 # The skeleton embeds the object, which includes the shared header.
 $(BUILD)/bpf/cloexec_trace.bpf.o: bpf/cloexec_trace.h

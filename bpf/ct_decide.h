@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ct_decide.h - every verdict cloexec-trace gives, each decided in one function that returns an
+ * enum and fills the statistics (ct_decide.c). Names for the enums live in the renderers only.
+ *
+ *   fd at creation:      ct_fd_verdict()     atomic | late | never   (counted by decide_fd_final)
+ *   fd at exec:          decide_inherit()    leaked | passed, with the reason
+ *   race:                decide_race()       a copy taken inside a late fd's window was exec'd
+ *   how a child was made: ct_spawn_of()      fork | vfork | posix_spawn | clone | clone3 | thread
+ *   LISTEN_PID:          ct_listen_pid_match()
+ *   exit code:           ct_exit_code()      from the --fail-on table ct_fail_kinds[]
+ */
+#ifndef CLOEXEC_TRACE_DECIDE_H
+#define CLOEXEC_TRACE_DECIDE_H
+
+#include "ct_model.h"
+
+enum ct_fd_verdict {
+	CT_FD_ATOMIC, /* the kernel's bit was set at the creating syscall's exit */
+	CT_FD_LATE,   /* set afterwards: a window in which a fork+exec leaks it */
+	CT_FD_NEVER,  /* never set while the creator held it */
+};
+
+enum ct_inherit {
+	CT_INH_LEAKED,
+	CT_INH_PASSED,
+};
+
+/* Why an inherited fd is what it is. */
+enum ct_reason {
+	CT_REASON_NONE,	      /* leaked, creator known */
+	CT_REASON_LISTEN_FDS, /* passed: LISTEN_FDS (+ LISTEN_PID) declares it */
+	CT_REASON_ALLOW,      /* passed: --allow FD */
+	CT_REASON_ALLOW_COMM, /* passed: --allow-comm COMM */
+	CT_REASON_CALLER,     /* passed: --keep-fds, our caller gave it */
+	CT_REASON_UNTRACKED,  /* leaked, created before tracing started */
+};
+
+enum ct_race {
+	CT_RACE_NONE,
+	CT_RACE_YES,
+	CT_RACE_PENDING, /* the bit is not set yet: keep the witness until it is */
+};
+
+enum ct_spawn {
+	CT_SPAWN_UNKNOWN, /* null */
+	CT_SPAWN_FORK,	  /* any clone without CLONE_VM/CLONE_FILES */
+	CT_SPAWN_VFORK,
+	CT_SPAWN_POSIX_SPAWN, /* clone/clone3 with CLONE_VM|CLONE_VFORK */
+	CT_SPAWN_CLONE,
+	CT_SPAWN_CLONE3,
+	CT_SPAWN_THREAD, /* exec from a non-leader thread */
+};
+
+enum ct_tristate {
+	CT_NULL,
+	CT_FALSE,
+	CT_TRUE,
+};
+
+struct ct_stats {
+	unsigned long fds, atomic, late, never, execs, leaked, passed, races, lost, events;
+};
+
+extern struct ct_stats ct_stats;
+
+/* One kind of finding that --fail-on can name: the single table behind the option. */
+struct ct_fail_kind {
+	const char *name;
+	unsigned bit;
+	size_t counter; /* offsetof(struct ct_stats, ...) */
+	bool dflt;	/* in the default set */
+	const char *help;
+};
+
+extern const struct ct_fail_kind ct_fail_kinds[];
+extern const int ct_n_fail_kinds;
+unsigned ct_fail_default(void);
+unsigned ct_fail_all(void);
+
+/* An inherited fd of an exec, decided. */
+struct ct_inherited {
+	struct ct_event x; /* the EXEC_FD record */
+	struct creation *c;
+	enum ct_inherit verdict;
+	enum ct_reason reason;
+	char *path;
+};
+
+/* An exec record, decided, waiting for its creators' verdicts to be final. */
+struct ct_exec_report {
+	struct ct_event h;
+	char comm[CT_COMM_LEN + 1], old_comm[CT_COMM_LEN + 1], fname[CT_NAME_LEN + 1];
+	enum ct_spawn spawn;
+	uint32_t ppid;
+	int listen_fds; /* -1: null */
+	enum ct_tristate listen_pid_match;
+	int n;
+	struct ct_inherited *it;
+	struct ct_exec_report *next;
+};
+
+/* What the exec'ing process was and what it became, for decide_inherit(). */
+struct ct_exec_ctx {
+	uint32_t tgid;
+	int listen_fds;
+	uint32_t listen_pid;
+	const char *comm, *old_comm, *fname;
+};
+
+enum ct_fd_verdict ct_fd_verdict(const struct creation *c);
+enum ct_fd_verdict decide_fd_final(const struct creation *c);
+enum ct_inherit decide_inherit(const struct ct_exec_ctx *x, int fd, uint64_t ino, bool creator,
+			       enum ct_reason *reason);
+void ct_count_exec(const struct ct_exec_report *o);
+enum ct_race decide_race(const struct creation *c, const struct witness *w);
+enum ct_spawn ct_spawn_of(const struct proc *p, bool thread);
+enum ct_tristate ct_listen_pid_match(int listen_fds, uint32_t listen_pid, uint32_t tgid);
+int ct_exit_code(const struct ct_stats *st, unsigned fail_on);
+
+#endif

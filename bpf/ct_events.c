@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ct_events.c - cloexec-trace's record pump (see ct_events.h): one handler per record type
+ * applies it to the model, asks the decisions, and renders what they decided. An fd's verdict
+ * is printed when the model says its fate is known (the closed list, drained after each
+ * record); a race when decide_race() says so; an exec record once every creator is final.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_decide.h"
+#include "ct_events.h"
+#include "ct_file.h"
+#include "ct_names.h"
+#include "ct_opts.h"
+#include "ct_render.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4
+#endif
+
+/* An exec record is held at most this long for its creators' verdicts. */
+#define EXEC_HOLD_NS 1000000000ULL
+
+int live_count;
+static struct ct_exec_report *outq, **outq_tail = &outq;
+
+/* Every creation whose fate became known: decide its verdict, count and print it. */
+static void drain_closed(void)
+{
+	struct creation *c;
+
+	while ((c = model_take_closed())) {
+		enum ct_fd_verdict v = decide_fd_final(c);
+
+		if (c->fd >= 3)
+			render_fd(c, v);
+		creation_put(c);
+	}
+}
+
+static void on_fd(const struct ct_event *ev)
+{
+	struct table *t = touch(ev, NULL);
+	char path[PATH_MAX];
+	struct creation *c;
+	struct entry *e;
+
+	if (!t || ev->fd < 0)
+		return;
+	e = table_slot(t, ev->fd);
+	entry_drop(t, e); /* dup2 onto an open fd closed the old one */
+	ct_file_name(ev, ev->tgid, ev->fd, path, sizeof(path));
+	c = creation_new(ev, path);
+	e->c = c;
+	e->ino = ev->ino;
+	e->open = true;
+	e->coe = c->coe_at;
+}
+
+/* c's bit was set at time t, after creation: late, and copies exec'd before may have raced. */
+static void creation_set_late(struct creation *c, uint64_t t, enum ct_set_by by)
+{
+	c->late = true;
+	c->set_t = t;
+	c->late_ns = t > c->t_ns ? t - c->t_ns : 0;
+	c->set_by = by;
+	for (int i = 0; i < c->nw; i++)
+		if (decide_race(c, &c->w[i]) == CT_RACE_YES)
+			render_race(c, &c->w[i]);
+	c->nw = 0;
+}
+
+/* The cloexec bit of the fd at entry e in table t went before -> after at time ts. */
+static void bit_change(struct table *t, struct entry *e, bool before, bool after, bool req,
+		       uint64_t ts, enum ct_set_by by)
+{
+	struct creation *c = e->c;
+
+	if (c && c->files == t->files) {
+		if (req && before && after)
+			c->redundant++;
+		else if (!before && after && !c->coe_at && !c->late)
+			creation_set_late(c, ts, by);
+		else if (before && !after && c->late)
+			c->cleared_after_set = true;
+	}
+	if (!after)
+		e->cleared_here = true;
+	e->coe = after;
+}
+
+static void on_setfd(const struct ct_event *ev)
+{
+	struct table *t = touch(ev, NULL);
+	struct entry *e = table_get(t, ev->fd);
+	enum ct_set_by by = ev->syscall == CT_SC_FCNTL_SETFD ? CT_SET_FCNTL : CT_SET_IOCTL;
+
+	if (!e)
+		return;
+	if (e->ino && ev->ino && e->ino != ev->ino)
+		return; /* not the fd we know: a reuse we missed */
+	/* the bit before the call is the one our model holds for this fd table entry */
+	bit_change(t, e, e->coe, ev->flags & CT_F_CLOEXEC, ev->flags & CT_F_REQ_CLOEXEC, ev->ts_ns,
+		   by);
+}
+
+/* e's fd was made after close record ev looked at the table (another thread reused the number). */
+static bool newer_than(const struct entry *e, const struct ct_event *ev)
+{
+	return e->c && e->c->files == ev->files && e->c->t_ns > ev->ts_ns;
+}
+
+static void on_close(const struct ct_event *ev)
+{
+	struct table *t = touch(ev, NULL);
+	struct entry *e = table_get(t, ev->fd);
+
+	/*
+	 * The kernel says what the slot holds after the close: when another thread reused the
+	 * number and we have that newer fd already (same inode), keep it. Keep it too when it was
+	 * made after the kernel looked (the slot read empty, the other thread's record came
+	 * first). Else drop ours.
+	 */
+	if (e && ev->ino && e->ino == ev->ino)
+		return;
+	if (e && newer_than(e, ev))
+		return;
+	entry_drop(t, e);
+}
+
+static void on_close_range(const struct ct_event *ev)
+{
+	struct table *t = touch(ev, NULL);
+	uint64_t last = ev->aux;
+
+	if (!t || ev->fd < 0)
+		return;
+	for (int fd = ev->fd; fd < t->cap && (uint64_t)fd <= last; fd++) {
+		struct entry *e = table_get(t, fd);
+
+		if (!e)
+			continue;
+		/*
+		 * t is the table after the call (the record reads task->files at exit): with
+		 * CLOSE_RANGE_UNSHARE that is the unshared copy, and the range is closed (or
+		 * made cloexec) there as well.
+		 */
+		if (newer_than(e, ev))
+			continue;
+		if (ev->aux2 & CLOSE_RANGE_CLOEXEC)
+			bit_change(t, e, e->coe, true, true, ev->ts_ns, CT_SET_CLOSE_RANGE);
+		else
+			entry_drop(t, e);
+	}
+}
+
+static void on_fork(const struct ct_event *ev)
+{
+	struct proc *parent, *child;
+	struct table *pt = touch(ev, &parent), *ct;
+
+	child = proc_find(ev->aux2);
+	if (child) { /* a stale pid: the old one is gone */
+		table_unuse(table_find(child->files));
+		proc_free(child);
+	}
+	child = proc_get(ev->aux2);
+	child->ppid = ev->tgid;
+	memcpy(child->comm, ev->comm, CT_COMM_LEN);
+	child->have_spawn = true;
+	child->spawn_sc = ev->syscall;
+	child->spawn_flags = ev->flags;
+	child->clone_flags = ev->aux;
+	child->files = ev->ino;
+	if (opt.cmd || opt.pid) {
+		child->counted = true;
+		live_count++;
+	}
+	if (ev->flags & CT_F_FILES || ev->ino == ev->files) {
+		ct = pt ? pt : table_new(ev->ino);
+	} else {
+		ct = table_copy(pt, ev->ino, ev->ts_ns, ev->aux2);
+		ct->users = 0;
+	}
+	ct->users++;
+	if (opt.verbose > 1)
+		fprintf(stderr, "%s: fork %u -> %u (%s, flags %#llx)\n", TOOL, ev->tgid, ev->aux2,
+			sc_name(ev->syscall), (unsigned long long)ev->aux);
+}
+
+/*
+ * LISTEN_FDS/LISTEN_PID from /proc/PID/environ, when the kernel could not read the whole
+ * environment (more than its string bound). Best effort: the process may be gone already.
+ */
+static void env_fallback(struct ct_event *h)
+{
+	char path[64], *buf = NULL, *end;
+	bool seen_fds = false, seen_pid = false; /* the first of duplicates, as getenv() */
+	size_t cap = 0;
+	long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/environ", h->tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (getdelim(&buf, &cap, '\0', f) > 0) {
+		bool fds = !strncmp(buf, "LISTEN_FDS=", 11), pid = !strncmp(buf, "LISTEN_PID=", 11);
+
+		if ((!fds || seen_fds) && (!pid || seen_pid))
+			continue;
+		seen_fds |= fds;
+		seen_pid |= pid;
+		/* as the kernel side: the whole value a number <= INT_MAX, else invalid */
+		errno = 0;
+		v = strtol(buf + 11, &end, 10);
+		if (errno || end == buf + 11 || *end || buf[11] < '0' || buf[11] > '9' ||
+		    v > INT_MAX)
+			v = -1;
+		if (fds)
+			h->fd = v < 0 || v > INT_MAX - 3 ? -1 : (int)v;
+		else
+			h->aux = v <= 0 ? 0xffffffffULL : (uint64_t)v;
+	}
+	free(buf);
+	fclose(f);
+}
+
+static void exec_report_free(struct ct_exec_report *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		creation_put(o->it[i].c);
+		free(o->it[i].path);
+	}
+	free(o->it);
+	free(o);
+}
+
+/* The header of p's exec record: who it was, what it became, how it was made. */
+static struct ct_exec_report *exec_report_new(struct proc *p)
+{
+	const struct ct_event *h = &p->exec_hdr;
+	struct ct_exec_report *o = xcalloc(1, sizeof(*o));
+
+	o->h = *h;
+	memcpy(o->comm, h->comm, CT_COMM_LEN);
+	memcpy(o->fname, h->name, CT_NAME_LEN);
+	memcpy(o->old_comm, p->comm, CT_COMM_LEN);
+	o->spawn = ct_spawn_of(p, h->aux2 != h->tgid); /* thread: exec from non-leader */
+	o->ppid = p->ppid ? p->ppid : h->aux3;
+	o->listen_fds = h->fd;
+	o->listen_pid_match = ct_listen_pid_match(h->fd, (uint32_t)h->aux, h->tgid);
+	o->n = p->nxfd;
+	o->it = xcalloc((size_t)p->nxfd, sizeof(*o->it));
+	return o;
+}
+
+/*
+ * The creation of inherited fd x: the one in the old table, or, when a fork copied the fd
+ * before its creation record arrived, one found through the table's ancestors (then *e is
+ * tmp, a stand-in for the entry the fork copied).
+ */
+static struct creation *exec_creator(struct table *old, const struct ct_event *x, uint64_t t,
+				     struct entry **e, struct entry *tmp)
+{
+	struct creation *c;
+
+	*e = table_get(old, x->fd);
+	c = *e && (*e)->c && (!x->ino || (*e)->ino == x->ino) ? (*e)->c : NULL;
+	for (int k = 0; !c && old && k < old->nanc; k++) {
+		c = ino_find(x->ino, x->fd, old->anc[k].files, t);
+		if (c) {
+			memset(tmp, 0, sizeof(*tmp));
+			tmp->c = c;
+			tmp->ino = x->ino;
+			tmp->open = true;
+			tmp->via_fork = true;
+			tmp->fork_t = old->anc[k].fork_t;
+			tmp->fork_child = old->anc[k].child;
+			*e = tmp;
+		}
+	}
+	return c;
+}
+
+/*
+ * A race witness: a copy of c's fd taken out of the creator's table while the bit was still
+ * clear, by a fork, or by this exec itself when the process shared the creator's table
+ * (CLONE_FILES: exec unshares it, the kernel copies the table now).
+ */
+static void exec_witness(struct creation *c, const struct entry *e, const struct table *old,
+			 const struct ct_event *h)
+{
+	struct entry tmp;
+	struct witness w;
+
+	if (!e->via_fork && old->files != h->files && c->files == old->files) {
+		tmp = *e;
+		tmp.via_fork = true;
+		tmp.fork_t = h->ts_ns;
+		tmp.fork_child = h->tgid;
+		e = &tmp;
+	}
+	if (!e->via_fork || e->cleared_here || c->coe_at)
+		return;
+	w = (struct witness){h->tgid, e->fork_child, e->fork_t, h->ts_ns, false};
+	switch (decide_race(c, &w)) {
+	case CT_RACE_YES:
+		render_race(c, &w);
+		break;
+	case CT_RACE_PENDING:
+		w.waited = true;
+		creation_add_witness(c, &w);
+		break;
+	case CT_RACE_NONE:
+		break;
+	}
+}
+
+/*
+ * The exec of p is complete (header + fds): decide each fd's verdict and queue the record
+ * (report false: the tracer's own exec of CMD, the fd model is updated but nothing is printed).
+ */
+static void exec_emit(struct proc *p, bool report)
+{
+	struct table *old = table_find(p->files);
+	const struct ct_event *h = &p->exec_hdr;
+	struct ct_exec_report *o;
+	struct ct_exec_ctx ctx;
+	char path[PATH_MAX];
+	bool *keep;
+
+	if (p->exec_hdr.flags & CT_F_TRUNC)
+		env_fallback(&p->exec_hdr);
+	o = exec_report_new(p);
+	ctx = (struct ct_exec_ctx){h->tgid, h->fd, (uint32_t)h->aux, o->comm, p->comm, o->fname};
+	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
+	for (int i = 0; i < p->nxfd; i++) {
+		const struct ct_event *x = &p->xfd[i].ev;
+		struct ct_inherited *it = &o->it[i];
+		struct entry *e, tmp;
+		struct creation *c = exec_creator(old, x, h->ts_ns, &e, &tmp);
+
+		it->x = *x;
+		if (old && x->fd < old->cap)
+			keep[x->fd] = true;
+		it->verdict = decide_inherit(&ctx, x->fd, x->ino, c != NULL, &it->reason);
+		ct_file_name(x, h->tgid, x->fd, path, sizeof(path));
+		it->path = xstrdup(path);
+		if (c) {
+			c->refs++;
+			it->c = c;
+			exec_witness(c, e, old, h);
+		}
+	}
+	proc_exec_survivors(p, old, keep);
+	free(keep);
+	memcpy(p->comm, o->comm, CT_COMM_LEN);
+	p->in_exec = false;
+	p->nxfd = 0;
+	if (report) {
+		ct_count_exec(o);
+		*outq_tail = o;
+		outq_tail = &o->next;
+	} else {
+		exec_report_free(o);
+	}
+}
+
+static void exec_finish(struct proc *p)
+{
+	/*
+	 * Our own exec of CMD is not reported: what CMD got from our caller is not a finding of
+	 * CMD's (fds it passes on are reported at its children's execs, creator null).
+	 */
+	if (p->launching && p->nxfd && opt.verbose)
+		fprintf(stderr, "%s: note: the command started with %d fds >= 3 from our caller\n",
+			TOOL, p->nxfd);
+	exec_emit(p, !p->launching);
+	p->launching = false;
+}
+
+static void on_exit_rec(const struct ct_event *ev)
+{
+	struct proc *p = proc_find(ev->tgid);
+
+	if (!p)
+		return;
+	if (p->in_exec)
+		exec_finish(p);
+	if (p->counted && live_count > 0)
+		live_count--;
+	table_unuse(table_find(p->files));
+	proc_free(p);
+}
+
+static void on_exec(const struct ct_event *ev)
+{
+	struct proc *p = proc_get(ev->tgid);
+
+	if (p->in_exec)
+		exec_finish(p);
+	p->in_exec = true;
+	p->exec_hdr = *ev;
+	p->nxfd = 0;
+}
+
+static void on_exec_fd(const struct ct_event *ev)
+{
+	struct proc *p = proc_get(ev->tgid);
+
+	if (p->in_exec)
+		proc_add_exec_fd(p, ev);
+}
+
+static void on_exec_end(const struct ct_event *ev)
+{
+	struct proc *p = proc_get(ev->tgid);
+
+	if (!p->in_exec)
+		return;
+	if (ev->flags & CT_F_TRUNC)
+		fprintf(stderr, "%s: warning: fd scan of pid %u stopped at its bound\n", TOOL,
+			ev->tgid);
+	exec_finish(p);
+}
+
+int handle_event(void *ctx, void *data, size_t len)
+{
+	static void (*const on[])(const struct ct_event *) = {
+	    [CT_EV_FD] = on_fd,		  [CT_EV_SETFD] = on_setfd,
+	    [CT_EV_CLOSE] = on_close,	  [CT_EV_CLOSE_RANGE] = on_close_range,
+	    [CT_EV_FORK] = on_fork,	  [CT_EV_EXEC] = on_exec,
+	    [CT_EV_EXEC_FD] = on_exec_fd, [CT_EV_EXEC_END] = on_exec_end,
+	    [CT_EV_EXIT] = on_exit_rec,
+	};
+	struct ct_event ev;
+
+	(void)ctx;
+	/* records without a name end at the header */
+	if (len < CT_EVENT_HDR_SIZE)
+		return 0;
+	if (len > sizeof(ev))
+		len = sizeof(ev);
+	memcpy(&ev, data, len);
+	if (len < sizeof(ev))
+		memset((char *)&ev + len, 0, sizeof(ev) - len);
+	ct_stats.events++;
+	if (ev.ts_ns > model_last_ts)
+		model_last_ts = ev.ts_ns;
+	if (ev.type < sizeof(on) / sizeof(on[0]) && on[ev.type])
+		on[ev.type](&ev);
+	drain_closed();
+	return 0;
+}
+
+/* Whether every creator's verdict is final (atomic, late, or its fd is gone). */
+static bool exec_ready(const struct ct_exec_report *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		const struct creation *c = o->it[i].c;
+
+		if (c && !c->coe_at && !c->late && !c->final)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Print the exec records that are ready: all creators final, or held EXEC_HOLD_NS already (a
+ * long-lived leaker does not hold its children's records back), or all at the end.
+ */
+void events_flush_execs(bool all, uint64_t now)
+{
+	struct ct_exec_report **pp = &outq, *o;
+
+	while ((o = *pp)) {
+		if (!all && !exec_ready(o) && now < o->h.ts_ns + EXEC_HOLD_NS) {
+			pp = &o->next;
+			continue;
+		}
+		*pp = o->next;
+		render_exec(o);
+		exec_report_free(o);
+	}
+	outq_tail = pp;
+	while (*outq_tail)
+		outq_tail = &(*outq_tail)->next;
+}
+
+void events_track_target(pid_t target, bool launched, pid_t self)
+{
+	struct proc *p = proc_get((uint32_t)target);
+
+	p->counted = true;
+	live_count = 1;
+	if (launched) {
+		p->have_spawn = true;
+		p->launching = true;
+		p->spawn_sc = CT_SC_FORK;
+		snprintf(p->comm, sizeof(p->comm), "%s", TOOL);
+		p->ppid = (uint32_t)self;
+	}
+}
+
+void events_finish(void)
+{
+	model_finalize_open();
+	drain_closed();
+	events_flush_execs(true, 0);
+	ino_prune(0, true);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ct_opts.h - cloexec-trace's command line: the options, parsed once by parse_args().
+ */
+#ifndef CLOEXEC_TRACE_OPTS_H
+#define CLOEXEC_TRACE_OPTS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define TOOL	"cloexec-trace"
+#define VERSION "0.1"
+
+/* Exit codes */
+#define EX_OK	   0
+#define EX_FINDING 1
+#define EX_USAGE   2
+#define EX_ENV	   3
+
+#define MAX_ALLOW 64
+
+struct opts {
+	bool json;
+	const char *output;
+	pid_t pid;
+	unsigned fail_on; /* bits of ct_fail_kinds[] */
+	int allow_fd[MAX_ALLOW];
+	int n_allow_fd;
+	const char *allow_comm[MAX_ALLOW];
+	int n_allow_comm;
+	long linger_ms;
+	long timeout_s;
+	long ring_kb;
+	int verbose;
+	bool quiet;    /* text: leave out atomic fds and execs that inherited nothing */
+	int ready_fd;  /* --ready-fd: "ready\n" once attached, then closed; -1: none */
+	bool keep_fds; /* --keep-fds: CMD inherits our caller's fds, reported as passed */
+	char **cmd;
+};
+
+extern struct opts opt;
+
+/* Parse argv into opt; exits 2 with one line on a usage error, 0 after --help/--version. */
+void parse_args(int argc, char **argv);
+
+/* Whether process pid has ended: no such process, or a zombie. */
+bool pid_gone(pid_t pid);
+
+#endif
