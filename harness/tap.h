@@ -12,6 +12,7 @@
  *   is_int(got, 4, "four sockets were leaked");
  *   is_str(s, "atomic", "fd 3 is classified atomic");
  *   skip(2, "needs IPv6");           skip_all("not root");
+ *   skip_begin("no record"); ...checks...; skip_end();
  *   diag("value %d", v);             bail("cannot fork: %s", strerror(errno));
  */
 #ifndef CLOEXEC_LAB_TAP_H
@@ -39,6 +40,13 @@ int cmp_int(long long got, const char *op, long long want, const char *fmt, ...)
 
 /* Record n skipped tests with a reason. */
 void skip(int n, const char *fmt, ...) TAP_PRINTF(2, 3);
+/*
+ * Until skip_end(), every check reports "ok N # SKIP reason" without looking at its
+ * condition: a group of checks whose subject is missing skips exactly as many checks as
+ * it has. skip_end() without skip_begin() does nothing.
+ */
+void skip_begin(const char *fmt, ...) TAP_PRINTF(1, 2);
+void skip_end(void);
 /* Mark the next test as TODO (expected to fail); NULL clears it. */
 void todo(const char *reason);
 
