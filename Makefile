@@ -62,6 +62,13 @@ $(LIBLAB): $(patsubst harness/%.c,$(BUILD)/harness/%.o,$(wildcard harness/*.c))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
+# The test library (harness/tlib: run a fixture under the tracer, the truth table and its
+# checks, the matrix checks, shared helpers), linked into every test before liblab.
+LIBTLAB := $(BUILD)/harness/tlib/libtlab.a
+$(LIBTLAB): $(patsubst harness/tlib/%.c,$(BUILD)/harness/tlib/%.o,$(wildcard harness/tlib/*.c))
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
 # Marks the build root, so tools find their siblings (lab_build_path).
 $(BUILD)/.build-root:
 	$(Q)mkdir -p $(BUILD) && touch $@
@@ -91,9 +98,10 @@ TESTS       += $(patsubst harness/t/%.c,$(BUILD)/t/%,$(TEST_SRCS))
 HELPER_SRCS := $(wildcard harness/t/helpers/*.c)
 HELPERS     += $(patsubst harness/t/helpers/%.c,$(BUILD)/t/helpers/%,$(HELPER_SRCS))
 
-$(BUILD)/t/%: harness/t/%.c $(LIBLAB)
+$(BUILD)/t/%: harness/t/%.c $(LIBTLAB) $(LIBLAB)
 	$(call msg,CCLD,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(TEST_CFLAGS_$*) $< -o $@ $(LDFLAGS) $(LIBLAB) $(TEST_LDLIBS_$*) $(LDLIBS)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Iharness/tlib $(TEST_CFLAGS_$*) $< -o $@ $(LDFLAGS) \
+		$(LIBTLAB) $(LIBLAB) $(TEST_LDLIBS_$*) $(LDLIBS)
 
 $(BUILD)/t/helpers/%: harness/t/helpers/%.c $(LIBLAB)
 	$(call msg,CCLD,$@)

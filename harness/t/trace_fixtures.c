@@ -17,7 +17,7 @@ static void check_hold(void)
 	struct tl_run r;
 	int agree = 1, child;
 
-	for (int i = 0; i < TL_NCASES; i++)
+	for (int i = 0; i < tl_ncases; i++)
 		if (!strcmp(tl_cases[i].fixture, "fx_dupfd"))
 			tc = &tl_cases[i];
 	if (!tc)
@@ -92,7 +92,7 @@ int main(void)
 	tl_begin(60);
 	tl_path("t/helpers/fx_child", p, sizeof(p));
 	plan_lazy();
-	for (int i = 0; i < TL_NCASES; i++) {
+	for (int i = 0; i < tl_ncases; i++) {
 		const struct tl_case *tc = &tl_cases[i];
 		struct tl_opts o = {.direct = 1};
 		struct tl_run r;

@@ -18,7 +18,7 @@ int main(void)
 
 	tl_start(120);
 	plan_lazy();
-	for (int i = 0; i < TL_NCASES; i++)
+	for (int i = 0; i < tl_ncases; i++)
 		if (!strcmp(tl_cases[i].topic, "scale"))
 			tc = &tl_cases[i];
 	if (!tc)
