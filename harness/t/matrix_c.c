@@ -15,6 +15,9 @@
 #define _GNU_SOURCE
 #include "matrix_util.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 static const struct {
 	const char *variant, *row;
 	int leaks;

@@ -9,14 +9,14 @@
  * line each, exit 2.
  */
 #define _GNU_SOURCE
-#include "report_common.h"
+#include "report_lib.h"
 
 static char tmp[] = "/tmp/cloexec-report-cmp-XXXXXX";
 static char script[PATH_MAX + 32];
 
 static void cleanup(void)
 {
-	rc_rm_rf(tmp);
+	tlab_rm_rf(tmp);
 }
 
 struct result {
@@ -34,7 +34,7 @@ static struct result compare(const char *base, const char *new, const char *thre
 
 	snprintf(o, sizeof(o), "%s/cmp.out", tmp);
 	snprintf(e, sizeof(e), "%s/cmp.err", tmp);
-	r.rc = rc_run(argv, o, e, 30000);
+	r.rc = tlab_run(argv, o, e, 30000);
 	r.out = lab_read_file(o, NULL);
 	r.err = lab_read_file(e, NULL);
 	if (!r.out)
@@ -91,7 +91,7 @@ static int inject_slowdown(const char *src, const char *dst, double factor, char
 
 	snprintf(fs, sizeof(fs), "%g", factor);
 	snprintf(o, sizeof(o), "%s/inject.out", tmp);
-	rc = rc_run(argv, o, NULL, 20000);
+	rc = tlab_run(argv, o, NULL, 20000);
 	char *s = lab_read_file(o, NULL), *nl;
 
 	if (rc != 0 || !s || !(nl = strchr(s, '\n'))) {
@@ -124,7 +124,7 @@ static int split_run(const char *src, const char *even, const char *odd)
 		"    json.dump(part, open(path, 'w'), indent=1)\n";
 	char *argv[] = { PYTHON, "-c", (char *)prog, (char *)src, (char *)even, (char *)odd, NULL };
 
-	return rc_run(argv, NULL, NULL, 20000) == 0 ? 0 : -1;
+	return tlab_run(argv, NULL, NULL, 20000) == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -262,42 +262,20 @@ int main(void)
 	is_int(r.rc, 2, "with 1 repetition nothing can be gated: exit 2, not a pass");
 	ok(strstr(r.out, "not gated") != NULL && strstr(r.err, "cannot gate") != NULL,
 	   "with 1 repetition the output says the benchmarks were not gated");
-	is_int(rc_count_lines(r.err), 1, "with 1 repetition: one error line");
+	is_int(tlab_count_lines(r.err), 1, "with 1 repetition: one error line");
 	done(&r);
 
 	/* 5. Bad input: one clear line each, exit 2. */
 	snprintf(bad, sizeof(bad), "%s/bad.json", tmp);
 	snprintf(none, sizeof(none), "%s/does-not-exist.json", tmp);
-	{
-		FILE *f = fopen(bad, "we");
-
-		if (!f)
-			bail("failed to write %s: %s", bad, strerror(errno));
-		fputs("{\"context\": {}, \"benchmarks\": [ {\"name\": ", f);
-		fclose(f);
-	}
+	tlab_write_file(bad, "{\"context\": {}, \"benchmarks\": [ {\"name\": ");
 	snprintf(other, sizeof(other), "%s/other.json", tmp);
-	{
-		FILE *f = fopen(other, "we");
-
-		if (!f)
-			bail("failed to write %s: %s", other, strerror(errno));
-		fputs("{\"schema\": \"cloexec-repro/1\", \"scenarios\": []}\n", f);
-		fclose(f);
-	}
+	tlab_write_file(other, "{\"schema\": \"cloexec-repro/1\", \"scenarios\": []}\n");
 	/* Well-formed JSON, wrong types where Google Benchmark's compare.py would crash. */
 	snprintf(typed, sizeof(typed), "%s/typed.json", tmp);
-	{
-		FILE *f = fopen(typed, "we");
-
-		if (!f)
-			bail("failed to write %s: %s", typed, strerror(errno));
-		fputs("{\"context\": {}, \"benchmarks\": [{\"name\": \"g/v\", \"run_type\": "
+	tlab_write_file(typed, "{\"context\": {}, \"benchmarks\": [{\"name\": \"g/v\", \"run_type\": "
 		      "\"iteration\", \"family_index\": \"0\", \"time_unit\": [\"ns\"], "
-		      "\"real_time\": 1, \"cpu_time\": 1}]}\n",
-		      f);
-		fclose(f);
-	}
+		      "\"real_time\": 1, \"cpu_time\": 1}]}\n");
 	struct tcase {
 		const char *what, *base, *new;
 		int lines;
@@ -312,17 +290,17 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = compare(cases[i].base, cases[i].new, "0.05");
 		is_int(r.rc, 2, "%s: exit status 2", cases[i].what);
-		is_int(rc_count_lines(r.err), cases[i].lines, "%s: %d error line(s)", cases[i].what,
+		is_int(tlab_count_lines(r.err), cases[i].lines, "%s: %d error line(s)", cases[i].what,
 		       cases[i].lines);
 		ok(strstr(r.err, cases[i].names) != NULL, "%s: the error names the file",
 		   cases[i].what);
-		if (rc_count_lines(r.err) != cases[i].lines)
+		if (tlab_count_lines(r.err) != cases[i].lines)
 			diag("stderr was: %s", r.err);
 		done(&r);
 	}
 	r = compare(a, a, "-1");
 	is_int(r.rc, 2, "a negative threshold is a usage error (exit 2)");
-	is_int(rc_count_lines(r.err), 1, "a negative threshold: one error line");
+	is_int(tlab_count_lines(r.err), 1, "a negative threshold: one error line");
 	done(&r);
 
 	return done_testing();

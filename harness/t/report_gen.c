@@ -11,13 +11,13 @@
  * the pairs and verdicts must match those recomputed from the raw rows.
  */
 #define _GNU_SOURCE
-#include "report_common.h"
+#include "report_lib.h"
 
 static char tmp[] = "/tmp/cloexec-report-gen-XXXXXX";
 
 static void cleanup(void)
 {
-	rc_rm_rf(tmp);
+	tlab_rm_rf(tmp);
 }
 
 /* Every benchmark of the run: its group and variant appear in both documents. */
@@ -148,7 +148,7 @@ int main(void)
 		char *argv[] = { (char *)bench, f, "--benchmark_list_tests=true", NULL };
 
 		snprintf(f, sizeof(f), "--benchmark_filter=%s", filter);
-		rc = rc_run(argv, listing_p, NULL, 20000);
+		rc = tlab_run(argv, listing_p, NULL, 20000);
 		is_int(rc, 0, "cloexec-bench lists the smoke benchmarks");
 	}
 
@@ -163,7 +163,7 @@ int main(void)
 
 		mkdir(out, 0700);
 		mkdir(empty, 0700);
-		rc = rc_run(argv, NULL, err, 50000);
+		rc = tlab_run(argv, NULL, err, 50000);
 	}
 	if (!is_int(rc, 0, "report.py builds a report from the smoke run")) {
 		char *e = lab_read_file(err, NULL);
@@ -217,14 +217,7 @@ int main(void)
 
 	/* 3. A corrupt input: one line naming it, exit 2, the previous report untouched. */
 	snprintf(bad_p, sizeof(bad_p), "%s/corrupt.json", tmp);
-	{
-		FILE *f = fopen(bad_p, "we");
-
-		if (!f)
-			bail("failed to write %s: %s", bad_p, strerror(errno));
-		fputs("{\"benchmarks\": [ {\"name\": \"x\", \"real_time\": 1.0,", f);
-		fclose(f);
-	}
+	tlab_write_file(bad_p, "{\"benchmarks\": [ {\"name\": \"x\", \"real_time\": 1.0,");
 	snprintf(nofile, sizeof(nofile), "%s/no-such-file.json", tmp);
 	struct tcase {
 		const char *what;
@@ -246,15 +239,15 @@ int main(void)
 			argv[8] = (char *)cases[i].flag;
 			argv[9] = (char *)cases[i].file;
 		}
-		rc = rc_run(argv, NULL, err, 30000);
+		rc = tlab_run(argv, NULL, err, 30000);
 		char *e = lab_read_file(err, NULL), *md2 = lab_read_file(md_p, NULL);
 
 		is_int(rc, 2, "%s: exit status 2", cases[i].what);
-		is_int(rc_count_lines(e), 1, "%s: exactly one error line", cases[i].what);
+		is_int(tlab_count_lines(e), 1, "%s: exactly one error line", cases[i].what);
 		ok(e && strstr(e, cases[i].file), "%s: the error names the file", cases[i].what);
 		ok(md2 && !strcmp(md2, md), "%s: the existing report.md is left as it was",
 		   cases[i].what);
-		if (e && rc_count_lines(e) != 1)
+		if (e && tlab_count_lines(e) != 1)
 			diag("stderr was: %s", e);
 		free(e);
 		free(md2);
@@ -279,9 +272,9 @@ int main(void)
 		if (access(pairs_py, R_OK) != 0) {
 			skip(3, "%s is not there: no .pairs.json to read", pairs_py);
 		} else {
-			rc = rc_run(argv, NULL, err, 20000);
+			rc = tlab_run(argv, NULL, err, 20000);
 			is_int(rc, 0, "bench/pairs.py writes the .pairs.json beside the smoke run");
-			rc = rc_run(argv3, NULL, err, 50000);
+			rc = tlab_run(argv3, NULL, err, 50000);
 			char *md3 = lab_read_file(p3, NULL), *want = savings_rows(md), *got = savings_rows(md3);
 
 			ok(rc == 0 && md3 && strstr(md3, "smoke.pairs.json (written by make bench"),
@@ -304,7 +297,7 @@ int main(void)
 		char *argv[] = { PYTHON, script, "--bench", bad_p, "--out", out2, NULL };
 		char p2[PATH_MAX + 16];
 
-		rc = rc_run(argv, NULL, err, 30000);
+		rc = tlab_run(argv, NULL, err, 30000);
 		is_int(rc, 2, "a corrupt input into an empty directory: exit 2");
 		snprintf(p2, sizeof(p2), "%s/report.md", out2);
 		ok(access(p2, F_OK) != 0, "a corrupt input: no report.md is written");

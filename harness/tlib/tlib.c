@@ -33,7 +33,10 @@ run_child(char *const argv[], const char *out, const char *err)
 {
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* the same file for both: one open file description, so they do not overwrite */
+	int e = out && err && !strcmp(out, err)
+		    ? o
+		    : open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 		_exit(126);

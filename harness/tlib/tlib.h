@@ -17,9 +17,9 @@ int tlab_count_lines(const char *s);
 
 /*
  * Run argv[0] (a path) with stdin /dev/null, stdout and stderr into the files out and err (NULL:
- * /dev/null) and no other fd open, for at most timeout_ms. Returns its exit code, 128+signal
- * when a signal ended it, TLAB_TIMEOUT when it ran too long (then it got SIGTERM, and SIGKILL
- * 5 s later, and is reaped), -1 when it could not start.
+ * /dev/null; the same name: one file for both) and no other fd open, for at most timeout_ms.
+ * Returns its exit code, 128+signal when a signal ended it, TLAB_TIMEOUT when it ran too long (then
+ * it got SIGTERM, and SIGKILL 5 s later, and is reaped), -1 when it could not start.
  */
 int tlab_run(char *const argv[], const char *out, const char *err, int timeout_ms);
 

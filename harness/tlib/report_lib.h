@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_lib.h - the report_* tests' library (code in report_lib.c of the test library): find
+ * the source tree (the results scripts), count and test files, pick a small benchmark filter
+ * from the real cloexec-bench's list, run the smoke benchmark. Running a command under a time
+ * limit, counting lines and removing a tree are tlib.h's.
+ */
+#ifndef CLOEXEC_LAB_REPORT_LIB_H
+#define CLOEXEC_LAB_REPORT_LIB_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "tap.h"
+#include "tlib.h"
+
+#define PYTHON "/usr/bin/python3"
+
+/* The source tree: the directory holding results/report.py (cwd, else above the build). */
+const char *rc_src_dir(void);
+/* How often needle occurs in hay. */
+int rc_count(const char *hay, const char *needle);
+/* Whether path is a non-empty regular file. */
+int rc_exists(const char *path);
+/* Path of the built cloexec-bench; bails when it is missing (a build failure, not a skip). */
+const char *rc_bench_path(void);
+/*
+ * A filter regex for a short smoke run, chosen from what the binary lists (so it
+ * follows the benchmarks, whatever their names): the `plain` groups with the fewest
+ * benchmarks that have >= 2 variants, plus, when want_scaling, the smallest group
+ * that varies a numeric argument (the spawn-vs-fd-count kind). Env
+ * CLOEXEC_LAB_REPORT_FILTER overrides. Returns 0, or -1 when nothing fits.
+ */
+int rc_pick_filter(const char *bench, const char *tmpdir, int plain, int want_scaling, char *filter,
+		   size_t len);
+/* A smoke run of the real benchmark binary: JSON with per-repetition rows; tlab_run's result. */
+int rc_smoke(const char *bench, const char *filter, int reps, const char *min_time,
+	     const char *out_json, const char *err);
+
+#endif
