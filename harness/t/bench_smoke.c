@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "json.h"
 #include "lab.h"
+#include "tlib.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -62,49 +63,6 @@ static struct json *load_json(const char *path)
 		diag("%s does not parse: %s", path, err);
 	free(text);
 	return j;
-}
-
-/* Run argv with stdout/stderr into files; returns the wait status or -1. */
-static int run(char *const argv[], const char *out, const char *err, int timeout_ms)
-{
-	int st = 0;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		bail("bench_smoke: failed to fork: %s", strerror(errno));
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (o < 0 || e < 0 || nul < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
-		    dup2(nul, 0) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	tap_track_child(pid);
-	if (lab_wait_timeout(pid, &st, timeout_ms) < 0) {
-		diag("%s did not finish within %d ms: killed", argv[0], timeout_ms);
-		lab_kill_reap(pid);
-		st = -1;
-	}
-	tap_untrack_child(pid);
-	return st;
-}
-
-static int count_lines(const char *text)
-{
-	int n = 0;
-
-	for (; text && *text; text++)
-		n += *text == '\n';
-	return n;
-}
-
-static int exited(int st, int code)
-{
-	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == code;
 }
 
 static void show_file(const char *path, int max_lines)
@@ -437,9 +395,9 @@ int main(void)
 		char *argv[] = {bench, "--help", NULL};
 		char *text;
 
-		st = run(argv, out, err, 10000);
+		st = tlab_run(argv, out, err, 10000);
 		text = lab_read_file(out, NULL);
-		ok(exited(st, 0) && text && strstr(text, "EXAMPLES"),
+		ok(st == 0 && text && strstr(text, "EXAMPLES"),
 		   "cloexec-bench --help exits 0 and shows EXAMPLES");
 		free(text);
 	}
@@ -447,10 +405,10 @@ int main(void)
 		char *argv[] = {bench, "--no-such-option", NULL};
 		char *text;
 
-		st = run(argv, out, err, 10000);
+		st = tlab_run(argv, out, err, 10000);
 		text = lab_read_file(err, NULL);
-		ok(exited(st, 2) && text && !strncmp(text, "cloexec-bench: ", 15) &&
-		       count_lines(text) == 1,
+		ok(st == 2 && text && !strncmp(text, "cloexec-bench: ", 15) &&
+		       tlab_count_lines(text) == 1,
 		   "an unknown argument exits 2 with one line naming the tool");
 		free(text);
 	}
@@ -474,11 +432,11 @@ int main(void)
 			char *text;
 
 			snprintf(arg, sizeof(arg), "%s", bad_cli[i].arg);
-			st = run(argv, out, err, 10000);
+			st = tlab_run(argv, out, err, 10000);
 			text = lab_read_file(err, NULL);
-			ok(exited(st, bad_cli[i].code) && text && count_lines(text) == 1,
+			ok(st == bad_cli[i].code && text && tlab_count_lines(text) == 1,
 			   "%s exits %d with one line", bad_cli[i].what, bad_cli[i].code);
-			if (text && count_lines(text) != 1)
+			if (text && tlab_count_lines(text) != 1)
 				diag("stderr: %s", text);
 			free(text);
 		}
@@ -490,7 +448,7 @@ int main(void)
 		char *text, *save = NULL, *line;
 		int n = 0, bad_list = 0;
 
-		st = run(argv, out, err, 10000);
+		st = tlab_run(argv, out, err, 10000);
 		text = lab_read_file(out, NULL);
 		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 		     line = strtok_r(NULL, "\n", &save)) {
@@ -499,7 +457,7 @@ int main(void)
 				diag("%s", why);
 		}
 		free(text);
-		ok(exited(st, 0) && n > 0, "--benchmark_list_tests lists the benchmarks (%d)", n);
+		ok(st == 0 && n > 0, "--benchmark_list_tests lists the benchmarks (%d)", n);
 		is_int(bad_list, 0, "every registered benchmark is <group>/<variant> of pairs.txt");
 	}
 
@@ -515,8 +473,8 @@ int main(void)
 				outarg,
 				NULL};
 
-		st = run(argv, out, err, RUN_TIMEOUT_MS);
-		if (!ok(exited(st, 0), "the smoke run of cloexec-bench exits 0 (status 0x%x)", st))
+		st = tlab_run(argv, out, err, RUN_TIMEOUT_MS);
+		if (!ok(st == 0, "the smoke run of cloexec-bench exits 0 (exit %d)", st))
 			show_file(err, 20);
 	}
 	check_run_json(js, bpf_ok);
@@ -535,16 +493,16 @@ int main(void)
 					"--min-reps", "3",    "--pairs",    pairs,
 					js,	      NULL};
 
-			st = run(argv, out, err, 20000);
-			if (!ok(exited(st, 0), "pairs.py --validate accepts the run's shape"))
+			st = tlab_run(argv, out, err, 20000);
+			if (!ok(st == 0, "pairs.py --validate accepts the run's shape"))
 				show_file(err, 10);
 		}
 		{
 			char *argv[] = {PYTHON, script, "--pairs", pairs, "--out", pjarg, js, NULL};
 			char *text;
 
-			st = run(argv, out, err, 20000);
-			if (!ok(exited(st, 0), "pairs.py analyses the run"))
+			st = tlab_run(argv, out, err, 20000);
+			if (!ok(st == 0, "pairs.py analyses the run"))
 				show_file(err, 10);
 			text = lab_read_file(out, NULL);
 			ok(text && strstr(text, "saving %") && strstr(text, "95% CI"),
@@ -554,18 +512,14 @@ int main(void)
 		check_pairs_json(pj);
 		/* Bad input: one line, distinct exit codes. */
 		{
-			FILE *f = fopen(bad, "we");
 			char *argv[] = {PYTHON, script, "--pairs", pairs, bad, NULL};
 			char *text;
 
-			if (f) {
-				fputs("{\"benchmarks\": [", f);
-				fclose(f);
-			}
-			st = run(argv, out, err, 20000);
+			tlab_write_file(bad, "{\"benchmarks\": [");
+			st = tlab_run(argv, out, err, 20000);
 			text = lab_read_file(err, NULL);
-			ok(exited(st, 1) && text && strstr(text, "not JSON") &&
-			       count_lines(text) == 1,
+			ok(st == 1 && text && strstr(text, "not JSON") &&
+			       tlab_count_lines(text) == 1,
 			   "pairs.py on truncated JSON exits 1 with one line");
 			free(text);
 		}
@@ -573,32 +527,22 @@ int main(void)
 			char *argv[] = {PYTHON, script, "--pairs", pairs, "/nonexistent/run.json",
 					NULL};
 
-			st = run(argv, out, err, 20000);
-			ok(exited(st, 3), "pairs.py on a missing file exits 3");
+			st = tlab_run(argv, out, err, 20000);
+			ok(st == 3, "pairs.py on a missing file exits 3");
 		}
 		{
-			FILE *f = fopen(bad, "we");
 			char *argv[] = {PYTHON, script, "--validate", "--pairs", pairs, bad, NULL};
 
-			if (f) {
-				fputs(
-				    "{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}",
-				    f);
-				fclose(f);
-			}
-			st = run(argv, out, err, 20000);
-			ok(exited(st, 1), "pairs.py --validate rejects JSON of the wrong shape");
+			tlab_write_file(bad, "{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}");
+			st = tlab_run(argv, out, err, 20000);
+			ok(st == 1, "pairs.py --validate rejects JSON of the wrong shape");
 		}
 		{
-			FILE *f = fopen(bad, "we");
 			char *argv[] = {PYTHON, script, "--validate", "--pairs", pairs, bad, NULL};
 
-			if (f) {
-				fputs("{\"context\": {}, \"benchmarks\": [{\"cv\": NaN}]}", f);
-				fclose(f);
-			}
-			st = run(argv, out, err, 20000);
-			ok(exited(st, 1), "pairs.py --validate rejects NaN (not JSON)");
+			tlab_write_file(bad, "{\"context\": {}, \"benchmarks\": [{\"cv\": NaN}]}");
+			st = tlab_run(argv, out, err, 20000);
+			ok(st == 1, "pairs.py --validate rejects NaN (not JSON)");
 		}
 	}
 

@@ -10,19 +10,17 @@
 #include "lab.h"
 #include "repro.h"
 #include "tap.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static char dir[] = "/tmp/repro_tool.XXXXXX";
 static char tool[PATH_MAX];
@@ -32,33 +30,11 @@ struct run {
 	char out[65536], err[4096];
 };
 
-static void slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, len - 1 - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(fd);
-	unlink(path);
-}
-
 /* Run the tool with args (NULL-terminated), stdout/stderr into files, bounded. */
 static void run_tool(struct run *r, const char *const *args)
 {
-	char *argv[16], out[PATH_MAX], err[PATH_MAX];
-	posix_spawn_file_actions_t fa;
-	int n = 0, st, e;
-	pid_t pid;
+	char *argv[16], out[PATH_MAX], err[PATH_MAX], *text;
+	int n = 0;
 
 	argv[n++] = tool;
 	for (; *args && n < 15; args++)
@@ -66,33 +42,17 @@ static void run_tool(struct run *r, const char *const *args)
 	argv[n] = NULL;
 	snprintf(out, sizeof(out), "%s/out", dir);
 	snprintf(err, sizeof(err), "%s/err", dir);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	r->status = -1;
-	e = posix_spawn(&pid, tool, &fa, NULL, argv, environ);
-	if (e != 0)
-		bail("repro_tool: failed to spawn %s: %s", tool, strerror(e));
-	posix_spawn_file_actions_destroy(&fa);
-	tap_track_child(pid);
-	if (lab_wait_timeout(pid, &st, 60000) < 0) {
-		lab_kill_reap(pid);
-		diag("%s timed out", tool);
-	} else if (WIFEXITED(st)) {
-		r->status = WEXITSTATUS(st);
-	}
-	tap_untrack_child(pid);
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
+	r->status = tlab_run(argv, out, err, 60000);
+	if (r->status < 0 || r->status > 127)
+		r->status = -1; /* timed out or killed: not an exit code */
+	text = lab_read_file(out, NULL);
+	snprintf(r->out, sizeof(r->out), "%s", text ? text : "");
+	free(text);
+	text = lab_read_file(err, NULL);
+	snprintf(r->err, sizeof(r->err), "%s", text ? text : "");
+	free(text);
+	unlink(out);
+	unlink(err);
 }
 
 static struct json *load_json(const char *path)
@@ -172,7 +132,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		run_tool(&r, bad[i]);
 		is_int(r.status, 2, "usage error '%s' exits 2", bad[i][0]);
-		ok(!strncmp(r.err, "cloexec-repro: ", 15) && count_lines(r.err) == 1 &&
+		ok(!strncmp(r.err, "cloexec-repro: ", 15) && tlab_count_lines(r.err) == 1 &&
 			   strstr(r.err, bad[i][3]),
 		   "usage error '%s' says so in one line on stderr naming %s", bad[i][0],
 		   bad[i][3]);
@@ -182,7 +142,7 @@ int main(void)
 	snprintf(json, sizeof(json), "%s/no-such-dir/repro.json", dir);
 	run_tool(&r, (const char *const[]){ "-g", "tcp4-listener", "--json", json, NULL });
 	is_int(r.status, 3, "an unwritable --json file exits 3");
-	ok(!strncmp(r.err, "cloexec-repro: failed to write ", 31) && count_lines(r.err) == 1 &&
+	ok(!strncmp(r.err, "cloexec-repro: failed to write ", 31) && tlab_count_lines(r.err) == 1 &&
 		   !strstr(r.out, "scenario"),
 	   "and says so in one line before running anything");
 

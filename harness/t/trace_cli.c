@@ -216,15 +216,6 @@ static const char *const bad_opts[][4] = {
     {"-Z", NULL},
 };
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static void test_bad_options(void)
 {
 	for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
@@ -239,7 +230,7 @@ static void test_bad_options(void)
 		if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 			bail("cloexec-trace %s did not finish", desc);
 		is_int(r.exit_code, 2, "'%s' exits 2 (usage)", desc);
-		if (!is_int(count_lines(r.err), 1, "'%s' prints exactly one line on stderr", desc))
+		if (!is_int(tlab_count_lines(r.err), 1, "'%s' prints exactly one line on stderr", desc))
 			diag("stderr: %s", r.err);
 		ok(strncmp(r.err, "cloexec-trace: ", 15) == 0,
 		   "'%s': the line names the tool (%.*s)", desc, (int)strcspn(r.err, "\n"), r.err);
@@ -257,7 +248,7 @@ static void test_bad_command(void)
 	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 		bail("the run of a missing command did not finish");
 	is_int(r.exit_code, 2, "a missing command exits 2");
-	if (!is_int(count_lines(r.err), 1, "a missing command prints exactly one line on stderr"))
+	if (!is_int(tlab_count_lines(r.err), 1, "a missing command prints exactly one line on stderr"))
 		diag("stderr: %s", r.err);
 	ok(strstr(r.err, "cloexec-lab-no-such-program") != NULL,
 	   "the line names the command (%.*s)", (int)strcspn(r.err, "\n"), r.err);
@@ -280,7 +271,7 @@ static void test_output_error(void)
 	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 		bail("the run with -o /dev/full did not finish");
 	is_int(r.exit_code, 3, "-o /dev/full: the tracer exits 3 (output lost)");
-	if (!is_int(count_lines(r.err), 1, "-o /dev/full: exactly one line on stderr"))
+	if (!is_int(tlab_count_lines(r.err), 1, "-o /dev/full: exactly one line on stderr"))
 		diag("stderr: %s", r.err);
 	ok(strncmp(r.err, "cloexec-trace: failed to write output: ", 39) == 0,
 	   "-o /dev/full: the line says the output failed (%.*s)", (int)strcspn(r.err, "\n"),
@@ -365,7 +356,7 @@ static void test_unprivileged(void)
 		return;
 	}
 	is_int(r.exit_code, 3, "unprivileged: the tracer exits 3 (environment)");
-	if (!is_int(count_lines(r.err), 1, "unprivileged: exactly one line on stderr"))
+	if (!is_int(tlab_count_lines(r.err), 1, "unprivileged: exactly one line on stderr"))
 		diag("stderr: %s", r.err);
 	ok(strncmp(r.err, "cloexec-trace: ", 15) == 0 && strchr(r.err, ' ') && strlen(r.err) > 30,
 	   "unprivileged: one sentence naming the tool (%.*s)", (int)strcspn(r.err, "\n"), r.err);

@@ -153,15 +153,6 @@ static int tr_finish(struct tr *t, struct tl_run *r, int timeout_ms, struct tl_r
 	return code;
 }
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Read fixture lines from fd into r until EOF, or until a line starting with stop. */
 static int read_facts(int fd, struct tl_run *r, const char *stop, int timeout_ms)
 {
@@ -370,7 +361,7 @@ static void test_pid_missing(void)
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)gone);
 	tr_start(&t, args, 0);
 	is_int(tr_finish(&t, &r, 20000, NULL), 2, "-p on a pid that does not exist exits 2");
-	if (!is_int(count_lines(r.err), 1, "-p on a missing pid: exactly one line on stderr"))
+	if (!is_int(tlab_count_lines(r.err), 1, "-p on a missing pid: exactly one line on stderr"))
 		diag("stderr: %s", r.err);
 	ok(strncmp(r.err, "cloexec-trace: ", 15) == 0 && strstr(r.err, pidbuf),
 	   "-p on a missing pid: the line names the tool and the pid (%.*s)",
@@ -394,7 +385,7 @@ static void test_pid_missing(void)
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)gone);
 	tr_start(&t, args, 0);
 	is_int(tr_finish(&t, &r, 20000, NULL), 2, "-p on a zombie exits 2 (it never ends)");
-	if (!is_int(count_lines(r.err), 1, "-p on a zombie: exactly one line on stderr"))
+	if (!is_int(tlab_count_lines(r.err), 1, "-p on a zombie: exactly one line on stderr"))
 		diag("stderr: %s", r.err);
 	ok(strstr(r.err, pidbuf) != NULL, "-p on a zombie: the line names the pid (%.*s)",
 	   (int)strcspn(r.err, "\n"), r.err);
@@ -412,7 +403,7 @@ static void test_empty_command(void)
 
 	tr_start(&t, args, 0);
 	is_int(tr_finish(&t, &r, 20000, NULL), 2, "'--' without a command exits 2 (usage)");
-	if (!is_int(count_lines(r.err), 1, "'--' without a command: one line on stderr"))
+	if (!is_int(tlab_count_lines(r.err), 1, "'--' without a command: one line on stderr"))
 		diag("stderr: %s", r.err);
 	is_int(r.nrecs, 0, "'--' without a command: no trace was started");
 	tl_free(&r);
@@ -491,7 +482,7 @@ static void test_cmd_ready(void)
 		ok(!tr_ready(&t, got, sizeof(got)) && !got[0],
 		   "--ready-fd twice: EOF on the ready fd, no line ('%s')", got);
 		is_int(tr_finish(&t, &r, 20000, &facts), 2, "--ready-fd twice exits 2 (usage)");
-		is_int(count_lines(r.err), 1, "--ready-fd twice: one line on stderr (%.*s)",
+		is_int(tlab_count_lines(r.err), 1, "--ready-fd twice: one line on stderr (%.*s)",
 		       (int)strcspn(r.err, "\n"), r.err);
 		is_int(facts.nfacts, 0, "--ready-fd twice: the command did not run");
 		tl_free(&r);
@@ -502,7 +493,7 @@ static void test_cmd_ready(void)
 	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
 		bail("--ready-fd 1 did not finish");
 	is_int(r.exit_code, 2, "--ready-fd 1 exits 2 (usage)");
-	is_int(count_lines(r.err), 1, "--ready-fd 1: one line on stderr");
+	is_int(tlab_count_lines(r.err), 1, "--ready-fd 1: one line on stderr");
 	is_int(r.nfacts, 0, "--ready-fd 1: the command did not run");
 	tl_free(&r);
 }
