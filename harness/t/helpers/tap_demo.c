@@ -65,6 +65,16 @@ int main(int argc, char **argv)
 		ok(1, "fine");
 		return exit_status();
 	}
+	if (!strcmp(m, "skipgroup")) {
+		plan_lazy();
+		ok(1, "before");
+		skip_begin("no subject");
+		ok(0, "not run");
+		is_int(1, 2, "not run either");
+		skip_end();
+		ok(1, "after");
+		return done_testing();
+	}
 	if (!strcmp(m, "timeout")) {
 		plan(1);
 		tap_timeout(1);
