@@ -46,6 +46,8 @@ int main(void)
 		is_int(t.passed_any, 1, "go-extrafiles: one passed entry in the whole trace");
 		is_str(json_get_str(row, "rebind", ""), "EADDRINUSE",
 		       "go-extrafiles: the passed listener keeps the port busy");
+	} else {
+		skip(8, "go-extrafiles did not run");
 	}
 	mx_cleanup(&m);
 	return done_testing();

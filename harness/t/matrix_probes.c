@@ -60,6 +60,8 @@ int main(void)
 		ok(json_len(json_get(row, "helpers")) >= 1 &&
 		   mx_has(json_get(json_at(json_get(row, "helpers"), 0), "inherited"), "listener"),
 		   "probe-bgshell: the shell is a helper that inherited the listener");
+	} else {
+		skip(3, "probe-bgshell did not run");
 	}
 
 	row = mx_row(&m, "probe-probe");
@@ -68,6 +70,8 @@ int main(void)
 		       "probe-probe: the spawn cell is how the final child was spawned");
 		cmp_int(json_len(json_get(row, "helpers")), ">=", 1,
 			"probe-probe: the program run at start-up is listed as a helper");
+	} else {
+		skip(2, "probe-probe did not run");
 	}
 
 	row = mx_row(&m, "probe-resetfd");
@@ -76,6 +80,8 @@ int main(void)
 		       !strcmp(json_get_str(row, "socket", ""), "atomic"),
 		       "probe-resetfd: the F_SETFD is redundant exactly when the listener was atomic "
 		       "(%s)", json_get_str(row, "socket", "?"));
+	else
+		skip(1, "probe-resetfd did not run");
 
 	row = mx_row(&m, "probe-handdup");
 	if (mx_check_row(row, "probe-handdup", &t)) {
@@ -91,6 +97,8 @@ int main(void)
 		ok(mx_has(json_get(row, "passed"), "listener") &&
 		   mx_has(json_get(row, "leaked"), "listener"),
 		   "probe-handdup: the row names the listener both passed and leaked");
+	} else {
+		skip(6, "probe-handdup did not run");
 	}
 
 	row = mx_row(&m, "probe-slowexec");
