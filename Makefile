@@ -34,7 +34,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -MMD -MP -Iharness -I$(BUILD)
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += $(WARN) -std=c++17 -MMD -MP -I$(BUILD)
-LDLIBS   += -lpthread
+LDLIBS   += -lpthread -ljansson
 ifneq ($(SANITIZE),)
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 CFLAGS   += $(SANFLAGS)

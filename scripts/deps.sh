@@ -13,7 +13,7 @@
 #                              `make test` uses it so an unprivileged run still tests
 set -u
 
-core=(make gcc g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libjansson-dev
       libbenchmark-dev libbenchmark-tools python3 python3-scipy python3-numpy
       perl gnuplot-nox iproute2 procps util-linux)
 # Runtimes of the fixtures (issue: runtime matrix).

@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "gbench.h"
-#include "json.h"
+#include "tjson.h"
 #include "lab.h"
 #include "tap.h"
 
@@ -192,15 +192,15 @@ static void bm_single(gb_state *s, void *user)
 }
 
 /* The iteration row whose run_name is name, or NULL. */
-static const struct json *row(const struct json *doc, const char *name)
+static const json_t *row(const json_t *doc, const char *name)
 {
-	const struct json *rows = json_get(doc, "benchmarks");
+	const json_t *rows = json_object_get(doc, "benchmarks");
 
-	for (size_t i = 0; i < json_len(rows); i++) {
-		const struct json *r = json_at(rows, i);
+	for (size_t i = 0; i < tj_len(rows); i++) {
+		const json_t *r = tj_at(rows, i);
 
-		if (!strcmp(json_get_str(r, "run_name", ""), name) &&
-		    !strcmp(json_get_str(r, "run_type", ""), "iteration"))
+		if (!strcmp(tj_str(r, "run_name", ""), name) &&
+		    !strcmp(tj_str(r, "run_type", ""), "iteration"))
 			return r;
 	}
 	return NULL;
@@ -308,8 +308,8 @@ static void test_flaky_error(void)
 int main(void)
 {
 	char dir[] = "/tmp/bench_binding.XXXXXX", out[256], outarg[300];
-	const struct json *r, *r2;
-	struct json *doc;
+	const json_t *r, *r2;
+	json_t *doc;
 	char err[160], *text;
 	size_t len = 0;
 	int rc;
@@ -359,17 +359,17 @@ int main(void)
 	rmdir(dir);
 	if (!text)
 		bail("bench_binding: failed to read the JSON output %s", out);
-	doc = json_parse(text, len, err, sizeof(err));
+	doc = tj_parse(text, len, err, sizeof(err));
 	free(text);
 	if (!doc)
 		bail("bench_binding: the library's JSON does not parse: %s", err);
-	ok(json_type(json_get(doc, "context")) == JSON_OBJECT, "the JSON has a context object");
+	ok(json_is_object(json_object_get(doc, "context")), "the JSON has a context object");
 
 	/* Iterations happen and are counted exactly. */
 	r = row(doc, "bind/count/min_time:0.050/real_time");
 	ok(r != NULL, "bind/count has an iteration row");
-	cmp_int(json_get_int(r, "iterations", 0), ">", 1, "bind/count ran more than one iteration");
-	is_int(json_get_int(r, "iterations", 0), (long long)seen.loop_iters,
+	cmp_int(tj_int(r, "iterations", 0), ">", 1, "bind/count ran more than one iteration");
+	is_int(tj_int(r, "iterations", 0), (long long)seen.loop_iters,
 	       "the reported iterations equal the iterations the C loop ran");
 	is_int((long long)seen.done, (long long)seen.max,
 	       "the C loop ran exactly max_iterations (no overshoot)");
@@ -382,10 +382,10 @@ int main(void)
 	r2 = row(doc, "bind/nopause/iterations:200/real_time");
 	ok(r && r2, "pause and nopause rows exist");
 	if (r && r2) {
-		double tp = json_get_num(r, "real_time", -1);
-		double tn = json_get_num(r2, "real_time", -1);
+		double tp = tj_num(r, "real_time", -1);
+		double tn = tj_num(r2, "real_time", -1);
 
-		is_str(json_get_str(r, "time_unit", ""), "ns", "the default unit is ns");
+		is_str(tj_str(r, "time_unit", ""), "ns", "the default unit is ns");
 		cmp_int((long long)tn, ">=", (long long)WAIT_NS,
 			"unpaused: the %llu ns wait is in the time (%.0f ns)", WAIT_NS, tn);
 		cmp_int((long long)tp, "<", (long long)(WAIT_NS / 4),
@@ -396,7 +396,7 @@ int main(void)
 	r = row(doc, "bind/manual/manual_time");
 	ok(r != NULL, "bind/manual has a row named .../manual_time");
 	{
-		double t = json_get_num(r, "real_time", -1);
+		double t = tj_num(r, "real_time", -1);
 
 		ok(fabs(t - MANUAL_S * 1e9) < MANUAL_S * 1e9 * 1e-6,
 		   "manual time is what the function set: %.1f ns, want %.1f", t, MANUAL_S * 1e9);
@@ -404,17 +404,17 @@ int main(void)
 
 	/* Counters. */
 	r = row(doc, "bind/counters");
-	is_int(json_get_int(r, "answer", -1), 42, "a default counter appears with its value");
-	ok(fabs(json_get_num(r, "per_iter", -1) - 3.0) < 1e-9,
+	is_int(tj_int(r, "answer", -1), 42, "a default counter appears with its value");
+	ok(fabs(tj_num(r, "per_iter", -1) - 3.0) < 1e-9,
 	   "an average-per-iteration counter is divided by the iterations (%g)",
-	   json_get_num(r, "per_iter", -1));
-	cmp_int((long long)json_get_num(r, "items_per_second", 0), ">", 0,
+	   tj_num(r, "per_iter", -1));
+	cmp_int((long long)tj_num(r, "items_per_second", 0), ">", 0,
 		"gb_set_items_processed gives items_per_second");
 
 	/* Skip with error. */
 	r = row(doc, "bind/error");
-	ok(json_get_bool(r, "error_occurred", 0), "a skipped run is reported with error_occurred");
-	is_str(json_get_str(r, "error_message", ""), "deliberate failure",
+	ok(tj_bool(r, "error_occurred", 0), "a skipped run is reported with error_occurred");
+	is_str(tj_str(r, "error_message", ""), "deliberate failure",
 	       "the error message is the one given");
 
 	/* Arguments and threads. */
@@ -425,24 +425,24 @@ int main(void)
 	ok(row(doc, "bind/named/fds:16") != NULL,
 	   "gb_arg_name names the argument (bind/named/fds:16)");
 	r = row(doc, "bind/threads/threads:2");
-	is_int(json_get_int(r, "threads", 0), 2, "the threads:2 row reports 2 threads");
+	is_int(tj_int(r, "threads", 0), 2, "the threads:2 row reports 2 threads");
 	ok(row(doc, "bind/threads/threads:1") != NULL, "the threads:1 row exists");
 	is_int(seen.thread_mask2, 3, "with 2 threads, thread indices 0 and 1 both ran");
 	is_int(seen.threads_seen_max, 2, "gb_threads_count reported 2");
 
 	/* Fixed iterations. */
 	r = row(doc, "bind/fixed/iterations:123");
-	is_int(json_get_int(r, "iterations", 0), FIXED_ITERS, "gb_iterations fixes the count");
+	is_int(tj_int(r, "iterations", 0), FIXED_ITERS, "gb_iterations fixes the count");
 	is_int((long long)seen.fixed_loop, FIXED_ITERS, "and the C loop ran exactly that many");
 
 	/* One at a time, label, unit, min_time. */
 	r = row(doc, "bind/single/min_time:0.010");
 	ok(r != NULL, "gb_min_time shows in the name (bind/single/min_time:0.010)");
-	is_int(json_get_int(r, "iterations", 0), (long long)seen.single_loop,
+	is_int(tj_int(r, "iterations", 0), (long long)seen.single_loop,
 	       "gb_keep_running counts one iteration per call");
-	is_str(json_get_str(r, "label", ""), "hello from C", "gb_set_label sets the row's label");
-	is_str(json_get_str(r, "time_unit", ""), "us", "gb_unit(GB_US) reports in us");
+	is_str(tj_str(r, "label", ""), "hello from C", "gb_set_label sets the row's label");
+	is_str(tj_str(r, "time_unit", ""), "us", "gb_unit(GB_US) reports in us");
 
-	json_free(doc);
+	json_decref(doc);
 	return done_testing();
 }

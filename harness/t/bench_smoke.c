@@ -10,7 +10,7 @@
  * selects nothing or a bad format, exit 3 on an output file it cannot write.
  */
 #define _GNU_SOURCE
-#include "json.h"
+#include "tjson.h"
 #include "lab.h"
 #include "tlib.h"
 #include "tap.h"
@@ -47,18 +47,18 @@ static int ngroups;
 
 static char tmpdir[] = "/tmp/bench_smoke.XXXXXX";
 
-static struct json *load_json(const char *path)
+static json_t *load_json(const char *path)
 {
 	char err[160];
 	size_t len = 0;
 	char *text = lab_read_file(path, &len);
-	struct json *j;
+	json_t *j;
 
 	if (!text) {
 		diag("cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	j = json_parse(text, len, err, sizeof(err));
+	j = tj_parse(text, len, err, sizeof(err));
 	if (!j)
 		diag("%s does not parse: %s", path, err);
 	free(text);
@@ -190,8 +190,8 @@ static int check_name(const char *run_name, char *why, size_t whylen, int mark)
 
 static void check_run_json(const char *path, int bpf_ok)
 {
-	struct json *doc = load_json(path);
-	const struct json *ctx, *rows;
+	json_t *doc = load_json(path);
+	const json_t *ctx, *rows;
 	int bad_rows = 0, bad_names = 0, failed = 0, trace_rows = 0, trace_errors = 0;
 	int iter_rows = 0, agg_rows = 0, wrong_reps = 0, tcp_rows = 0, time_wait = 0;
 	int env_skips = 0, bad_events = 0;
@@ -201,25 +201,25 @@ static void check_run_json(const char *path, int bpf_ok)
 		skip(15, "no JSON");
 		return;
 	}
-	ctx = json_get(doc, "context");
-	ok(json_type(ctx) == JSON_OBJECT && json_get(ctx, "date") && json_get(ctx, "host_name") &&
-	       json_get(ctx, "num_cpus"),
+	ctx = json_object_get(doc, "context");
+	ok(json_is_object(ctx) && json_object_get(ctx, "date") && json_object_get(ctx, "host_name") &&
+	       json_object_get(ctx, "num_cpus"),
 	   "the JSON has a context with date, host_name, num_cpus");
-	ok(json_get_str(ctx, "kernel", NULL) && json_get_str(ctx, "cpu", NULL),
+	ok(tj_str(ctx, "kernel", NULL) && tj_str(ctx, "cpu", NULL),
 	   "the context carries the kernel and cpu added by cloexec-bench");
-	rows = json_get(doc, "benchmarks");
-	cmp_int((long long)json_len(rows), ">", 0, "the JSON has benchmark rows");
-	for (size_t i = 0; i < json_len(rows); i++) {
-		const struct json *r = json_at(rows, i);
-		const char *rn = json_get_str(r, "run_name", ""),
-			   *rt = json_get_str(r, "run_type", "");
+	rows = json_object_get(doc, "benchmarks");
+	cmp_int((long long)tj_len(rows), ">", 0, "the JSON has benchmark rows");
+	for (size_t i = 0; i < tj_len(rows); i++) {
+		const json_t *r = tj_at(rows, i);
+		const char *rn = tj_str(r, "run_name", ""),
+			   *rt = tj_str(r, "run_type", "");
 		int is_trace = !strncmp(rn, "trace_socket/", 13);
 
 		if (check_name(rn, why, sizeof(why), 1) < 0) {
 			if (bad_names++ < 5)
 				diag("%s", why);
 		}
-		if (json_get_int(r, "repetitions", 0) != REPS)
+		if (tj_int(r, "repetitions", 0) != REPS)
 			wrong_reps++;
 		if (!strcmp(rt, "aggregate")) {
 			agg_rows++;
@@ -232,8 +232,8 @@ static void check_run_json(const char *path, int bpf_ok)
 		}
 		iter_rows++;
 		trace_rows += is_trace;
-		if (json_get_bool(r, "error_occurred", 0)) {
-			const char *msg = json_get_str(r, "error_message", "");
+		if (tj_bool(r, "error_occurred", 0)) {
+			const char *msg = tj_str(r, "error_message", "");
 
 			if (is_trace)
 				trace_errors++;
@@ -251,29 +251,29 @@ static void check_run_json(const char *path, int bpf_ok)
 		}
 		if (!strncmp(rn, "trace_socket/traced/", 20) ||
 		    !strncmp(rn, "trace_socket/filtered/", 22)) {
-			long long ev = -1, lost = -1, iters = json_get_int(r, "iterations", 0);
+			long long ev = -1, lost = -1, iters = tj_int(r, "iterations", 0);
 			int traced = rn[13] == 't';
 
 			/* traced: each socket of ours recorded (or lost); filtered: none */
-			if (sscanf(json_get_str(r, "label", ""), "fd_events=%lld lost=%lld", &ev,
+			if (sscanf(tj_str(r, "label", ""), "fd_events=%lld lost=%lld", &ev,
 				   &lost) != 2 ||
 			    lost < 0 || (traced ? ev + lost < iters : ev != 0)) {
 				if (bad_events++ < 5)
 					diag("%s: label '%s', want fd_events %s", rn,
-					     json_get_str(r, "label", ""),
+					     tj_str(r, "label", ""),
 					     traced ? "+ lost >= iterations" : "= 0");
 			}
 		}
 		if (!strncmp(rn, "accept_tcp/", 11)) {
 			tcp_rows++;
-			time_wait += strcmp(json_get_str(r, "label", ""), "time_wait=0") != 0;
+			time_wait += strcmp(tj_str(r, "label", ""), "time_wait=0") != 0;
 		}
-		if (json_get_num(r, "real_time", 0) <= 0 || json_get_int(r, "iterations", 0) < 1 ||
-		    json_get_int(r, "repetition_index", -1) < 0) {
+		if (tj_num(r, "real_time", 0) <= 0 || tj_int(r, "iterations", 0) < 1 ||
+		    tj_int(r, "repetition_index", -1) < 0) {
 			if (bad_rows++ < 5)
 				diag("%s: real_time %g iterations %lld", rn,
-				     json_get_num(r, "real_time", 0),
-				     json_get_int(r, "iterations", 0));
+				     tj_num(r, "real_time", 0),
+				     tj_int(r, "iterations", 0));
 		}
 	}
 	is_int(bad_names, 0, "every benchmark name is <group>/<variant> of bench/pairs.txt");
@@ -305,7 +305,7 @@ static void check_run_json(const char *path, int bpf_ok)
 	} else {
 		skip(2, "tracer runs cannot run here (not root or no BTF): they were skipped");
 	}
-	json_free(doc);
+	json_decref(doc);
 }
 
 static int expected_pairs(void)
@@ -319,39 +319,39 @@ static int expected_pairs(void)
 
 static void check_pairs_json(const char *path)
 {
-	struct json *doc = load_json(path);
-	const struct json *pairs;
+	json_t *doc = load_json(path);
+	const json_t *pairs;
 	int bad = 0, claims = 0;
 
 	if (!ok(doc != NULL, "pairs.py wrote a pairs JSON that parses")) {
 		skip(5, "no pairs JSON");
 		return;
 	}
-	is_str(json_get_str(doc, "schema", ""), "cloexec-pairs/1", "its schema is cloexec-pairs/1");
-	ok(json_type(json_get(doc, "host")) == JSON_OBJECT, "it carries a host object");
-	pairs = json_get(doc, "pairs");
+	is_str(tj_str(doc, "schema", ""), "cloexec-pairs/1", "its schema is cloexec-pairs/1");
+	ok(json_is_object(json_object_get(doc, "host")), "it carries a host object");
+	pairs = json_object_get(doc, "pairs");
 	/* Pairs whose runs were skipped by the environment are listed under "skipped". */
-	is_int((long long)json_len(pairs) + (long long)json_len(json_get(doc, "skipped")),
+	is_int((long long)tj_len(pairs) + (long long)tj_len(json_object_get(doc, "skipped")),
 	       expected_pairs(), "one pair (or skipped entry) per candidate and argument set");
-	for (size_t i = 0; i < json_len(pairs); i++) {
-		const struct json *p = json_at(pairs, i), *ci = json_get(p, "ci95_ns");
+	for (size_t i = 0; i < tj_len(pairs); i++) {
+		const json_t *p = tj_at(pairs, i), *ci = json_object_get(p, "ci95_ns");
 		struct group *g =
-		    find_group(json_get_str(p, "group", ""), strlen(json_get_str(p, "group", "")));
-		double lo = json_num(json_at(ci, 0), 1), hi = json_num(json_at(ci, 1), -1);
-		double bm = json_get_num(p, "baseline_median_ns", -1);
-		double cm = json_get_num(p, "candidate_median_ns", -1);
-		double sv = json_get_num(p, "saving_ns", 1e18);
-		int sig = json_get_bool(p, "significant", -1);
+		    find_group(tj_str(p, "group", ""), strlen(tj_str(p, "group", "")));
+		double lo = tj_vnum(tj_at(ci, 0), 1), hi = tj_vnum(tj_at(ci, 1), -1);
+		double bm = tj_num(p, "baseline_median_ns", -1);
+		double cm = tj_num(p, "candidate_median_ns", -1);
+		double sv = tj_num(p, "saving_ns", 1e18);
+		int sig = tj_bool(p, "significant", -1);
 
 		claims += sig == 1;
-		if (!g || strcmp(json_get_str(p, "baseline", ""), g->variant[0]) ||
-		    json_len(ci) != 2 || lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 ||
+		if (!g || strcmp(tj_str(p, "baseline", ""), g->variant[0]) ||
+		    tj_len(ci) != 2 || lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 ||
 		    sv > bm - cm + 0.01 || sig == -1 || (sig == 1 && lo <= 0 && hi >= 0)) {
 			if (bad++ < 5)
 				diag("pair %zu (%s/%s vs %s) is inconsistent", i,
-				     json_get_str(p, "group", "?"),
-				     json_get_str(p, "candidate", "?"),
-				     json_get_str(p, "baseline", "?"));
+				     tj_str(p, "group", "?"),
+				     tj_str(p, "candidate", "?"),
+				     tj_str(p, "baseline", "?"));
 		}
 	}
 	is_int(bad, 0,
@@ -359,7 +359,7 @@ static void check_pairs_json(const char *path)
 	       "CI ordered, significant only when the CI excludes 0");
 	/* 3 against 3 repetitions cannot reach 95%: no claim may be made. */
 	is_int(claims, 0, "with %d repetitions no saving is claimed", REPS);
-	json_free(doc);
+	json_decref(doc);
 }
 
 int main(void)

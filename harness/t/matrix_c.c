@@ -90,8 +90,8 @@ int main(void)
 	rc = mx_run(&m, "c-plain,c-cloexec,c-posix-spawn", 120);
 	is_int(rc, 0, "run_matrix.py exits 0 for the C rows (all agree)");
 	for (int i = 0; i < NCASES; i++) {
-		const struct json *row = mx_row(&m, cases[i].row);
-		const struct json *acc = json_get(row, "accept");
+		const json_t *row = mx_row(&m, cases[i].row);
+		const json_t *acc = json_object_get(row, "accept");
 		const char *name = cases[i].row;
 
 		if (!mx_check_row(row, name, &t)) {
@@ -99,35 +99,35 @@ int main(void)
 			continue;
 		}
 		/* What the C code does by construction, as the tracer must see it. */
-		is_str(json_get_str(row, "socket", ""),
+		is_str(tj_str(row, "socket", ""),
 		       i == 0 ? "never" : i == 1 ? "atomic" : "late",
 		       "%s: the listener's close-on-exec verdict", name);
-		is_str(json_get_str(acc, "syscall", ""), i == 0 ? "accept" : "accept4",
+		is_str(tj_str(acc, "syscall", ""), i == 0 ? "accept" : "accept4",
 		       "%s: the accept syscall", name);
-		is_str(json_get_str(acc, "verdict", ""), i == 0 ? "never" : "atomic",
+		is_str(tj_str(acc, "verdict", ""), i == 0 ? "never" : "atomic",
 		       "%s: the accepted socket's verdict", name);
-		is_int(mx_has(json_get(row, "child_inherited"), "listener"), cases[i].leaks,
+		is_int(mx_has(json_object_get(row, "child_inherited"), "listener"), cases[i].leaks,
 		       "%s: the child inherited the listener", name);
-		is_int(mx_has(json_get(row, "child_inherited"), "conn"), cases[i].leaks,
+		is_int(mx_has(json_object_get(row, "child_inherited"), "conn"), cases[i].leaks,
 		       "%s: the child inherited the connection", name);
-		is_str(json_get_str(row, "rebind", ""), cases[i].leaks ? "EADDRINUSE" : "ok",
+		is_str(tj_str(row, "rebind", ""), cases[i].leaks ? "EADDRINUSE" : "ok",
 		       "%s: the rebind result", name);
 		if (cases[i].leaks)
 			is_str(t.child_listener_verdict, "leaked", "%s: the listener is leaked, not "
 			       "passed", name);
-		is_int(json_len(json_get(row, "passed")), 0, "%s: nothing counts as passed", name);
+		is_int(tj_len(json_object_get(row, "passed")), 0, "%s: nothing counts as passed", name);
 		is_int(t.passed_any, 0, "%s: the trace marks no inherited fd of any exec passed",
 		       name);
 		if (i == 2) {
-			cmp_int(json_get_int(row, "redundant_fcntl", -1), ">=", 1,
+			cmp_int(tj_int(row, "redundant_fcntl", -1), ">=", 1,
 				"%s: the second F_SETFD on the accepted socket is redundant", name);
 			/* glibc's posix_spawn is clone3(CLONE_VM|CLONE_VFORK): SCHEMA.md's posix_spawn */
-			is_str(json_get_str(row, "spawn", ""), "posix_spawn",
+			is_str(tj_str(row, "spawn", ""), "posix_spawn",
 			       "%s: posix_spawnp() is classified as posix_spawn", name);
 		} else {
-			is_int(json_get_int(row, "redundant_fcntl", -1), 0,
+			is_int(tj_int(row, "redundant_fcntl", -1), 0,
 			       "%s: no redundant F_SETFD", name);
-			is_str(json_get_str(row, "spawn", ""), "fork",
+			is_str(tj_str(row, "spawn", ""), "fork",
 			       "%s: fork()+execvp is classified as fork", name);
 		}
 	}
@@ -159,9 +159,9 @@ int main(void)
 		rc = mx_run_args(&m, "c-plain", liar, NULL, 60);
 		m.expect_fail = 0;
 		is_int(rc, 1, "run_matrix.py exits 1 when the tracer misses the leak");
-		ok(!json_get_bool(mx_row(&m, "c-plain"), "tracer_agrees", 1),
+		ok(!tj_bool(mx_row(&m, "c-plain"), "tracer_agrees", 1),
 		   "c-plain with a forgetful tracer: the row says tracer_agrees false");
-		ok(json_len(json_get(mx_row(&m, "c-plain"), "disagreements")) > 0,
+		ok(tj_len(json_object_get(mx_row(&m, "c-plain"), "disagreements")) > 0,
 		   "c-plain with a forgetful tracer: the row lists the disagreements");
 	}
 	mx_cleanup(&m);

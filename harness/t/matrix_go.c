@@ -16,7 +16,7 @@ int main(void)
 	char why[256];
 	struct mx m;
 	struct mx_trace t;
-	const struct json *row;
+	const json_t *row;
 
 	lab_clean_fds(0);
 	tap_timeout(90);
@@ -29,9 +29,9 @@ int main(void)
 
 	row = mx_row(&m, "go-extrafiles");
 	if (mx_check_row(row, "go-extrafiles", &t)) {
-		ok(!strncmp(json_get_str(row, "handover", ""), "SERVED ", 7),
+		ok(!strncmp(tj_str(row, "handover", ""), "SERVED ", 7),
 		   "go-extrafiles: the child served a connection on the passed listener (%s)",
-		   json_get_str(row, "handover", "nothing"));
+		   tj_str(row, "handover", "nothing"));
 		ok(mx_proc_child_holds_at(row, "listener", 3),
 		   "go-extrafiles: /proc shows the listener at fd 3 of the child");
 		is_str(t.listener_fd3_verdict, "passed",
@@ -39,12 +39,12 @@ int main(void)
 		is_str(t.listener_fd3_reason, "LISTEN_FDS",
 		       "go-extrafiles: passed because the child's environment declares it "
 		       "(LISTEN_FDS=1), not by a tracer option");
-		ok(mx_has(json_get(row, "passed"), "listener"),
+		ok(mx_has(json_object_get(row, "passed"), "listener"),
 		   "go-extrafiles: the passed column names the listener");
 		is_int(t.other_passed, 0, "go-extrafiles: nothing else counts as passed (no other "
 		       "fd, not the listener at another fd)");
 		is_int(t.passed_any, 1, "go-extrafiles: one passed entry in the whole trace");
-		is_str(json_get_str(row, "rebind", ""), "EADDRINUSE",
+		is_str(tj_str(row, "rebind", ""), "EADDRINUSE",
 		       "go-extrafiles: the passed listener keeps the port busy");
 	} else {
 		skip(8, "go-extrafiles did not run");

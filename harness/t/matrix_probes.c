@@ -27,7 +27,7 @@ int main(void)
 {
 	char why[256], server[PATH_MAX + 32], add[NMODES][PATH_MAX + 96];
 	const char *extra[2 * NMODES + 1];
-	const struct json *row;
+	const json_t *row;
 	struct mx m;
 	struct mx_trace t;
 	int rc;
@@ -55,10 +55,10 @@ int main(void)
 	if (mx_check_row(row, "probe-bgshell", &t)) {
 		ok(mx_proc_child_holds(row, "listener"), "probe-bgshell: the reparented child was "
 		   "found, and /proc shows it holding the inheritable listener");
-		ok(mx_has(json_get(row, "leaked"), "listener"),
+		ok(mx_has(json_object_get(row, "leaked"), "listener"),
 		   "probe-bgshell: the row names the listener leaked");
-		ok(json_len(json_get(row, "helpers")) >= 1 &&
-		   mx_has(json_get(json_at(json_get(row, "helpers"), 0), "inherited"), "listener"),
+		ok(tj_len(json_object_get(row, "helpers")) >= 1 &&
+		   mx_has(json_object_get(tj_at(json_object_get(row, "helpers"), 0), "inherited"), "listener"),
 		   "probe-bgshell: the shell is a helper that inherited the listener");
 	} else {
 		skip(3, "probe-bgshell did not run");
@@ -66,9 +66,9 @@ int main(void)
 
 	row = mx_row(&m, "probe-probe");
 	if (mx_check_row(row, "probe-probe", &t)) {
-		is_str(json_get_str(row, "spawn", "(null)"), t.child_spawn,
+		is_str(tj_str(row, "spawn", "(null)"), t.child_spawn,
 		       "probe-probe: the spawn cell is how the final child was spawned");
-		cmp_int(json_len(json_get(row, "helpers")), ">=", 1,
+		cmp_int(tj_len(json_object_get(row, "helpers")), ">=", 1,
 			"probe-probe: the program run at start-up is listed as a helper");
 	} else {
 		skip(2, "probe-probe did not run");
@@ -76,26 +76,26 @@ int main(void)
 
 	row = mx_row(&m, "probe-resetfd");
 	if (mx_check_row(row, "probe-resetfd", &t))
-		is_int(json_get_int(row, "redundant_fcntl", 0) >= 1,
-		       !strcmp(json_get_str(row, "socket", ""), "atomic"),
+		is_int(tj_int(row, "redundant_fcntl", 0) >= 1,
+		       !strcmp(tj_str(row, "socket", ""), "atomic"),
 		       "probe-resetfd: the F_SETFD is redundant exactly when the listener was atomic "
-		       "(%s)", json_get_str(row, "socket", "?"));
+		       "(%s)", tj_str(row, "socket", "?"));
 	else
 		skip(1, "probe-resetfd did not run");
 
 	row = mx_row(&m, "probe-handdup");
 	if (mx_check_row(row, "probe-handdup", &t)) {
-		const struct json *fds = json_get(json_at(json_get(json_get(row, "observed"), "child"),
+		const json_t *fds = json_object_get(tj_at(json_object_get(json_object_get(row, "observed"), "child"),
 						  0), "fds");
 
-		is_int(json_len(json_get(fds, "listener")), 2,
+		is_int(tj_len(json_object_get(fds, "listener")), 2,
 		       "probe-handdup: /proc shows the listener at two fds of the child");
 		is_str(t.listener_fd3_verdict, "passed", "probe-handdup: fd 3 is passed");
 		is_str(t.listener_fd3_reason, "LISTEN_FDS", "probe-handdup: by LISTEN_FDS");
 		is_str(t.child_listener_verdict, "leaked", "probe-handdup: the copy is leaked");
 		is_int(t.other_passed, 0, "probe-handdup: nothing but fd 3 is passed");
-		ok(mx_has(json_get(row, "passed"), "listener") &&
-		   mx_has(json_get(row, "leaked"), "listener"),
+		ok(mx_has(json_object_get(row, "passed"), "listener") &&
+		   mx_has(json_object_get(row, "leaked"), "listener"),
 		   "probe-handdup: the row names the listener both passed and leaked");
 	} else {
 		skip(6, "probe-handdup did not run");
@@ -108,19 +108,19 @@ int main(void)
 	 * The rebind races the child's exec; when the child happened to exec first, the rebind
 	 * is ok and the row is consistent.
 	 */
-	if (!strcmp(json_get_str(row, "rebind", ""), "EADDRINUSE")) {
+	if (!strcmp(tj_str(row, "rebind", ""), "EADDRINUSE")) {
 		is_int(rc, 1, "run_matrix.py exits 1 (the slowexec row is an error)");
-		is_str(json_get_str(row, "status", ""), "error",
+		is_str(tj_str(row, "status", ""), "error",
 		       "probe-slowexec: a rebind lost to a child between fork and exec is an error");
-		ok(strstr(json_get_str(row, "reason", ""), "contradicts itself") != NULL,
+		ok(strstr(tj_str(row, "reason", ""), "contradicts itself") != NULL,
 		   "probe-slowexec: the reason says the observation contradicts itself (%s)",
-		   json_get_str(row, "reason", ""));
+		   tj_str(row, "reason", ""));
 	} else {
 		is_int(rc, 0, "run_matrix.py exits 0 (every row consistent)");
 		skip(2, "probe-slowexec: the child exec'd before the rebind (rebind %s)",
-		     json_get_str(row, "rebind", "?"));
+		     tj_str(row, "rebind", "?"));
 	}
-	ok(json_get_bool(row, "tracer_agrees", 0),
+	ok(tj_bool(row, "tracer_agrees", 0),
 	   "probe-slowexec: the tracer is not blamed for the observation");
 	mx_cleanup(&m);
 	return done_testing();

@@ -6,7 +6,7 @@
  * engine observes in-process for the same selection.
  */
 #define _GNU_SOURCE
-#include "json.h"
+#include "tjson.h"
 #include "lab.h"
 #include "repro.h"
 #include "tap.h"
@@ -55,13 +55,13 @@ static void run_tool(struct run *r, const char *const *args)
 	unlink(err);
 }
 
-static struct json *load_json(const char *path)
+static json_t *load_json(const char *path)
 {
 	static char buf[1 << 20];
 	char err[160];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
-	struct json *j;
+	json_t *j;
 
 	if (fd < 0)
 		return NULL;
@@ -69,22 +69,22 @@ static struct json *load_json(const char *path)
 	close(fd);
 	if (n <= 0)
 		return NULL;
-	j = json_parse(buf, (size_t)n, err, sizeof(err));
+	j = tj_parse(buf, (size_t)n, err, sizeof(err));
 	if (!j)
 		diag("bad JSON in %s: %s", path, err);
 	return j;
 }
 
-static void check_host(const struct json *j)
+static void check_host(const json_t *j)
 {
-	const struct json *h = json_get(j, "host");
+	const json_t *h = json_object_get(j, "host");
 	static const char *const keys[] = { "hostname", "kernel", "cpu", "date", "commit" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		ok(json_type(json_get(h, keys[i])) == JSON_STRING &&
-			   json_str_len(json_get(h, keys[i])) > 0,
+		ok(json_is_string(json_object_get(h, keys[i])) &&
+			   json_string_length(json_object_get(h, keys[i])) > 0,
 		   "host.%s is a non-empty string", keys[i]);
-	cmp_int(json_get_int(h, "cores", 0), ">=", 1, "host.cores is a count");
+	cmp_int(tj_int(h, "cores", 0), ">=", 1, "host.cores is a count");
 }
 
 int main(void)
@@ -93,7 +93,7 @@ int main(void)
 	static struct repro_scenario sc[16];
 	struct repro_result res;
 	char why[512], json[PATH_MAX];
-	struct json *j;
+	json_t *j;
 	int n, matched = 0;
 
 	tap_timeout(150);
@@ -158,28 +158,28 @@ int main(void)
 	   "the table shows the busy port and the connectable path");
 	j = load_json(json);
 	ok(j != NULL, "the JSON file parses");
-	is_str(json_get_str(j, "schema", ""), "cloexec-repro/1", "schema is cloexec-repro/1");
+	is_str(tj_str(j, "schema", ""), "cloexec-repro/1", "schema is cloexec-repro/1");
 	check_host(j);
 	n = repro_select("tcp4-listener,unix-listener", NULL, "fork-exec", sc, 16);
-	is_int((long long)json_len(json_get(j, "scenarios")), n, "one JSON row per scenario");
+	is_int((long long)tj_len(json_object_get(j, "scenarios")), n, "one JSON row per scenario");
 	for (int i = 0; i < n; i++) {
 		repro_run(&sc[i], &res);
-		for (size_t k = 0; k < json_len(json_get(j, "scenarios")); k++) {
-			const struct json *row = json_at(json_get(j, "scenarios"), k);
+		for (size_t k = 0; k < tj_len(json_object_get(j, "scenarios")); k++) {
+			const json_t *row = tj_at(json_object_get(j, "scenarios"), k);
 
-			if (strcmp(json_get_str(row, "id", ""), sc[i].id))
+			if (strcmp(tj_str(row, "id", ""), sc[i].id))
 				continue;
 			matched++;
-			ok(!strcmp(json_get_str(row, "observed", ""), res.observed) &&
-				   !strcmp(json_get_str(row, "expected", ""), res.expected) &&
-				   json_get_bool(row, "child_held", -1) == res.child_held &&
-				   json_get_bool(row, "pass", -1) == res.pass,
+			ok(!strcmp(tj_str(row, "observed", ""), res.observed) &&
+				   !strcmp(tj_str(row, "expected", ""), res.expected) &&
+				   tj_bool(row, "child_held", -1) == res.child_held &&
+				   tj_bool(row, "pass", -1) == res.pass,
 			   "%s: the tool reports what the engine observes (%s, held=%d)", sc[i].id,
 			   res.observed, res.child_held);
 		}
 	}
 	is_int(matched, n, "every scenario id is in the JSON");
-	json_free(j);
+	json_decref(j);
 
 	/* TAP mode and the race rows. */
 	run_tool(&r, (const char *const[]){ "-g", "scm-rights", "-m", "fork-exec", "--tap", NULL });
@@ -191,16 +191,16 @@ int main(void)
 	ok(r.status == 0 && strstr(r.out, "socket+fcntl") && strstr(r.out, "SOCK_CLOEXEC"),
 	   "--no-scenarios runs only the race and prints both rows (exit %d)", r.status);
 	j = load_json(json);
-	ok(j && json_len(json_get(j, "race")) == 2 && json_len(json_get(j, "scenarios")) == 0,
+	ok(j && tj_len(json_object_get(j, "race")) == 2 && tj_len(json_object_get(j, "scenarios")) == 0,
 	   "race-only JSON has two race rows and no scenarios");
-	is_str(json_get_str(json_at(json_get(j, "race"), 0), "strategy", ""), "socket+fcntl",
+	is_str(tj_str(tj_at(json_object_get(j, "race"), 0), "strategy", ""), "socket+fcntl",
 	       "race row 0 is socket+fcntl");
-	is_int(json_get_int(json_at(json_get(j, "race"), 1), "leaks", -1), 0,
+	is_int(tj_int(tj_at(json_object_get(j, "race"), 1), "leaks", -1), 0,
 	       "race row 1 (SOCK_CLOEXEC) has no leaks");
-	cmp_int(json_get_int(json_at(json_get(j, "race"), 1), "spawns", 0),
-		"==", json_get_int(json_at(json_get(j, "race"), 0), "spawns", -1),
+	cmp_int(tj_int(tj_at(json_object_get(j, "race"), 1), "spawns", 0),
+		"==", tj_int(tj_at(json_object_get(j, "race"), 0), "spawns", -1),
 		"both race rows ran the same number of spawns");
-	json_free(j);
+	json_decref(j);
 	unlink(json);
 	rmdir(dir);
 

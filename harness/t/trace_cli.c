@@ -33,14 +33,14 @@ static const struct fail_case fail_cases[] = {
     {"fx_socket_plain", "lost", 0, "lost"},
 };
 
-static void join_list(const struct json *a, char *buf, size_t len)
+static void join_list(const json_t *a, char *buf, size_t len)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < json_len(a); i++)
+	for (size_t i = 0; i < tj_len(a); i++)
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? "," : "",
-				      json_str(json_at(a, i), "?"));
+				      tj_vstr(tj_at(a, i), "?"));
 }
 
 static void test_fail_on(void)
@@ -60,14 +60,14 @@ static void test_fail_on(void)
 		/* A never-cloexec fd the fixture did not make itself (a sanitizer runtime
 		 * opens files without O_CLOEXEC) is a real finding for never/all. */
 		for (int k = 0; k < r.nrecs; k++) {
-			const struct json *j = r.recs[k];
+			const json_t *j = r.recs[k];
 			int mine = 0;
 
-			if (!tl_is(j, "fd") || strcmp(json_get_str(j, "verdict", ""), "never"))
+			if (!tl_is(j, "fd") || strcmp(tj_str(j, "verdict", ""), "never"))
 				continue;
 			for (int f = 0; f < r.nfacts; f++)
-				mine |= json_get_int(j, "pid", -1) == r.facts[f].pid &&
-					json_get_int(j, "fd", -1) == r.facts[f].fd;
+				mine |= tj_int(j, "pid", -1) == r.facts[f].pid &&
+					tj_int(j, "fd", -1) == r.facts[f].fd;
 			noise += !mine;
 		}
 		if (noise && fc->fail_on &&
@@ -80,9 +80,9 @@ static void test_fail_on(void)
 		if (!is_int(r.exit_code, want, "--fail-on %s on %s exits %d", name, fc->fixture,
 			    want))
 			tl_diag_run(&r, name);
-		is_int(json_get_int(tl_last(&r, "summary"), "exit_code", -1), want,
+		is_int(tj_int(tl_last(&r, "summary"), "exit_code", -1), want,
 		       "--fail-on %s on %s: summary exit_code is %d", name, fc->fixture, want);
-		join_list(json_get(r.nrecs ? r.recs[0] : NULL, "fail_on"), got, sizeof(got));
+		join_list(json_object_get(r.nrecs ? r.recs[0] : NULL, "fail_on"), got, sizeof(got));
 		if (fc->list)
 			is_str(got, fc->list, "--fail-on %s: the start record lists [%s]", name,
 			       fc->list);
@@ -115,7 +115,7 @@ static void test_allow(void)
 		const char *topts[] = {ac->opt, ac->val, NULL};
 		struct tl_opts o = {.topts = topts};
 		const struct tl_fact *f;
-		const struct json *ex[2], *it, *sum;
+		const json_t *ex[2], *it, *sum;
 		int n, failed = tap_tests_failed();
 		struct tl_run r;
 
@@ -126,17 +126,17 @@ static void test_allow(void)
 		n = tl_exec_recs(&r, tl_child_pid(&r), NULL, ex, 2);
 		is_int(n, 1, "%s %s: one exec of fx_child", ac->opt, ac->val);
 		it = n == 1 ? tl_inherited(ex[0], 3) : NULL;
-		is_str(json_get_str(it, "verdict", ""), ac->verdict, "%s %s: fd 3 is %s", ac->opt,
+		is_str(tj_str(it, "verdict", ""), ac->verdict, "%s %s: fd 3 is %s", ac->opt,
 		       ac->val, ac->verdict);
 		if (ac->reason)
-			is_str(json_get_str(it, "reason", ""), ac->reason,
+			is_str(tj_str(it, "reason", ""), ac->reason,
 			       "%s %s: the reason is %s", ac->opt, ac->val, ac->reason);
 		is_int(r.exit_code, ac->exit_want, "%s %s: the tracer exits %d", ac->opt, ac->val,
 		       ac->exit_want);
 		sum = tl_last(&r, "summary");
-		is_int(json_get_int(sum, ac->reason ? "passed" : "leaked", -1), 1,
+		is_int(tj_int(sum, ac->reason ? "passed" : "leaked", -1), 1,
 		       "%s %s: the summary counts one %s fd", ac->opt, ac->val, ac->verdict);
-		is_int(json_get_int(sum, ac->reason ? "leaked" : "passed", -1), 0,
+		is_int(tj_int(sum, ac->reason ? "leaked" : "passed", -1), 0,
 		       "%s %s: and nothing else", ac->opt, ac->val);
 		if (tap_tests_failed() != failed)
 			tl_diag_run(&r, ac->opt);
@@ -159,7 +159,7 @@ static void test_keep_fds(void)
 		const char *topts[] = {"--keep-fds", NULL};
 		struct tl_opts o = {.wrap = wrap, .cmd = "/bin/sh", .topts = keep ? topts : NULL};
 		const char *name = keep ? "--keep-fds" : "default";
-		const struct json *ex = NULL, *it;
+		const json_t *ex = NULL, *it;
 		int failed = tap_tests_failed();
 		struct tl_run r;
 
@@ -167,20 +167,20 @@ static void test_keep_fds(void)
 			bail("sh -c under the tracer (%s) did not finish", name);
 		for (int i = 0; i < r.nrecs; i++)
 			if (tl_is(r.recs[i], "exec") &&
-			    tl_basename_is(json_get_str(r.recs[i], "filename", ""), "true"))
+			    tl_basename_is(tj_str(r.recs[i], "filename", ""), "true"))
 				ex = r.recs[i];
 		ok(ex != NULL, "%s: the exec of true is recorded", name);
 		it = tl_inherited(ex, 9);
 		if (keep) {
-			is_str(json_get_str(it, "verdict", ""), "passed",
+			is_str(tj_str(it, "verdict", ""), "passed",
 			       "--keep-fds: the caller's fd 9 reaches true and is passed");
-			is_str(json_get_str(it, "reason", ""), "caller",
+			is_str(tj_str(it, "reason", ""), "caller",
 			       "--keep-fds: the reason is caller");
 		} else {
 			ok(it == NULL,
 			   "default: the caller's fd 9 does not reach true (clean baseline)");
 		}
-		is_int(json_get_int(tl_last(&r, "summary"), "leaked", -1), 0,
+		is_int(tj_int(tl_last(&r, "summary"), "leaked", -1), 0,
 		       "%s: nothing is counted leaked", name);
 		is_int(r.exit_code, 0, "%s: the tracer exits 0", name);
 		if (tap_tests_failed() != failed)
@@ -283,17 +283,17 @@ static void test_output_error(void)
 }
 
 /* The text summary line the JSON summary record s stands for. */
-static void summary_line(const struct json *s, char *buf, size_t len)
+static void summary_line(const json_t *s, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "summary: %lld fds (%lld atomic, %lld late, %lld never), %lld execs, %lld leaked, "
 		 "%lld passed, %lld races, %lld lost%s -> exit %lld",
-		 json_get_int(s, "fds", -1), json_get_int(s, "atomic", -1),
-		 json_get_int(s, "late", -1), json_get_int(s, "never", -1),
-		 json_get_int(s, "execs", -1), json_get_int(s, "leaked", -1),
-		 json_get_int(s, "passed", -1), json_get_int(s, "races", -1),
-		 json_get_int(s, "lost", -1), json_get_bool(s, "timed_out", 0) ? ", timed out" : "",
-		 json_get_int(s, "exit_code", -1));
+		 tj_int(s, "fds", -1), tj_int(s, "atomic", -1),
+		 tj_int(s, "late", -1), tj_int(s, "never", -1),
+		 tj_int(s, "execs", -1), tj_int(s, "leaked", -1),
+		 tj_int(s, "passed", -1), tj_int(s, "races", -1),
+		 tj_int(s, "lost", -1), tj_bool(s, "timed_out", 0) ? ", timed out" : "",
+		 tj_int(s, "exit_code", -1));
 }
 
 /* The last line of s (without its newline) into buf. */
@@ -328,7 +328,7 @@ static void version_of_start(char *buf, size_t len)
 
 	if (tl_run(&r, &o, "fx_socket_atomic", NULL) < 0)
 		bail("the run of fx_socket_atomic did not finish");
-	v = json_get_str(r.nrecs ? r.recs[0] : NULL, "version", "");
+	v = tj_str(r.nrecs ? r.recs[0] : NULL, "version", "");
 	ok(v[0] >= '0' && v[0] <= '9' && strchr(v, '.'), "the start record names a version (%s)",
 	   v);
 	snprintf(buf, len, "cloexec-trace %s\n", v);

@@ -13,7 +13,7 @@
 static void check_proc(const char *fixture, const char *const *args)
 {
 	struct tl_opts o = {.hold = 1};
-	const struct json *ex[4];
+	const json_t *ex[4];
 	struct tl_run r;
 	int child, n, agree = 1;
 
@@ -34,10 +34,10 @@ static void check_proc(const char *fixture, const char *const *args)
 	}
 	/* /proc/PID/fd, seen from outside, against the last exec's inherited list. */
 	for (int p = 0; p < r.proc_n; p++) {
-		const struct json *it = tl_inherited(ex[n - 1], r.proc_fd[p]);
+		const json_t *it = tl_inherited(ex[n - 1], r.proc_fd[p]);
 		char want[64];
 
-		snprintf(want, sizeof(want), "socket:[%lld]", json_get_int(it, "ino", -1));
+		snprintf(want, sizeof(want), "socket:[%lld]", tj_int(it, "ino", -1));
 		if (!it || (strncmp(r.proc_target[p], "socket:", 7) == 0 &&
 			    strcmp(r.proc_target[p], want) != 0)) {
 			agree = 0;
@@ -46,7 +46,7 @@ static void check_proc(const char *fixture, const char *const *args)
 		}
 	}
 	ok(agree, "%s: every fd in /proc/%d/fd is in the tracer's inherited list", fixture, child);
-	is_int((long long)json_len(json_get(ex[n - 1], "inherited")), r.proc_n,
+	is_int((long long)tj_len(json_object_get(ex[n - 1], "inherited")), r.proc_n,
 	       "%s: the tracer lists as many fds as /proc shows (%d)", fixture, r.proc_n);
 	tl_free(&r);
 }

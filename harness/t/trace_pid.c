@@ -196,9 +196,9 @@ static int read_facts(int fd, struct tl_run *r, const char *stop, int timeout_ms
 	}
 }
 
-static const struct json *exec_of(const struct tl_run *r, int pid)
+static const json_t *exec_of(const struct tl_run *r, int pid)
 {
-	const struct json *ex[2];
+	const json_t *ex[2];
 
 	return tl_exec_recs(r, pid, NULL, ex, 2) == 1 ? ex[0] : NULL;
 }
@@ -208,7 +208,7 @@ static void check_leak(const char *scope, const struct tl_run *facts, const stru
 {
 	const struct tl_fact *f = tl_fact(facts, "sock");
 	int child = tl_child_pid(facts);
-	const struct json *j, *x, *it, *cr;
+	const json_t *j, *x, *it, *cr;
 
 	if (!ok(f != NULL && child > 0, "%s: the fixture reported its socket and its child",
 		scope)) {
@@ -217,23 +217,23 @@ static void check_leak(const char *scope, const struct tl_run *facts, const stru
 	}
 	j = tl_fd_rec(r, f->pid, f->fd, f->ino);
 	ok(j != NULL, "%s: an fd record for pid %d fd %d ino %llu", scope, f->pid, f->fd, f->ino);
-	is_str(json_get_str(j, "syscall", ""), "socket", "%s: the socket was made by socket()",
+	is_str(tj_str(j, "syscall", ""), "socket", "%s: the socket was made by socket()",
 	       scope);
-	is_str(json_get_str(j, "verdict", ""), "never", "%s: the socket is never cloexec", scope);
-	is_int(json_get_bool(j, "cloexec_at_creation", -1), 0, "%s: cloexec_at_creation is false",
+	is_str(tj_str(j, "verdict", ""), "never", "%s: the socket is never cloexec", scope);
+	is_int(tj_bool(j, "cloexec_at_creation", -1), 0, "%s: cloexec_at_creation is false",
 	       scope);
 	x = exec_of(r, child);
 	ok(x != NULL, "%s: one exec record for the child pid %d", scope, child);
-	ok(tl_basename_is(json_get_str(x, "filename", ""), "fx_child"),
-	   "%s: the child exec'd fx_child (%s)", scope, json_get_str(x, "filename", ""));
-	is_int(json_get_int(x, "ppid", -1), f->pid, "%s: the exec's ppid is the fixture", scope);
+	ok(tl_basename_is(tj_str(x, "filename", ""), "fx_child"),
+	   "%s: the child exec'd fx_child (%s)", scope, tj_str(x, "filename", ""));
+	is_int(tj_int(x, "ppid", -1), f->pid, "%s: the exec's ppid is the fixture", scope);
 	it = tl_inherited(x, f->fd);
-	is_int(json_get_int(it, "ino", -1), (long long)f->ino,
+	is_int(tj_int(it, "ino", -1), (long long)f->ino,
 	       "%s: fd %d is inherited, the fixture's inode", scope, f->fd);
-	is_str(json_get_str(it, "verdict", ""), "leaked", "%s: inherited fd %d is leaked", scope,
+	is_str(tj_str(it, "verdict", ""), "leaked", "%s: inherited fd %d is leaked", scope,
 	       f->fd);
-	cr = json_get(it, "creator");
-	is_int(json_get_int(cr, "pid", -1), f->pid, "%s: its creator is the fixture (pid %d)",
+	cr = json_object_get(it, "creator");
+	is_int(tj_int(cr, "pid", -1), f->pid, "%s: its creator is the fixture (pid %d)",
 	       scope, f->pid);
 }
 
@@ -243,7 +243,7 @@ static void test_pid(void)
 	const char *args[] = {"--json", "-o", "@JSON", "-p", pidbuf, "--ready-fd", "3", NULL};
 	int go[2], out[2], st, failed = tap_tests_failed();
 	struct tl_run facts, r;
-	const struct json *sum, *start;
+	const json_t *sum, *start;
 	struct tr t;
 	pid_t fx;
 
@@ -279,10 +279,10 @@ static void test_pid(void)
 		memset(&early, 0, sizeof(early));
 		tl_read_json(&early, t.json);
 		start = early.nrecs ? early.recs[0] : NULL;
-		is_str(json_get_str(start, "type", ""), "start",
+		is_str(tj_str(start, "type", ""), "start",
 		       "-p: the start record is in the file when ready arrives");
-		is_str(json_get_str(start, "scope", ""), "pid", "-p: the scope is pid");
-		is_int(json_get_int(start, "pid", -1), fx, "-p: start names the pid");
+		is_str(tj_str(start, "scope", ""), "pid", "-p: the scope is pid");
+		is_int(tj_int(start, "pid", -1), fx, "-p: start names the pid");
 		tl_free(&early);
 	}
 	/* release the fixture: it makes a leaky socket and execs fx_child */
@@ -304,36 +304,36 @@ static void test_pid(void)
 	check_leak("-p", &facts, &r);
 	sum = tl_last(&r, "summary");
 	ok(r.nrecs && r.recs[r.nrecs - 1] == sum, "-p: the last record is the summary");
-	is_int(json_get_int(sum, "leaked", -1), 1, "-p: the summary counts one leak");
-	is_int(json_get_int(sum, "execs", -1), 1, "-p: and one exec");
-	is_int(json_get_int(sum, "lost", -1), 0, "-p: nothing lost");
-	is_int(json_get_int(sum, "exit_code", -1), 1, "-p: summary exit_code is 1");
-	ok(!json_get(sum, "cmd_exit"), "-p: no cmd_exit (no command)");
-	is_int(json_get_bool(sum, "timed_out", -1), 0, "-p: not timed out");
+	is_int(tj_int(sum, "leaked", -1), 1, "-p: the summary counts one leak");
+	is_int(tj_int(sum, "execs", -1), 1, "-p: and one exec");
+	is_int(tj_int(sum, "lost", -1), 0, "-p: nothing lost");
+	is_int(tj_int(sum, "exit_code", -1), 1, "-p: summary exit_code is 1");
+	ok(!json_object_get(sum, "cmd_exit"), "-p: no cmd_exit (no command)");
+	is_int(tj_bool(sum, "timed_out", -1), 0, "-p: not timed out");
 	/*
 	 * The scope: the pid's tree only. Its processes are the fixture, fx_child and, under
 	 * sanitizers, their runtime's helper clones (same comm, files opened without cloexec):
 	 * anything else named otherwise came from outside the tree.
 	 */
 	for (int i = 0, nev = 0, socks = 0, outside = 0; i <= r.nrecs; i++) {
-		const struct json *j = i < r.nrecs ? r.recs[i] : NULL;
-		const char *comm = json_get_str(j, "comm", "");
+		const json_t *j = i < r.nrecs ? r.recs[i] : NULL;
+		const char *comm = tj_str(j, "comm", "");
 
 		if (i == r.nrecs) {
 			is_int(socks, 1, "-p: the fixture made one socket after attach");
-			is_int(json_get_int(sum, "never", -1), nev,
+			is_int(tj_int(sum, "never", -1), nev,
 			       "-p: summary never = never fd records (%d)", nev);
 			is_int(outside, 0, "-p: no records of processes outside the pid's tree");
 			break;
 		}
 		if (!tl_is(j, "fd") && !tl_is(j, "exec"))
 			continue;
-		nev += tl_is(j, "fd") && !strcmp(json_get_str(j, "verdict", ""), "never");
-		socks += tl_is(j, "fd") && json_get_int(j, "pid", -1) == fx &&
-			 !strcmp(json_get_str(j, "syscall", ""), "socket");
+		nev += tl_is(j, "fd") && !strcmp(tj_str(j, "verdict", ""), "never");
+		socks += tl_is(j, "fd") && tj_int(j, "pid", -1) == fx &&
+			 !strcmp(tj_str(j, "syscall", ""), "socket");
 		if (strcmp(comm, "fx_wait_go") && strcmp(comm, "fx_child")) {
 			outside++;
-			diag("a record of pid %lld (%s)", json_get_int(j, "pid", -1), comm);
+			diag("a record of pid %lld (%s)", tj_int(j, "pid", -1), comm);
 		}
 	}
 	if (tap_tests_failed() != failed)
@@ -414,7 +414,7 @@ static void test_system(void)
 	const char *args[] = {"--json", "-o", "@JSON", "--timeout", "2", "--ready-fd", "3", NULL};
 	struct tl_opts o = {.direct = 1, .timeout_ms = 20000};
 	int failed = tap_tests_failed();
-	const struct json *sum, *start;
+	const json_t *sum, *start;
 	struct tl_run facts, r;
 	char got[64];
 	struct tr t;
@@ -436,17 +436,17 @@ static void test_system(void)
 	       "system: the tracer exits 1 (the fixture's leak)");
 	is_int(r.bad_lines, 0, "system: every output line is valid JSON");
 	start = r.nrecs ? r.recs[0] : NULL;
-	is_str(json_get_str(start, "type", ""), "start", "system: the first record is start");
-	is_str(json_get_str(start, "scope", ""), "system", "system: the scope is system");
-	ok(json_is_null(json_get(start, "pid")), "system: start has pid null");
+	is_str(tj_str(start, "type", ""), "start", "system: the first record is start");
+	is_str(tj_str(start, "scope", ""), "system", "system: the scope is system");
+	ok(json_is_null(json_object_get(start, "pid")), "system: start has pid null");
 	check_leak("system", &facts, &r);
 	sum = tl_last(&r, "summary");
 	ok(r.nrecs && r.recs[r.nrecs - 1] == sum, "system: the last record is the summary");
-	is_int(json_get_bool(sum, "timed_out", -1), 1, "system: --timeout ended the trace");
-	cmp_int(json_get_int(sum, "leaked", -1), ">=", 1, "system: the summary counts the leak");
-	is_int(json_get_int(sum, "exit_code", -1), 1, "system: summary exit_code is 1");
-	if (json_get_int(sum, "lost", 0) > 0)
-		note("system: %lld records lost (busy machine)", json_get_int(sum, "lost", 0));
+	is_int(tj_bool(sum, "timed_out", -1), 1, "system: --timeout ended the trace");
+	cmp_int(tj_int(sum, "leaked", -1), ">=", 1, "system: the summary counts the leak");
+	is_int(tj_int(sum, "exit_code", -1), 1, "system: summary exit_code is 1");
+	if (tj_int(sum, "lost", 0) > 0)
+		note("system: %lld records lost (busy machine)", tj_int(sum, "lost", 0));
 	if (tap_tests_failed() != failed)
 		tl_diag_run(&r, "system");
 	tl_free(&r);

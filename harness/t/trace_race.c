@@ -22,7 +22,7 @@ static void test_thread_churn(void)
 	struct tl_opts o = {.timeout_ms = 60000};
 	long long n[3] = {0, 0, 0}, other = 0, bad_late = 0;
 	const char *const verdicts[] = {"never", "atomic", "late"};
-	const struct json *ex[2], *sum;
+	const json_t *ex[2], *sum;
 	int fixture_pid = -1;
 	struct tl_run r;
 
@@ -31,14 +31,14 @@ static void test_thread_churn(void)
 	is_int(r.done_rc, 0, "churn: the fixture finished cleanly under the tracer");
 	is_int(r.bad_lines, 0, "churn: every output line is JSON with \"v\":1 and a type");
 	for (int i = 0; i < r.nrecs; i++) {
-		const struct json *j = r.recs[i];
-		const char *v = json_get_str(j, "verdict", "");
+		const json_t *j = r.recs[i];
+		const char *v = tj_str(j, "verdict", "");
 		int k;
 
 		if (tl_is(j, "start"))
-			fixture_pid = (int)json_get_int(j, "pid", -1);
-		if (!tl_is(j, "fd") || json_get_int(j, "pid", -1) != fixture_pid ||
-		    strcmp(json_get_str(j, "kind", ""), "unix"))
+			fixture_pid = (int)tj_int(j, "pid", -1);
+		if (!tl_is(j, "fd") || tj_int(j, "pid", -1) != fixture_pid ||
+		    strcmp(tj_str(j, "kind", ""), "unix"))
 			continue;
 		for (k = 0; k < 3 && strcmp(v, verdicts[k]); k++)
 			;
@@ -46,8 +46,8 @@ static void test_thread_churn(void)
 			other++;
 		else
 			n[k]++;
-		if (k == 2 && (json_get_int(j, "late_ns", -1) <= 0 ||
-			       strcmp(json_get_str(j, "set_by", ""), "fcntl")))
+		if (k == 2 && (tj_int(j, "late_ns", -1) <= 0 ||
+			       strcmp(tj_str(j, "set_by", ""), "fcntl")))
 			bad_late++;
 	}
 	for (int k = 0; k < 3; k++)
@@ -56,11 +56,11 @@ static void test_thread_churn(void)
 	is_int(bad_late, 0, "churn: every late one has late_ns > 0 and set_by fcntl");
 	if (is_int(tl_exec_recs(&r, tl_child_pid(&r), NULL, ex, 2), 1,
 		   "churn: one exec record for the child"))
-		is_int((long long)json_len(json_get(ex[0], "inherited")), 0,
+		is_int((long long)tj_len(json_object_get(ex[0], "inherited")), 0,
 		       "churn: the child inherited nothing");
 	sum = tl_last(&r, "summary");
-	is_int(json_get_int(sum, "lost", -1), 0, "churn: no records were lost");
-	is_int(json_get_int(sum, "races", -1), 0, "churn: no races");
+	is_int(tj_int(sum, "lost", -1), 0, "churn: no records were lost");
+	is_int(tj_int(sum, "races", -1), 0, "churn: no races");
 	is_int(r.exit_code, 0, "churn: the tracer exits 0");
 	if (tap_tests_failed())
 		tl_diag_run(&r, "churn");
@@ -73,7 +73,7 @@ int main(void)
 	struct tl_opts o = {.timeout_ms = 90000};
 	int fixture_pid = -1, nsock = 0, nlate = 0, late_ns_ok = 1, matched = 0, spurious = 0;
 	int leaked_ok = 1, clean_ok = 1;
-	const struct json *sum;
+	const json_t *sum;
 	struct tl_run r;
 
 	tl_start(150);
@@ -92,17 +92,17 @@ int main(void)
 
 	/* Every churned socket is late (the fixture's pid made them). */
 	for (int i = 0; i < r.nrecs; i++) {
-		const struct json *j = r.recs[i];
+		const json_t *j = r.recs[i];
 
 		if (tl_is(j, "start"))
-			fixture_pid = (int)json_get_int(j, "pid", -1);
-		if (!tl_is(j, "fd") || json_get_int(j, "pid", -1) != fixture_pid ||
-		    strcmp(json_get_str(j, "syscall", ""), "socket"))
+			fixture_pid = (int)tj_int(j, "pid", -1);
+		if (!tl_is(j, "fd") || tj_int(j, "pid", -1) != fixture_pid ||
+		    strcmp(tj_str(j, "syscall", ""), "socket"))
 			continue;
 		nsock++;
-		if (!strcmp(json_get_str(j, "verdict", ""), "late")) {
+		if (!strcmp(tj_str(j, "verdict", ""), "late")) {
 			nlate++;
-			late_ns_ok &= json_get_int(j, "late_ns", -1) > 0;
+			late_ns_ok &= tj_int(j, "late_ns", -1) > 0;
 		}
 	}
 	is_int(nsock, (long long)r.race_sockets, "race: one fd record per churned socket (%lu)",
@@ -115,40 +115,40 @@ int main(void)
 		int found = 0;
 
 		for (int i = 0; i < r.nrecs; i++) {
-			const struct json *j = r.recs[i];
+			const json_t *j = r.recs[i];
 
 			if (!tl_is(j, "race") ||
-			    json_get_int(j, "exec_pid", -1) != r.raceforks[k].pid)
+			    tj_int(j, "exec_pid", -1) != r.raceforks[k].pid)
 				continue;
 			found++;
-			is_int(json_get_int(j, "ino", -1), (long long)r.raceforks[k].ino,
+			is_int(tj_int(j, "ino", -1), (long long)r.raceforks[k].ino,
 			       "race: record for child %d names the socket's inode",
 			       r.raceforks[k].pid);
-			is_int(json_get_int(j, "fd", -1), r.raceforks[k].fd,
+			is_int(tj_int(j, "fd", -1), r.raceforks[k].fd,
 			       "race: record for child %d names fd %d", r.raceforks[k].pid,
 			       r.raceforks[k].fd);
-			is_int(json_get_int(j, "creator_pid", -1), fixture_pid,
+			is_int(tj_int(j, "creator_pid", -1), fixture_pid,
 			       "race: the socket's creator is the fixture");
-			is_int(json_get_int(j, "fork_child", -1), r.raceforks[k].pid,
+			is_int(tj_int(j, "fork_child", -1), r.raceforks[k].pid,
 			       "race: the fork child is %d", r.raceforks[k].pid);
-			cmp_int(json_get_int(j, "window_ns", -1), ">", 0, "race: window_ns > 0");
+			cmp_int(tj_int(j, "window_ns", -1), ">", 0, "race: window_ns > 0");
 		}
 		is_int(found, 1, "race: exactly one race record for caught child %d",
 		       r.raceforks[k].pid);
 		matched += found == 1;
 	}
 	for (int i = 0; i < r.nrecs; i++) {
-		const struct json *j = r.recs[i];
+		const json_t *j = r.recs[i];
 		int racy = 0;
 
 		if (!tl_is(j, "race"))
 			continue;
 		for (int k = 0; k < r.nraceforks; k++)
-			racy |= json_get_int(j, "exec_pid", -1) == r.raceforks[k].pid;
+			racy |= tj_int(j, "exec_pid", -1) == r.raceforks[k].pid;
 		if (!racy) {
 			spurious++;
 			diag("race record for exec_pid %lld, whose fork held no late fd",
-			     json_get_int(j, "exec_pid", -1));
+			     tj_int(j, "exec_pid", -1));
 		}
 	}
 	is_int(spurious, 0, "race: no race record for a child that held nothing");
@@ -156,7 +156,7 @@ int main(void)
 
 	/* The exec records: the caught children leak the late socket, the others nothing. */
 	for (int c = 0; c < r.nchildren; c++) {
-		const struct json *ex[2];
+		const json_t *ex[2];
 		int pid = r.children[c].pid, k, n = tl_exec_recs(&r, pid, NULL, ex, 2);
 
 		for (k = 0; k < r.nraceforks && r.raceforks[k].pid != pid; k++)
@@ -167,26 +167,26 @@ int main(void)
 			continue;
 		}
 		if (k == r.nraceforks) {
-			if (json_len(json_get(ex[0], "inherited")) != 0) {
+			if (tj_len(json_object_get(ex[0], "inherited")) != 0) {
 				clean_ok = 0;
 				diag("child %d held nothing but the tracer lists %zu fds", pid,
-				     json_len(json_get(ex[0], "inherited")));
+				     tj_len(json_object_get(ex[0], "inherited")));
 			}
 		} else {
-			const struct json *it = tl_inherited(ex[0], r.raceforks[k].fd);
+			const json_t *it = tl_inherited(ex[0], r.raceforks[k].fd);
 
 			/* SCHEMA.md: an exec record waits for its creators' final verdicts. */
-			if (!it || json_len(json_get(ex[0], "inherited")) != 1 ||
-			    strcmp(json_get_str(it, "verdict", ""), "leaked") ||
-			    json_get_int(it, "ino", -1) != (long long)r.raceforks[k].ino ||
-			    !json_is_null(json_get(it, "reason")) ||
-			    strcmp(json_get_str(json_get(it, "creator"), "verdict", ""), "late")) {
+			if (!it || tj_len(json_object_get(ex[0], "inherited")) != 1 ||
+			    strcmp(tj_str(it, "verdict", ""), "leaked") ||
+			    tj_int(it, "ino", -1) != (long long)r.raceforks[k].ino ||
+			    !json_is_null(json_object_get(it, "reason")) ||
+			    strcmp(tj_str(json_object_get(it, "creator"), "verdict", ""), "late")) {
 				leaked_ok = 0;
 				diag("child %d: fd %d is not listed as a leaked socket created by "
 				     "the churn (listed %zu, verdict %s, ino %lld, creator %s)",
-				     pid, r.raceforks[k].fd, json_len(json_get(ex[0], "inherited")),
-				     json_get_str(it, "verdict", "-"), json_get_int(it, "ino", -1),
-				     json_get_str(json_get(it, "creator"), "verdict", "-"));
+				     pid, r.raceforks[k].fd, tj_len(json_object_get(ex[0], "inherited")),
+				     tj_str(it, "verdict", "-"), tj_int(it, "ino", -1),
+				     tj_str(json_object_get(it, "creator"), "verdict", "-"));
 			}
 		}
 	}
@@ -195,10 +195,10 @@ int main(void)
 	ok(clean_ok, "race: every other child's exec inherited nothing");
 
 	sum = tl_last(&r, "summary");
-	is_int(json_get_int(sum, "races", -1), r.nraceforks, "race: summary races = %d",
+	is_int(tj_int(sum, "races", -1), r.nraceforks, "race: summary races = %d",
 	       r.nraceforks);
-	is_int(json_get_int(sum, "lost", -1), 0, "race: no records were lost");
-	is_int(json_get_int(sum, "late", -1), nlate, "race: summary late = %d", nlate);
+	is_int(tj_int(sum, "lost", -1), 0, "race: no records were lost");
+	is_int(tj_int(sum, "late", -1), nlate, "race: summary late = %d", nlate);
 	if (tap_tests_failed())
 		tl_diag_run(&r, "race");
 	(void)matched;

@@ -31,14 +31,14 @@ int main(void)
 	cmp_int(leak ? leak->fd : -1, ">=", 3000, "the leaked socket sits at fd >= 3000");
 	pid = leak ? leak->pid : -1;
 	for (int i = 0; i < r.nrecs; i++) {
-		const struct json *j = r.recs[i];
-		long long fd = json_get_int(j, "fd", -1);
+		const json_t *j = r.recs[i];
+		long long fd = tj_int(j, "fd", -1);
 
-		if (!tl_is(j, "fd") || json_get_int(j, "pid", -1) != pid || fd < r.fill_from ||
-		    fd > r.fill_to || strcmp(json_get_str(j, "syscall", ""), "fcntl_dupfd_cloexec"))
+		if (!tl_is(j, "fd") || tj_int(j, "pid", -1) != pid || fd < r.fill_from ||
+		    fd > r.fill_to || strcmp(tj_str(j, "syscall", ""), "fcntl_dupfd_cloexec"))
 			continue;
 		dups++;
-		atomic += !strcmp(json_get_str(j, "verdict", ""), "atomic");
+		atomic += !strcmp(tj_str(j, "verdict", ""), "atomic");
 	}
 	cmp_int(r.fill_to - r.fill_from + 1, ">=", 2990, "the fixture filled ~3000 fds (%d..%d)",
 		r.fill_from, r.fill_to);

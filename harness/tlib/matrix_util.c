@@ -86,7 +86,7 @@ int mx_setup(struct mx *m, char *why, size_t whylen)
 
 void mx_cleanup(struct mx *m)
 {
-	json_free(m->doc);
+	json_decref(m->doc);
 	m->doc = NULL;
 	mx_rm_tmp();
 }
@@ -142,8 +142,8 @@ int mx_run_args(struct mx *m, const char *only, const char *tracer, const char *
 	text = lab_read_file(json_path, &len);
 	if (!text)
 		bail("run_matrix.py wrote no %s (exit status %d)", json_path, rc < 128 ? rc : -1);
-	json_free(m->doc);
-	m->doc = json_parse(text, len, err, sizeof(err));
+	json_decref(m->doc);
+	m->doc = tj_parse(text, len, err, sizeof(err));
 	free(text);
 	if (!m->doc)
 		bail("run_matrix.py wrote bad JSON: %s", err);
@@ -157,21 +157,21 @@ int mx_run(struct mx *m, const char *only, int timeout_s)
 }
 
 /* The matrix row for a runtime, or NULL. */
-const struct json *mx_row(const struct mx *m, const char *name)
+const json_t *mx_row(const struct mx *m, const char *name)
 {
-	const struct json *rows = json_get(m->doc, "runtimes");
+	const json_t *rows = json_object_get(m->doc, "runtimes");
 
-	for (size_t i = 0; i < json_len(rows); i++)
-		if (!strcmp(json_get_str(json_at(rows, i), "runtime", ""), name))
-			return json_at(rows, i);
+	for (size_t i = 0; i < tj_len(rows); i++)
+		if (!strcmp(tj_str(tj_at(rows, i), "runtime", ""), name))
+			return tj_at(rows, i);
 	return NULL;
 }
 
 /* Whether a JSON array of strings holds s. */
-int mx_has(const struct json *arr, const char *s)
+int mx_has(const json_t *arr, const char *s)
 {
-	for (size_t i = 0; i < json_len(arr); i++)
-		if (!strcmp(json_str(json_at(arr, i), ""), s))
+	for (size_t i = 0; i < tj_len(arr); i++)
+		if (!strcmp(tj_vstr(tj_at(arr, i), ""), s))
 			return 1;
 	return 0;
 }
@@ -185,31 +185,31 @@ long long mx_ino(const char *identity)
 }
 
 /* Whether pid (as a decimal string key) is a member name of the object obs.child. */
-static int mx_is_final(const struct json *child, long long pid)
+static int mx_is_final(const json_t *child, long long pid)
 {
 	char key[32];
 
 	snprintf(key, sizeof(key), "%lld", pid);
-	return json_get(child, key) != NULL;
+	return json_object_get(child, key) != NULL;
 }
 
 /* Whether r is the last exec record (by t_ns) of its pid among recs. */
-static int mx_last_exec_of_pid(struct json **recs, size_t n, const struct json *r)
+static int mx_last_exec_of_pid(json_t **recs, size_t n, const json_t *r)
 {
-	long long pid = json_get_int(r, "pid", -1), t = json_get_int(r, "t_ns", 0);
+	long long pid = tj_int(r, "pid", -1), t = tj_int(r, "t_ns", 0);
 
 	for (size_t i = 0; i < n; i++)
-		if (recs[i] != r && !strcmp(json_get_str(recs[i], "type", ""), "exec") &&
-		    json_get_int(recs[i], "pid", -2) == pid && json_get_int(recs[i], "t_ns", 0) > t)
+		if (recs[i] != r && !strcmp(tj_str(recs[i], "type", ""), "exec") &&
+		    tj_int(recs[i], "pid", -2) == pid && tj_int(recs[i], "t_ns", 0) > t)
 			return 0;
 	return 1;
 }
 
 /* The JSON Lines of a trace file; *n records (NULL when the file cannot be read). */
-static struct json **mx_load_recs(const char *path, size_t *n)
+static json_t **mx_load_recs(const char *path, size_t *n)
 {
 	char *text, *line, *save = NULL;
-	struct json **recs = NULL;
+	json_t **recs = NULL;
 	size_t len, cap = 0;
 
 	*n = 0;
@@ -217,12 +217,12 @@ static struct json **mx_load_recs(const char *path, size_t *n)
 	if (!text)
 		return NULL;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct json *r = json_parse(line, strlen(line), NULL, 0);
+		json_t *r = tj_parse(line, strlen(line), NULL, 0);
 
 		if (!r)
 			continue;
 		if (*n == cap) {
-			struct json **nr =
+			json_t **nr =
 			    realloc(recs, (cap = cap ? 2 * cap : 256) * sizeof(*recs));
 
 			if (!nr)
@@ -236,33 +236,33 @@ static struct json **mx_load_recs(const char *path, size_t *n)
 }
 
 /* The spawn of the first exec record of pid (the final child's own start). */
-static void mx_first_spawn(struct json **recs, size_t n, long long pid, struct mx_trace *t)
+static void mx_first_spawn(json_t **recs, size_t n, long long pid, struct mx_trace *t)
 {
 	for (size_t j = 0; j < n; j++) {
-		const struct json *x = recs[j];
-		long long xt = json_get_int(x, "t_ns", 0);
+		const json_t *x = recs[j];
+		long long xt = tj_int(x, "t_ns", 0);
 
-		if (!strcmp(json_get_str(x, "type", ""), "exec") &&
-		    json_get_int(x, "pid", -2) == pid &&
+		if (!strcmp(tj_str(x, "type", ""), "exec") &&
+		    tj_int(x, "pid", -2) == pid &&
 		    (!t->child_spawn[0] || xt < t->child_spawn_t)) {
 			t->child_spawn_t = xt;
 			snprintf(t->child_spawn, sizeof(t->child_spawn), "%s",
-				 json_get_str(x, "spawn", "(null)"));
+				 tj_str(x, "spawn", "(null)"));
 		}
 	}
 }
 
 /* What a final child held at its last exec r: the listener (at fd 3?), the connection. */
-static void mx_child_exec(const struct json *r, long long li, long long ci, struct mx_trace *t)
+static void mx_child_exec(const json_t *r, long long li, long long ci, struct mx_trace *t)
 {
-	const struct json *inh = json_get(r, "inherited");
+	const json_t *inh = json_object_get(r, "inherited");
 
 	t->child_execs++;
-	for (size_t i = 0; i < json_len(inh); i++) {
-		const struct json *e = json_at(inh, i);
-		long long eino = json_get_int(e, "ino", -2);
-		const char *v = json_get_str(e, "verdict", "");
-		int fd3 = json_get_int(e, "fd", -1) == 3;
+	for (size_t i = 0; i < tj_len(inh); i++) {
+		const json_t *e = tj_at(inh, i);
+		long long eino = tj_int(e, "ino", -2);
+		const char *v = tj_str(e, "verdict", "");
+		int fd3 = tj_int(e, "fd", -1) == 3;
 
 		if (eino == li) {
 			t->child_listener = 1;
@@ -273,7 +273,7 @@ static void mx_child_exec(const struct json *r, long long li, long long ci, stru
 		if (eino == li && fd3) {
 			snprintf(t->listener_fd3_verdict, sizeof(t->listener_fd3_verdict), "%s", v);
 			snprintf(t->listener_fd3_reason, sizeof(t->listener_fd3_reason), "%s",
-				 json_get_str(e, "reason", ""));
+				 tj_str(e, "reason", ""));
 		} else if (!strcmp(v, "passed")) {
 			t->other_passed++;
 		}
@@ -283,42 +283,42 @@ static void mx_child_exec(const struct json *r, long long li, long long ci, stru
 }
 
 /* One record of the trace: the listener's and the connection's verdicts, passes, execs. */
-static void mx_trace_rec(struct json **recs, size_t n, const struct json *r,
-			 const struct json *child, long long li, long long ci, struct mx_trace *t)
+static void mx_trace_rec(json_t **recs, size_t n, const json_t *r,
+			 const json_t *child, long long li, long long ci, struct mx_trace *t)
 {
-	const char *type = json_get_str(r, "type", "");
-	long long ino = json_get_int(r, "ino", -2);
-	const struct json *inh = json_get(r, "inherited");
+	const char *type = tj_str(r, "type", "");
+	long long ino = tj_int(r, "ino", -2);
+	const json_t *inh = json_object_get(r, "inherited");
 
-	if (!strcmp(type, "fd") && ino == li && !strcmp(json_get_str(r, "syscall", ""), "socket"))
+	if (!strcmp(type, "fd") && ino == li && !strcmp(tj_str(r, "syscall", ""), "socket"))
 		snprintf(t->socket_verdict, sizeof(t->socket_verdict), "%s",
-			 json_get_str(r, "verdict", "?"));
+			 tj_str(r, "verdict", "?"));
 	if (!strcmp(type, "fd") && ino == ci &&
-	    !strncmp(json_get_str(r, "syscall", ""), "accept", 6)) {
+	    !strncmp(tj_str(r, "syscall", ""), "accept", 6)) {
 		snprintf(t->accept_syscall, sizeof(t->accept_syscall), "%s",
-			 json_get_str(r, "syscall", "?"));
+			 tj_str(r, "syscall", "?"));
 		snprintf(t->accept_verdict, sizeof(t->accept_verdict), "%s",
-			 json_get_str(r, "verdict", "?"));
+			 tj_str(r, "verdict", "?"));
 	}
 	if (!strcmp(type, "summary"))
 		t->has_summary = 1;
 	if (strcmp(type, "exec"))
 		return;
-	for (size_t i = 0; i < json_len(inh); i++)
-		t->passed_any += !strcmp(json_get_str(json_at(inh, i), "verdict", ""), "passed");
+	for (size_t i = 0; i < tj_len(inh); i++)
+		t->passed_any += !strcmp(tj_str(tj_at(inh, i), "verdict", ""), "passed");
 	/* What each final child held at its last exec (earlier ones were helpers). */
-	if (mx_is_final(child, json_get_int(r, "pid", -1)) && mx_last_exec_of_pid(recs, n, r)) {
-		mx_first_spawn(recs, n, json_get_int(r, "pid", -1), t);
+	if (mx_is_final(child, tj_int(r, "pid", -1)) && mx_last_exec_of_pid(recs, n, r)) {
+		mx_first_spawn(recs, n, tj_int(r, "pid", -1), t);
 		mx_child_exec(r, li, ci, t);
 	}
 }
 
-static int mx_read_trace(const char *path, const struct json *row, struct mx_trace *t)
+static int mx_read_trace(const char *path, const json_t *row, struct mx_trace *t)
 {
-	const struct json *obs = json_get(row, "observed");
-	long long li = mx_ino(json_get_str(obs, "listener", "")),
-		  ci = mx_ino(json_get_str(obs, "conn", ""));
-	struct json **recs;
+	const json_t *obs = json_object_get(row, "observed");
+	long long li = mx_ino(tj_str(obs, "listener", "")),
+		  ci = mx_ino(tj_str(obs, "conn", ""));
+	json_t **recs;
 	size_t n;
 
 	memset(t, 0, sizeof(*t));
@@ -327,64 +327,64 @@ static int mx_read_trace(const char *path, const struct json *row, struct mx_tra
 		return -1;
 	t->records = (int)n;
 	for (size_t k = 0; k < n; k++)
-		mx_trace_rec(recs, n, recs[k], json_get(obs, "child"), li, ci, t);
+		mx_trace_rec(recs, n, recs[k], json_object_get(obs, "child"), li, ci, t);
 	for (size_t k = 0; k < n; k++)
-		json_free(recs[k]);
+		json_decref(recs[k]);
 	free(recs);
 	return 0;
 }
 
 /* Whether any final child's /proc/PID/fd (as recorded by the runner) held name. */
-int mx_proc_child_holds(const struct json *row, const char *name)
+int mx_proc_child_holds(const json_t *row, const char *name)
 {
-	const struct json *child = json_get(json_get(row, "observed"), "child");
+	const json_t *child = json_object_get(json_object_get(row, "observed"), "child");
 
-	for (size_t i = 0; i < json_len(child); i++)
-		if (mx_has(json_get(json_at(child, i), "sockets"), name))
+	for (size_t i = 0; i < tj_len(child); i++)
+		if (mx_has(json_object_get(tj_at(child, i), "sockets"), name))
 			return 1;
 	return 0;
 }
 
 /* Whether a final child's /proc/PID/fd (as recorded by the runner) held name at fd. */
-int mx_proc_child_holds_at(const struct json *row, const char *name, long long fd)
+int mx_proc_child_holds_at(const json_t *row, const char *name, long long fd)
 {
-	const struct json *child = json_get(json_get(row, "observed"), "child");
+	const json_t *child = json_object_get(json_object_get(row, "observed"), "child");
 
-	for (size_t i = 0; i < json_len(child); i++) {
-		const struct json *fds = json_get(json_get(json_at(child, i), "fds"), name);
+	for (size_t i = 0; i < tj_len(child); i++) {
+		const json_t *fds = json_object_get(json_object_get(tj_at(child, i), "fds"), name);
 
-		for (size_t k = 0; k < json_len(fds); k++)
-			if (json_int(json_at(fds, k), -1) == fd)
+		for (size_t k = 0; k < tj_len(fds); k++)
+			if (tj_vint(tj_at(fds, k), -1) == fd)
 				return 1;
 	}
 	return 0;
 }
 
 /* Whether the server itself still held its listener after closing it (a lazy close). */
-static int mx_server_holds(const struct json *row)
+static int mx_server_holds(const json_t *row)
 {
-	const struct json *obs = json_get(row, "observed");
-	const struct json *h = json_get(obs, "listener_holders");
-	long long server = json_get_int(obs, "server_pid", -1);
+	const json_t *obs = json_object_get(row, "observed");
+	const json_t *h = json_object_get(obs, "listener_holders");
+	long long server = tj_int(obs, "server_pid", -1);
 
-	for (size_t i = 0; i < json_len(h); i++)
-		if (json_int(json_at(h, i), -2) == server)
+	for (size_t i = 0; i < tj_len(h); i++)
+		if (tj_vint(tj_at(h, i), -2) == server)
 			return 1;
 	return 0;
 }
 
 /* Whether the trace says a helper that was still alive at observation inherited the listener. */
-static int mx_live_helper_inherited(const struct json *row)
+static int mx_live_helper_inherited(const json_t *row)
 {
-	const struct json *helpers = json_get(row, "helpers");
-	const struct json *live = json_get(json_get(row, "observed"), "helpers");
+	const json_t *helpers = json_object_get(row, "helpers");
+	const json_t *live = json_object_get(json_object_get(row, "observed"), "helpers");
 
-	for (size_t i = 0; i < json_len(helpers); i++) {
-		const struct json *h = json_at(helpers, i);
+	for (size_t i = 0; i < tj_len(helpers); i++) {
+		const json_t *h = tj_at(helpers, i);
 		char key[32];
 
-		snprintf(key, sizeof(key), "%lld", json_get_int(h, "pid", -1));
-		if (json_get(live, key) && mx_has(json_get(h, "inherited"), "listener"))
+		snprintf(key, sizeof(key), "%lld", tj_int(h, "pid", -1));
+		if (json_object_get(live, key) && mx_has(json_object_get(h, "inherited"), "listener"))
 			return 1;
 	}
 	return 0;
@@ -395,32 +395,32 @@ static int mx_live_helper_inherited(const struct json *row)
  * the trace is complete, and the tracer, the child's /proc and the rebind tell the same story.
  * Returns 1 when the row ran, 0 when it was skipped (runtime not installed).
  */
-int mx_check_row(const struct json *row, const char *name, struct mx_trace *t)
+int mx_check_row(const json_t *row, const char *name, struct mx_trace *t)
 {
-	const char *status = json_get_str(row, "status", "(missing)");
-	const struct json *obs = json_get(row, "observed");
+	const char *status = tj_str(row, "status", "(missing)");
+	const json_t *obs = json_object_get(row, "observed");
 	int busy, held, tl, pl;
 
 	memset(t, 0, sizeof(*t));
 	if (!row)
 		bail("the matrix has no row for %s", name);
 	if (!strcmp(status, "not-installed")) {
-		skip(10, "%s is not installed: %s", name, json_get_str(row, "reason", ""));
+		skip(10, "%s is not installed: %s", name, tj_str(row, "reason", ""));
 		return 0;
 	}
 	if (!is_str(status, "ok", "%s: the fixture ran to the end", name))
-		diag("%s: %s", name, json_get_str(row, "reason", ""));
-	if (!ok(json_get_bool(row, "tracer_agrees", 0),
+		diag("%s: %s", name, tj_str(row, "reason", ""));
+	if (!ok(tj_bool(row, "tracer_agrees", 0),
 		"%s: the runner found the tracer in "
 		"agreement with /proc and the rebind",
 		name)) {
-		const struct json *d = json_get(row, "disagreements");
+		const json_t *d = json_object_get(row, "disagreements");
 
-		for (size_t i = 0; i < json_len(d); i++)
-			diag("%s: %s", name, json_str(json_at(d, i), ""));
+		for (size_t i = 0; i < tj_len(d); i++)
+			diag("%s: %s", name, tj_vstr(tj_at(d, i), ""));
 	}
-	if (mx_read_trace(json_get_str(row, "trace", ""), row, t) < 0) {
-		ok(0, "%s: the trace %s is readable", name, json_get_str(row, "trace", "(none)"));
+	if (mx_read_trace(tj_str(row, "trace", ""), row, t) < 0) {
+		ok(0, "%s: the trace %s is readable", name, tj_str(row, "trace", "(none)"));
 		skip_begin("no trace");
 	} else {
 		ok(t->records > 0 && t->has_summary, "%s: the trace has %d records and a summary",
@@ -428,10 +428,10 @@ int mx_check_row(const struct json *row, const char *name, struct mx_trace *t)
 	}
 
 	/* Rebind vs /proc: only a live holder of the listener keeps the port busy. */
-	busy = !strcmp(json_get_str(row, "rebind", ""), "EADDRINUSE");
-	held = json_len(json_get(obs, "listener_holders")) > 0;
+	busy = !strcmp(tj_str(row, "rebind", ""), "EADDRINUSE");
+	held = tj_len(json_object_get(obs, "listener_holders")) > 0;
 	is_int(busy, held, "%s: rebind %s <=> the listener is %sheld by a live process", name,
-	       json_get_str(row, "rebind", "?"), held ? "" : "not ");
+	       tj_str(row, "rebind", "?"), held ? "" : "not ");
 
 	/* Trace vs /proc, re-read from the raw trace. */
 	ok(t->child_execs > 0, "%s: the trace has the exec of the final child", name);
@@ -444,13 +444,13 @@ int mx_check_row(const struct json *row, const char *name, struct mx_trace *t)
 	is_int(busy, tl || mx_live_helper_inherited(row) || mx_server_holds(row),
 	       "%s: rebind %s <=> the trace says a "
 	       "process still alive (child or helper) inherited the listener",
-	       name, json_get_str(row, "rebind", "?"));
+	       name, tj_str(row, "rebind", "?"));
 
 	/* The runner's cells are the trace's records. */
-	is_str(json_get_str(row, "socket", "(null)"),
+	is_str(tj_str(row, "socket", "(null)"),
 	       t->socket_verdict[0] ? t->socket_verdict : "(no record)",
 	       "%s: the socket cell is the trace's verdict for the listener", name);
-	is_str(json_get_str(json_get(row, "accept"), "verdict", "(null)"),
+	is_str(tj_str(json_object_get(row, "accept"), "verdict", "(null)"),
 	       t->accept_verdict[0] ? t->accept_verdict : "(no record)",
 	       "%s: the accept cell is the trace's verdict for the connection", name);
 	skip_end();
@@ -579,7 +579,7 @@ out:
  * count as passed in the row or in any exec record of its trace, and the version and spawn
  * method are known. A runtime that is not installed is skipped with the reason.
  */
-void mx_check_plain(const struct json *row, const char *name)
+void mx_check_plain(const json_t *row, const char *name)
 {
 	struct mx_trace t;
 
@@ -587,12 +587,12 @@ void mx_check_plain(const struct json *row, const char *name)
 		skip(4, "%s is not installed", name);
 		return;
 	}
-	is_int(json_len(json_get(row, "passed")), 0, "%s: nothing counts as passed", name);
+	is_int(tj_len(json_object_get(row, "passed")), 0, "%s: nothing counts as passed", name);
 	is_int(t.passed_any, 0, "%s: the trace marks no inherited fd of any exec passed", name);
-	ok(json_get_str(row, "version", NULL) != NULL, "%s: the version is recorded (%s)", name,
-	   json_get_str(row, "version", "?"));
-	ok(strcmp(json_get_str(row, "spawn", ""), "") != 0, "%s: the spawn method is known (%s)",
-	   name, json_get_str(row, "spawn", "?"));
+	ok(tj_str(row, "version", NULL) != NULL, "%s: the version is recorded (%s)", name,
+	   tj_str(row, "version", "?"));
+	ok(strcmp(tj_str(row, "spawn", ""), "") != 0, "%s: the spawn method is known (%s)",
+	   name, tj_str(row, "spawn", "?"));
 }
 
 /*

@@ -24,7 +24,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "tjson.h"
 #include "lab.h"
 #include "tap.h"
 
@@ -32,7 +32,7 @@ struct mx {
 	char build[PATH_MAX]; /* absolute build directory */
 	char root[PATH_MAX];  /* repository root (holds fixtures/run_matrix.py) */
 	char tmp[PATH_MAX];   /* scratch directory, removed by mx_cleanup */
-	struct json *doc;     /* the parsed matrix JSON */
+	json_t *doc;     /* the parsed matrix JSON */
 	int expect_fail;      /* the next run is expected to fail: do not echo its log */
 };
 
@@ -80,20 +80,20 @@ int mx_run_args(struct mx *m, const char *only, const char *tracer, const char *
 /* The same with our own build's tracer. */
 int mx_run(struct mx *m, const char *only, int timeout_s);
 /* The matrix row for a runtime, or NULL. */
-const struct json *mx_row(const struct mx *m, const char *name);
+const json_t *mx_row(const struct mx *m, const char *name);
 /* Whether a JSON array of strings holds s. */
-int mx_has(const struct json *arr, const char *s);
+int mx_has(const json_t *arr, const char *s);
 /* "socket:[123]" -> 123, else -1. */
 long long mx_ino(const char *identity);
 /* Whether any final child's /proc/PID/fd (as recorded by the runner) held name (at fd). */
-int mx_proc_child_holds(const struct json *row, const char *name);
-int mx_proc_child_holds_at(const struct json *row, const char *name, long long fd);
+int mx_proc_child_holds(const json_t *row, const char *name);
+int mx_proc_child_holds_at(const json_t *row, const char *name, long long fd);
 /*
  * The checks every runtime must pass (10 tests): the row ran, the trace is complete, and the
  * tracer, the child's /proc and the rebind tell the same story. Returns 1 when the row ran, 0
  * when it was skipped (runtime not installed).
  */
-int mx_check_row(const struct json *row, const char *name, struct mx_trace *t);
+int mx_check_row(const json_t *row, const char *name, struct mx_trace *t);
 /*
  * Start argv (with the port appended), connect, follow the protocol to REBIND, and observe the
  * child's /proc/PID/fd. Kills and reaps everything before returning. 0 ok, -1 on a protocol
@@ -104,7 +104,7 @@ int mx_drive(char *const argv_in[], struct mx_direct *d);
  * A row with no hand-over declared: mx_check_row, then nothing may count as passed in the row
  * or in any exec record of its trace, and the version and spawn method are known (14 tests).
  */
-void mx_check_plain(const struct json *row, const char *name);
+void mx_check_plain(const json_t *row, const char *name);
 /*
  * The whole test for runtimes with no hand-over: run the rows (comma-separated names) in one
  * runner call bounded by timeout_s, then check each (mx_check_row, nothing passed, version and

@@ -18,7 +18,7 @@
 #ifndef CLOEXEC_LAB_TRACE_LIB_H
 #define CLOEXEC_LAB_TRACE_LIB_H
 
-#include "json.h"
+#include "tjson.h"
 #include "lab.h"
 #include "tap.h"
 #include "tlib.h"
@@ -84,7 +84,7 @@ struct tl_run {
 	int status;	    /* wait status */
 	int exit_code;	    /* WEXITSTATUS, or 128+signal, or -1 on timeout */
 	char err[4096];	    /* its stderr */
-	struct json **recs; /* JSON Lines, in order */
+	json_t **recs; /* JSON Lines, in order */
 	int nrecs;
 	int bad_lines; /* lines that did not parse, or lack "v":1 / "type" */
 	char bad[512];
@@ -127,19 +127,19 @@ void tl_diag_run(const struct tl_run *r, const char *name);
 /* ---- lookups ------------------------------------------------------------------------- */
 
 const struct tl_fact *tl_fact(const struct tl_run *r, const char *role);
-int tl_is(const struct json *j, const char *type);
+int tl_is(const json_t *j, const char *type);
 int tl_count(const struct tl_run *r, const char *type);
 /* The fd record of (pid, fd, ino); with several (fd reuse), the first. */
-const struct json *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino);
+const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino);
 /* Whether path's last component is name. */
 int tl_basename_is(const char *path, const char *name);
 /* The exec records of pid, in order, except execs of the program named skip (the fixture's own
  * start, which has the same pid when it execs from a thread); returns how many. */
-int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const struct json **out,
+int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const json_t **out,
 		 int max);
-const struct json *tl_last(const struct tl_run *r, const char *type);
+const json_t *tl_last(const struct tl_run *r, const char *type);
 /* The inherited entry for fd in an exec record. */
-const struct json *tl_inherited(const struct json *exec, int fd);
+const json_t *tl_inherited(const json_t *exec, int fd);
 /* Whether s is one of the '|'-separated alternatives in alts. */
 int tl_one_of(const char *s, const char *alts);
 /* Whether local is "[addr]:port" with addr the IPv6 loopback in any valid spelling. */

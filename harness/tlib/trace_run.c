@@ -153,18 +153,18 @@ void tl_read_json(struct tl_run *r, const char *path)
 		return;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		char err[128];
-		struct json *j;
+		json_t *j;
 
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
 		if (n == 0)
 			continue;
-		j = json_parse(line, (size_t)n, err, sizeof(err));
-		if (!j || json_get_int(j, "v", -1) != 1 || !json_get_str(j, "type", NULL)) {
+		j = tj_parse(line, (size_t)n, err, sizeof(err));
+		if (!j || tj_int(j, "v", -1) != 1 || !tj_str(j, "type", NULL)) {
 			if (!r->bad_lines++)
 				snprintf(r->bad, sizeof(r->bad), "%.100s: %.300s",
 					 j ? "no v:1/type" : err, line);
-			json_free(j);
+			json_decref(j);
 			continue;
 		}
 		TL_GROW(r->recs, r->nrecs);
@@ -368,7 +368,7 @@ int tl_run(struct tl_run *r, const struct tl_opts *o, const char *fixture, const
 void tl_free(struct tl_run *r)
 {
 	for (int i = 0; i < r->nrecs; i++)
-		json_free(r->recs[i]);
+		json_decref(r->recs[i]);
 	free(r->recs);
 	free(r->facts);
 	free(r->execs);
@@ -388,9 +388,9 @@ const struct tl_fact *tl_fact(const struct tl_run *r, const char *role)
 	return NULL;
 }
 
-int tl_is(const struct json *j, const char *type)
+int tl_is(const json_t *j, const char *type)
 {
-	return strcmp(json_get_str(j, "type", ""), type) == 0;
+	return strcmp(tj_str(j, "type", ""), type) == 0;
 }
 
 int tl_count(const struct tl_run *r, const char *type)
@@ -403,14 +403,14 @@ int tl_count(const struct tl_run *r, const char *type)
 }
 
 /* The fd record of (pid, fd, ino); with several (fd reuse), the first. */
-const struct json *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino)
+const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino)
 {
 	for (int i = 0; i < r->nrecs; i++) {
-		const struct json *j = r->recs[i];
+		const json_t *j = r->recs[i];
 
-		if (tl_is(j, "fd") && json_get_int(j, "pid", -1) == pid &&
-		    json_get_int(j, "fd", -1) == fd &&
-		    (unsigned long long)json_get_int(j, "ino", -1) == ino)
+		if (tl_is(j, "fd") && tj_int(j, "pid", -1) == pid &&
+		    tj_int(j, "fd", -1) == fd &&
+		    (unsigned long long)tj_int(j, "ino", -1) == ino)
 			return j;
 	}
 	return NULL;
@@ -426,14 +426,14 @@ int tl_basename_is(const char *path, const char *name)
 
 /* The exec records of pid, in order, except execs of the program named skip (the
  * fixture's own start, which has the same pid when it execs from a thread). */
-int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const struct json **out,
+int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const json_t **out,
 		 int max)
 {
 	int n = 0;
 
 	for (int i = 0; i < r->nrecs; i++)
-		if (tl_is(r->recs[i], "exec") && json_get_int(r->recs[i], "pid", -1) == pid &&
-		    !(skip && tl_basename_is(json_get_str(r->recs[i], "filename", ""), skip))) {
+		if (tl_is(r->recs[i], "exec") && tj_int(r->recs[i], "pid", -1) == pid &&
+		    !(skip && tl_basename_is(tj_str(r->recs[i], "filename", ""), skip))) {
 			if (n < max)
 				out[n] = r->recs[i];
 			n++;
@@ -441,7 +441,7 @@ int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const struct
 	return n;
 }
 
-const struct json *tl_last(const struct tl_run *r, const char *type)
+const json_t *tl_last(const struct tl_run *r, const char *type)
 {
 	for (int i = r->nrecs - 1; i >= 0; i--)
 		if (tl_is(r->recs[i], type))
@@ -450,13 +450,13 @@ const struct json *tl_last(const struct tl_run *r, const char *type)
 }
 
 /* The inherited entry for fd in an exec record. */
-const struct json *tl_inherited(const struct json *exec, int fd)
+const json_t *tl_inherited(const json_t *exec, int fd)
 {
-	const struct json *inh = json_get(exec, "inherited");
+	const json_t *inh = json_object_get(exec, "inherited");
 
-	for (size_t i = 0; i < json_len(inh); i++)
-		if (json_get_int(json_at(inh, i), "fd", -1) == fd)
-			return json_at(inh, i);
+	for (size_t i = 0; i < tj_len(inh); i++)
+		if (tj_int(tj_at(inh, i), "fd", -1) == fd)
+			return tj_at(inh, i);
 	return NULL;
 }
 
