@@ -33,49 +33,13 @@ import math
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results"))
+from labstats import BadInput, Unreadable, median, quantile, read_pairs  # noqa: E402
+import labstats  # noqa: E402
+
 PROG = "pairs.py"
 UNITS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-TIME_TYPES = ("real_time", "manual_time")
 ALPHA = 0.05
-
-
-class BadInput(Exception):
-    """The input is readable but not what we expect (exit 1)."""
-
-
-class Unreadable(Exception):
-    """A file cannot be read (exit 3)."""
-
-
-# --- pairs file ---------------------------------------------------------------------------------
-
-def read_pairs(path):
-    """Return [(group, baseline, [candidates])] in file order."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except OSError as e:
-        raise Unreadable(f"failed to read {path}: {e.strerror}")
-    groups, seen = [], set()
-    for no, line in enumerate(lines, 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        words = line.split()
-        if len(words) < 3:
-            raise BadInput(f"{path}:{no}: need '<group> <baseline> <candidate>...', got '{line}'")
-        for w in words:
-            if "/" in w:
-                raise BadInput(f"{path}:{no}: '{w}' must not contain '/'")
-        if words[0] in seen:
-            raise BadInput(f"{path}:{no}: group '{words[0]}' listed twice")
-        if len(set(words[1:])) != len(words) - 1:
-            raise BadInput(f"{path}:{no}: a variant is listed twice in group '{words[0]}'")
-        seen.add(words[0])
-        groups.append((words[0], words[1], words[2:]))
-    if not groups:
-        raise BadInput(f"{path}: no groups")
-    return groups
 
 
 # --- benchmark JSON -----------------------------------------------------------------------------
@@ -100,15 +64,6 @@ def load_run(path, strict=False):
         raise BadInput(f"{path}: not JSON: {e.msg} at line {e.lineno} column {e.colno}")
     except ValueError as e:
         raise BadInput(f"{path}: not JSON: {e}")
-
-
-def split_name(run_name):
-    """'socket_inet/SOCK_CLOEXEC/real_time/threads:1' -> (group, variant, 'threads:1')."""
-    parts = run_name.split("/")
-    if len(parts) < 2:
-        return None
-    args = [p for p in parts[2:] if p not in TIME_TYPES]
-    return parts[0], parts[1], "/".join(args)
 
 
 def is_int(v):
@@ -234,71 +189,19 @@ def samples(run, metric=None):
     return out
 
 
-# --- statistics -------------------------------------------------------------------------------
+# --- statistics (results/labstats.py) --------------------------------------------------------
 
-def median(xs):
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2.0
-
-
-def quantile(xs, q):
-    """Linear interpolation between order statistics (numpy's default)."""
-    s = sorted(xs)
-    pos = (len(s) - 1) * q
-    lo = int(math.floor(pos))
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
-
-
-def mw_null_cdf(m, n):
-    """P(U <= u) for u = 0..m*n under H0, exact (no ties), by counting."""
-    # f[j][u]: number of ways j of the m+n ranks... use the classic recurrence on
-    # (m, n): N(u; m, n) = N(u - n; m - 1, n) + N(u; m, n - 1).
-    prev = [[1] + [0] * (m * n) for _ in range(n + 1)]  # m = 0: only u = 0
-    for mm in range(1, m + 1):
-        cur = [[0] * (m * n + 1) for _ in range(n + 1)]
-        cur[0][0] = 1
-        for nn in range(1, n + 1):
-            for u in range(mm * nn + 1):
-                a = prev[nn][u - nn] if u >= nn else 0
-                b = cur[nn - 1][u] if u <= mm * (nn - 1) else 0
-                cur[nn][u] = a + b
-        prev = cur
-    counts = prev[n]
-    total = math.comb(m + n, m)
-    cdf, acc = [], 0
-    for c in counts:
-        acc += c
-        cdf.append(acc / total)
-    return cdf
+def split_name(run_name):
+    """'socket_inet/SOCK_CLOEXEC/real_time/threads:1' -> (group, variant, 'threads:1')."""
+    if "/" not in run_name:
+        return None
+    return labstats.split_name(run_name)
 
 
 def shift_ci(base, cand, alpha=ALPHA):
-    """Hodges-Lehmann shift (base - cand) and its distribution-free CI.
-
-    Returns (hl, lo, hi, level): level is the interval's confidence; when fewer
-    repetitions make 1 - alpha unreachable, the interval is the full range of
-    pairwise differences and level < 1 - alpha.
-    """
-    m, n = len(base), len(cand)
-    d = sorted(b - c for b in base for c in cand)
-    hl = median(d)
-    mn = m * n
-    if mn <= 400:
-        cdf = mw_null_cdf(m, n)
-        k = 0
-        while k < mn and cdf[k] <= alpha / 2:
-            k += 1
-        # P(U <= k-1) <= alpha/2 < P(U <= k): interval [d_(k), d_(mn-k+1)] (1-based).
-        if k == 0:
-            return hl, d[0], d[-1], 1.0 - 2 * cdf[0]
-        return hl, d[k - 1], d[mn - k], 1.0 - 2 * cdf[k - 1]
-    # Normal approximation for large samples.
-    z = 1.959963984540054
-    k = int(math.floor(mn / 2.0 - z * math.sqrt(mn * (m + n + 1) / 12.0)))
-    k = max(k, 1)
-    return hl, d[k - 1], d[mn - k], 1.0 - alpha
+    """Hodges-Lehmann shift (base - cand), its CI and the CI's own level (labstats.shift_ci)."""
+    s = labstats.shift_ci(base, cand, 1 - alpha)
+    return s.est, s.lo, s.hi, s.confidence, s.reached
 
 
 def args_key(args):
@@ -342,8 +245,7 @@ def analyse(run, pairs):
                                     "reason": b["error"] or c["error"] or "fewer than 2 rows"})
                     continue
                 bm, cm = median(b["ns"]), median(c["ns"])
-                hl, lo, hi, level = shift_ci(b["ns"], c["ns"])
-                ok_level = level >= 1 - ALPHA - 1e-12
+                hl, lo, hi, level, ok_level = shift_ci(b["ns"], c["ns"])
                 sig = ok_level and (lo > 0 or hi < 0)
                 saving = bm - cm
                 row = {
@@ -365,8 +267,8 @@ def analyse(run, pairs):
                 # The same comparison on the other time (cpu_time: robust to a loaded
                 # machine, blind to waiting), for readers who want both.
                 ob, oc = other[(g, base_v, a)]["ns"], other[(g, cv, a)]["ns"]
-                ohl, olo, ohi, olevel = shift_ci(ob, oc)
-                osig = olevel >= 1 - ALPHA - 1e-12 and (olo > 0 or ohi < 0)
+                ohl, olo, ohi, olevel, oreached = shift_ci(ob, oc)
+                osig = oreached and (olo > 0 or ohi < 0)
                 row[other_metric()] = {
                     "baseline_median_ns": round(median(ob), 3),
                     "candidate_median_ns": round(median(oc), 3),

@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: MIT
 """
-labstats.py - shared pieces of the report generator and the comparison gate:
-loading Google Benchmark JSON (per-repetition rows), splitting benchmark names
-into group/variant/args, robust statistics (median, quartiles), the
-Hodges-Lehmann shift with its distribution-free confidence interval, and the
-Wilson interval for a proportion.
+labstats.py - the statistics and input readers of the report generator (results/report.py),
+the comparison gate (results/compare.py) and the pair analysis (bench/pairs.py): loading
+Google Benchmark JSON (per-repetition rows), bench/pairs.txt, splitting benchmark names into
+group/variant/args, robust statistics (median, quartiles), the Hodges-Lehmann shift with its
+distribution-free confidence interval, and the Wilson interval for a proportion. Unit tests
+with known answers: harness/t/stats_labstats.py (run by make test).
 
 Python stdlib only (numpy/scipy are optional here; the U-test p-value comes
 from scipy when it is present, as in Google Benchmark's compare.py).
 """
 
+import collections
 import json
 import math
 import os
@@ -26,24 +28,67 @@ class InputError(Exception):
     """A bad or missing input file: one line, naming the file."""
 
 
+class Unreadable(InputError):
+    """The file cannot be read (missing, a directory, no permission)."""
+
+
+class BadInput(InputError):
+    """The file is readable but not what was expected (not JSON, a bad pairs line)."""
+
+
 def load_json(path, what):
     """Read a JSON file or raise InputError with one clear line."""
     try:
         with open(path, "r", encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
-        raise InputError("%s: no such file (%s)" % (path, what)) from None
+        raise Unreadable("%s: no such file (%s)" % (path, what)) from None
     except IsADirectoryError:
-        raise InputError("%s: is a directory, not a %s" % (path, what)) from None
+        raise Unreadable("%s: is a directory, not a %s" % (path, what)) from None
     except PermissionError as e:
-        raise InputError("%s: cannot read: %s" % (path, e.strerror)) from None
+        raise Unreadable("%s: cannot read: %s" % (path, e.strerror)) from None
     except UnicodeDecodeError:
-        raise InputError("%s: not valid UTF-8 text (expected %s)" % (path, what)) from None
+        raise BadInput("%s: not valid UTF-8 text (expected %s)" % (path, what)) from None
     except json.JSONDecodeError as e:
-        raise InputError("%s: not valid JSON (line %d column %d: %s)" %
-                         (path, e.lineno, e.colno, e.msg)) from None
+        raise BadInput("%s: not valid JSON (line %d column %d: %s)" %
+                       (path, e.lineno, e.colno, e.msg)) from None
     except OSError as e:
-        raise InputError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+        raise Unreadable("%s: cannot read: %s" % (path, e.strerror or e)) from None
+
+
+def read_pairs(path):
+    """
+    bench/pairs.txt: one group per line, "<group> <baseline> <candidate>..." (# comments).
+    Returns [(group, baseline, [candidates])] in file order; Unreadable or BadInput (naming
+    the line) otherwise.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise Unreadable(f"failed to read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not UTF-8 text") from None
+    groups, seen = [], set()
+    for no, line in enumerate(lines, 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        words = line.split()
+        if len(words) < 3:
+            raise BadInput(f"{path}:{no}: need '<group> <baseline> <candidate>...', got '{line}'")
+        for w in words:
+            if "/" in w:
+                raise BadInput(f"{path}:{no}: '{w}' must not contain '/'")
+        if words[0] in seen:
+            raise BadInput(f"{path}:{no}: group '{words[0]}' listed twice")
+        if len(set(words[1:])) != len(words) - 1:
+            raise BadInput(f"{path}:{no}: a variant is listed twice in group '{words[0]}'")
+        seen.add(words[0])
+        groups.append((words[0], words[1], words[2:]))
+    if not groups:
+        raise BadInput(f"{path}: no groups")
+    return groups
 
 
 def _num(v):
@@ -170,7 +215,7 @@ def _norm_ppf(p):
     b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
          6.680131188771972e+01, -1.328068155288572e+01]
     c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-         -2.549671010242528e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+         -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
     d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
          3.754408661907416e+00]
     if p < 0.02425:
@@ -199,15 +244,26 @@ def _u_counts(n, m):
     return c
 
 
+# Up to this many pairwise differences (n*m) the interval comes from the exact null distribution
+# of the Mann-Whitney U, beyond it from the normal approximation. Exact is what makes the
+# interval distribution-free, and it is cheap: _u_counts costs about n*(n*m) integer additions,
+# ~1e6 at 100 x 100 repetitions (milliseconds). Past that size the normal approximation's
+# coverage is within 0.001 of the level (Conover, Practical Nonparametric Statistics, 5.1), so
+# nothing is gained by counting. (pairs.py used 400 and report.py 10000: the same interval up to
+# 400, and between 400 and 10000 only the exact one is right at small levels.)
+EXACT_MAX_PAIRS = 10000
+
+Shift = collections.namedtuple("Shift", "est lo hi reached confidence")
+
+
 def shift_ci(base, cand, level=0.95):
     """
     Hodges-Lehmann estimate of base - cand (positive: cand is faster) and its
     distribution-free confidence interval: the order statistics of the n*m pairwise
-    differences cut at the Mann-Whitney critical value (exact distribution up to
-    n*m = 10000, normal approximation beyond). Returns (estimate, lo, hi, reached):
-    reached is False when the samples are too small for any interval of that level
-    (then lo..hi is the full range of differences and no claim may rest on it), or
-    None when a side is empty.
+    differences cut at the Mann-Whitney critical value. Returns Shift(est, lo, hi, reached,
+    confidence): reached is False when the samples are too small for any interval of that
+    level (then lo..hi is the full range of differences and no claim may rest on it);
+    confidence is the interval's own level (1 - 2 P(U <= k)). None when a side is empty.
     """
     n, m = len(base), len(cand)
     if n == 0 or m == 0:
@@ -219,20 +275,22 @@ def shift_ci(base, cand, level=0.95):
     # The interval [D(k+1), D(nm-k)] (1-based) misses low when at most k differences lie
     # below the true shift, which has probability P(U <= k). So drop the largest k with
     # P(U <= k) <= tail at each end; if even P(U = 0) > tail, no such interval exists.
-    if nm <= 10000:
+    if nm <= EXACT_MAX_PAIRS:
         counts = _u_counts(n, m)
         total = float(sum(counts))
         k, cum = -1, 0
         while k + 1 < nm // 2 and (cum + counts[k + 1]) / total <= tail:
             cum += counts[k + 1]
             k += 1
+        conf = 1.0 - 2 * (cum if k >= 0 else counts[0]) / total
     else:
         z = _norm_ppf(1 - tail)
         # Conover: C = nm/2 - z sqrt(nm(n+m+1)/12), interval [D(C), D(nm+1-C)]
         k = int(math.floor(nm / 2.0 - z * math.sqrt(nm * (n + m + 1) / 12.0))) - 1
+        conf = level
     if k < 0:
-        return est, diffs[0], diffs[-1], False
-    return est, diffs[k], diffs[nm - 1 - k], True
+        return Shift(est, diffs[0], diffs[-1], False, conf)
+    return Shift(est, diffs[k], diffs[nm - 1 - k], True, conf)
 
 
 def utest_p(a, b):

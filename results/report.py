@@ -448,39 +448,14 @@ def load_pairs(path):
 
 def parse_pairs_spec(path):
     """
-    bench/pairs.txt: per group, the baseline variant first, then the candidates.
-    Accepted line forms (# comments): "group baseline cand..." (spaces, commas or a
-    colon after the group), or "group/baseline group/cand ...".
-    Returns {group: [baseline, cand...]} ({} when the file is absent or unreadable).
+    bench/pairs.txt (labstats.read_pairs): per group, the baseline variant first, then the
+    candidates. Returns {group: [baseline, cand...]}, {} when the file is absent or
+    unreadable; a malformed file is an input error (labstats.BadInput).
     """
-    spec = {}
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return spec
-    for line in lines:
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        toks = [t for t in re.split(r"[\s,]+", line) if t]
-        if toks and toks[0].endswith(":"):
-            toks[0] = toks[0][:-1]
-            if not toks[0]:
-                toks = toks[1:]
-        if not toks:
-            continue
-        if "/" in toks[0]:
-            group = toks[0].split("/", 1)[0]
-            variants = [t.split("/", 1)[1] if "/" in t else t for t in toks]
-        else:
-            group, variants = toks[0], toks[1:]
-        if group and variants:
-            spec.setdefault(group, [])
-            for v in variants:
-                if v not in spec[group]:
-                    spec[group].append(v)
-    return spec
+        return {g: [base] + cands for g, base, cands in ls.read_pairs(path)}
+    except ls.Unreadable:
+        return {}
 
 
 def find_latest_bench(bench_dir):
@@ -1157,7 +1132,11 @@ def main():
     for m in missing:
         warn("note: %s; its section says so" % m)
 
-    spec = parse_pairs_spec(a.pairs_spec)
+    try:
+        spec = parse_pairs_spec(a.pairs_spec)
+    except ls.BadInput as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
     try:
         os.makedirs(os.path.join(out, "charts"), exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=".report-", dir=out)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # run-tests.sh BUILD [JOBS] - run every TAP test under prove from a clean fd baseline.
-# Tests are the compiled harness/t/*.c (in BUILD/t) plus executable harness/t/*.sh.
+# Tests are the compiled harness/t/*.c (in BUILD/t) plus executable harness/t/*.sh and *.py.
 # The shell that runs us may leak fds (a /dev/null at 10, a pipe at 251...): close
 # them here so no test inherits them; each test also closes strays itself.
 set -u
@@ -18,8 +18,8 @@ for src in harness/t/*.c; do
 	t=$build/t/$(basename "$src" .c)
 	[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
 done
-for t in harness/t/*.sh; do
-	[ -f "$t" ] && tests+=("$t")
+for t in harness/t/*.sh harness/t/*.py; do
+	[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
 done
 if [ ${#tests[@]} -eq 0 ]; then
 	echo "run-tests: no tests found under $build/t" >&2
