@@ -66,7 +66,7 @@ int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
 		return -1;
 	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
 		int pr;
 
 		do
@@ -86,7 +86,7 @@ int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
 	}
 	/* No pidfd: poll waitpid with short naps, still bounded. */
 	for (int waited = 0; waited < timeout_ms; waited += 5) {
-		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		struct timespec ts = {0, 5 * 1000 * 1000};
 
 		r = waitpid(pid, &st, WNOHANG);
 		if (r == pid)
@@ -218,12 +218,14 @@ int lab_bpf_usable(char *why, size_t len)
 	unsigned long long bpf_perf = (1ULL << CAP_BPF) | (1ULL << CAP_PERFMON);
 
 	if (!have_caps(sys_admin) && !have_caps(bpf_perf)) {
-		snprintf(why, len, "needs root or CAP_BPF+CAP_PERFMON to load BPF programs (uid %d)",
+		snprintf(why, len,
+			 "needs root or CAP_BPF+CAP_PERFMON to load BPF programs (uid %d)",
 			 (int)getuid());
 		return 0;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		snprintf(why, len, "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)");
+		snprintf(why, len,
+			 "kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)");
 		return 0;
 	}
 	if (len)

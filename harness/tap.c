@@ -84,8 +84,8 @@ static void at_exit(void)
 	if (planned >= 0 && run != planned)
 		out(2, NULL, "# Looks like you planned %d tests but ran %d.", planned, run);
 	if (failed)
-		out(2, NULL, "# Looks like you failed %d test%s of %d.", failed, failed == 1 ? "" : "s",
-		    run);
+		out(2, NULL, "# Looks like you failed %d test%s of %d.", failed,
+		    failed == 1 ? "" : "s", run);
 }
 
 static void start(int n)
@@ -334,7 +334,7 @@ static void on_alarm(int sig)
 
 void tap_timeout(unsigned seconds)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction sa = {.sa_handler = on_alarm};
 
 	(void)timeout_name;
 	sigemptyset(&sa.sa_mask);

@@ -21,7 +21,7 @@
 #include <stdarg.h>
 
 #define TAP_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define TAP_NORETURN __attribute__((noreturn))
+#define TAP_NORETURN	 __attribute__((noreturn))
 
 /* Declare the number of tests up front. */
 void plan(int n);
@@ -35,8 +35,7 @@ int ok(int pass, const char *fmt, ...) TAP_PRINTF(2, 3);
 int is_int(long long got, long long want, const char *fmt, ...) TAP_PRINTF(3, 4);
 int is_str(const char *got, const char *want, const char *fmt, ...) TAP_PRINTF(3, 4);
 /* Passes when got compares to want with op: one of < <= == != >= >. */
-int cmp_int(long long got, const char *op, long long want, const char *fmt, ...)
-	TAP_PRINTF(4, 5);
+int cmp_int(long long got, const char *op, long long want, const char *fmt, ...) TAP_PRINTF(4, 5);
 
 /* Record n skipped tests with a reason. */
 void skip(int n, const char *fmt, ...) TAP_PRINTF(2, 3);

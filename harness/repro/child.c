@@ -78,8 +78,7 @@ static void serve(int lfd)
 	int served = 0;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },
-				       { .fd = 0, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
 		char line[128];
 
 		if (poll(p, 2, -1) < 0) {
@@ -97,9 +96,9 @@ static void serve(int lfd)
 
 			if (c >= 0) {
 				char msg[64];
-				struct linger lg = { 1, 0 };
-				int n = snprintf(msg, sizeof(msg), "served by pid %d\n",
-						 (int)getpid());
+				struct linger lg = {1, 0};
+				int n =
+				    snprintf(msg, sizeof(msg), "served by pid %d\n", (int)getpid());
 
 				if (write(c, msg, (size_t)n) != n)
 					say("error write %d\n", errno);

@@ -88,18 +88,18 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		{ "strategy", required_argument, NULL, 's' },
-		{ "spawn", required_argument, NULL, 'm' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "race-spawns", required_argument, NULL, 'r' },
-		{ "race-ms", required_argument, NULL, 'R' },
-		{ "no-scenarios", no_argument, NULL, 'N' },
-		{ "commit", required_argument, NULL, 'c' },
-		{ "tap", no_argument, NULL, 't' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"group", required_argument, NULL, 'g'},
+	    {"strategy", required_argument, NULL, 's'},
+	    {"spawn", required_argument, NULL, 'm'},
+	    {"json", required_argument, NULL, 'j'},
+	    {"race-spawns", required_argument, NULL, 'r'},
+	    {"race-ms", required_argument, NULL, 'R'},
+	    {"no-scenarios", no_argument, NULL, 'N'},
+	    {"commit", required_argument, NULL, 'c'},
+	    {"tap", no_argument, NULL, 't'},
+	    {"list", no_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *group = NULL, *strategy = NULL, *spawn = NULL, *json = NULL;
 	const char *commit = getenv("CLOEXEC_LAB_COMMIT");

@@ -78,7 +78,7 @@ static int inheritable_fd(char *what, size_t len)
 /* Fork+exec the lister; returns the number of sockets it reported, or -1. */
 static int spawn_list(const char *path, char *first, size_t firstlen)
 {
-	char *argv[] = { (char *)"cloexec-repro-child", (char *)"list", NULL };
+	char *argv[] = {(char *)"cloexec-repro-child", (char *)"list", NULL};
 	char buf[4096];
 	int p[2], sockets = 0, st, n, e;
 	pid_t pid;
@@ -124,7 +124,7 @@ static int spawn_list(const char *path, char *first, size_t firstlen)
 
 void repro_race_run(int atomic, int max_spawns, int max_ms, struct repro_race *r)
 {
-	struct creator c = { .atomic = atomic };
+	struct creator c = {.atomic = atomic};
 	unsigned long long t0, limit = (unsigned long long)max_ms * 1000000ULL;
 	char what[300], first[160] = "";
 	pthread_t th;

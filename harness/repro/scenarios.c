@@ -36,60 +36,60 @@ extern char **environ;
 enum { SP_FORK, SP_VFORK, SP_PSPAWN, SP_CLOSE_RANGE, SP_CLOSEFROM, SP_PSPAWN_CLOSEFROM };
 
 const struct repro_spawn repro_spawns[] = {
-	[SP_FORK] = { "fork-exec", 0, "fork() then execve()" },
-	[SP_VFORK] = { "vfork-exec", 0, "vfork() then execve()" },
-	[SP_PSPAWN] = { "posix-spawn", 0, "posix_spawn() (glibc: clone3 CLONE_VM|CLONE_VFORK)" },
-	[SP_CLOSE_RANGE] = { "fork-close-range", 1,
-			     "fork(), close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), execve()" },
-	[SP_CLOSEFROM] = { "fork-closefrom", 1, "fork(), closefrom(3), execve()" },
-	[SP_PSPAWN_CLOSEFROM] = { "posix-spawn-closefrom", 1,
-				  "posix_spawn() + posix_spawn_file_actions_addclosefrom_np(3)" },
-	{ NULL, 0, NULL },
+    [SP_FORK] = {"fork-exec", 0, "fork() then execve()"},
+    [SP_VFORK] = {"vfork-exec", 0, "vfork() then execve()"},
+    [SP_PSPAWN] = {"posix-spawn", 0, "posix_spawn() (glibc: clone3 CLONE_VM|CLONE_VFORK)"},
+    [SP_CLOSE_RANGE] = {"fork-close-range", 1,
+			"fork(), close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), execve()"},
+    [SP_CLOSEFROM] = {"fork-closefrom", 1, "fork(), closefrom(3), execve()"},
+    [SP_PSPAWN_CLOSEFROM] = {"posix-spawn-closefrom", 1,
+			     "posix_spawn() + posix_spawn_file_actions_addclosefrom_np(3)"},
+    {NULL, 0, NULL},
 };
 
 #define SPAWNS_ALL 0u
 #define SPAWNS_FEW (SPAWN_BIT(SP_FORK) | SPAWN_BIT(SP_PSPAWN) | SPAWN_BIT(SP_CLOSE_RANGE))
 
 const struct repro_group repro_groups[] = {
-	{ "tcp4-listener", RK_REBIND, RS_LISTENER, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
-	  "TCP/IPv4 listener; parent closes it and rebinds 127.0.0.1:PORT" },
-	{ "tcp6-listener", RK_REBIND, RS_LISTENER, AF_INET6, SOCK_STREAM, 0, 0, SPAWNS_ALL,
-	  "TCP/IPv6 listener; parent closes it and rebinds [::1]:PORT" },
-	{ "tcp4-reuseaddr", RK_REBIND, RS_LISTENER, AF_INET, SOCK_STREAM, 1, 0, SPAWNS_FEW,
-	  "as tcp4-listener with SO_REUSEADDR on both sockets (does not help)" },
-	{ "tcp4-reuseport", RK_REUSEPORT, RS_LISTENER, AF_INET, SOCK_STREAM, 0, 1, SPAWNS_FEW,
-	  "SO_REUSEPORT on both: rebind works, the child can accept connections" },
-	{ "tcp4-accepted", RK_ACCEPTED, RS_ACCEPT, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
-	  "accepted TCP connection; parent closes it: does the peer see EOF?" },
-	{ "tcp6-accepted", RK_ACCEPTED, RS_ACCEPT, AF_INET6, SOCK_STREAM, 0, 0, SPAWNS_FEW,
-	  "accepted TCP/IPv6 connection; parent closes it: does the peer see EOF?" },
-	{ "udp4-socket", RK_REBIND, RS_LISTENER, AF_INET, SOCK_DGRAM, 0, 0, SPAWNS_ALL,
-	  "bound UDP/IPv4 socket; parent closes it and rebinds the port" },
-	{ "unix-listener", RK_UNIX, RS_LISTENER, AF_UNIX, SOCK_STREAM, 0, 0, SPAWNS_ALL,
-	  "AF_UNIX path listener; parent closes it: is the path still connectable?" },
-	{ "scm-rights", RK_REBIND, RS_SCM, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
-	  "TCP listener received over SCM_RIGHTS; parent closes it and rebinds" },
-	{ "pass-fd3", RK_PASS, RS_PASS, AF_INET, SOCK_STREAM, 0, 0, SPAWN_BIT(SP_FORK),
-	  "intentional passing: listener at fd 3, everything else cloexec; child serves" },
-	{ NULL, 0, 0, 0, 0, 0, 0, 0, NULL },
+    {"tcp4-listener", RK_REBIND, RS_LISTENER, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
+     "TCP/IPv4 listener; parent closes it and rebinds 127.0.0.1:PORT"},
+    {"tcp6-listener", RK_REBIND, RS_LISTENER, AF_INET6, SOCK_STREAM, 0, 0, SPAWNS_ALL,
+     "TCP/IPv6 listener; parent closes it and rebinds [::1]:PORT"},
+    {"tcp4-reuseaddr", RK_REBIND, RS_LISTENER, AF_INET, SOCK_STREAM, 1, 0, SPAWNS_FEW,
+     "as tcp4-listener with SO_REUSEADDR on both sockets (does not help)"},
+    {"tcp4-reuseport", RK_REUSEPORT, RS_LISTENER, AF_INET, SOCK_STREAM, 0, 1, SPAWNS_FEW,
+     "SO_REUSEPORT on both: rebind works, the child can accept connections"},
+    {"tcp4-accepted", RK_ACCEPTED, RS_ACCEPT, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
+     "accepted TCP connection; parent closes it: does the peer see EOF?"},
+    {"tcp6-accepted", RK_ACCEPTED, RS_ACCEPT, AF_INET6, SOCK_STREAM, 0, 0, SPAWNS_FEW,
+     "accepted TCP/IPv6 connection; parent closes it: does the peer see EOF?"},
+    {"udp4-socket", RK_REBIND, RS_LISTENER, AF_INET, SOCK_DGRAM, 0, 0, SPAWNS_ALL,
+     "bound UDP/IPv4 socket; parent closes it and rebinds the port"},
+    {"unix-listener", RK_UNIX, RS_LISTENER, AF_UNIX, SOCK_STREAM, 0, 0, SPAWNS_ALL,
+     "AF_UNIX path listener; parent closes it: is the path still connectable?"},
+    {"scm-rights", RK_REBIND, RS_SCM, AF_INET, SOCK_STREAM, 0, 0, SPAWNS_ALL,
+     "TCP listener received over SCM_RIGHTS; parent closes it and rebinds"},
+    {"pass-fd3", RK_PASS, RS_PASS, AF_INET, SOCK_STREAM, 0, 0, SPAWN_BIT(SP_FORK),
+     "intentional passing: listener at fd 3, everything else cloexec; child serves"},
+    {NULL, 0, 0, 0, 0, 0, 0, 0, NULL},
 };
 
 const struct repro_strategy repro_strategies[] = {
-	{ "plain", RS_LISTENER, 0, "socket() without any flag" },
-	{ "fcntl", RS_LISTENER, 1, "socket() then fcntl(F_SETFD, FD_CLOEXEC)" },
-	{ "getfd-setfd", RS_LISTENER, 1, "socket() then fcntl(F_GETFD) | FD_CLOEXEC, F_SETFD" },
-	{ "fioclex", RS_LISTENER, 1, "socket() then ioctl(FIOCLEX)" },
-	{ "sock-cloexec", RS_LISTENER, 1, "socket(SOCK_CLOEXEC): atomic" },
-	{ "accept", RS_ACCEPT, 0, "accept() (glibc: the plain accept syscall)" },
-	{ "accept+fcntl", RS_ACCEPT, 1, "accept() then fcntl(F_SETFD, FD_CLOEXEC)" },
-	{ "accept4-cloexec", RS_ACCEPT, 1, "accept4(SOCK_CLOEXEC): atomic" },
-	{ "recvmsg", RS_SCM, 0, "recvmsg() of SCM_RIGHTS without MSG_CMSG_CLOEXEC" },
-	{ "recvmsg-cmsg-cloexec", RS_SCM, 1, "recvmsg(MSG_CMSG_CLOEXEC): atomic" },
-	{ "extrafiles", RS_PASS, 1, "Go ExtraFiles: dup2 the listener to fd 3 in the child" },
-	{ "listen-fds", RS_PASS, 1, "systemd: fd 3 plus LISTEN_FDS=1 LISTEN_PID=<child>" },
-	{ "leaky-decoy", RS_PASS, 0,
-	  "negative control: extrafiles, but another socket is left inheritable (must be seen)" },
-	{ NULL, 0, 0, NULL },
+    {"plain", RS_LISTENER, 0, "socket() without any flag"},
+    {"fcntl", RS_LISTENER, 1, "socket() then fcntl(F_SETFD, FD_CLOEXEC)"},
+    {"getfd-setfd", RS_LISTENER, 1, "socket() then fcntl(F_GETFD) | FD_CLOEXEC, F_SETFD"},
+    {"fioclex", RS_LISTENER, 1, "socket() then ioctl(FIOCLEX)"},
+    {"sock-cloexec", RS_LISTENER, 1, "socket(SOCK_CLOEXEC): atomic"},
+    {"accept", RS_ACCEPT, 0, "accept() (glibc: the plain accept syscall)"},
+    {"accept+fcntl", RS_ACCEPT, 1, "accept() then fcntl(F_SETFD, FD_CLOEXEC)"},
+    {"accept4-cloexec", RS_ACCEPT, 1, "accept4(SOCK_CLOEXEC): atomic"},
+    {"recvmsg", RS_SCM, 0, "recvmsg() of SCM_RIGHTS without MSG_CMSG_CLOEXEC"},
+    {"recvmsg-cmsg-cloexec", RS_SCM, 1, "recvmsg(MSG_CMSG_CLOEXEC): atomic"},
+    {"extrafiles", RS_PASS, 1, "Go ExtraFiles: dup2 the listener to fd 3 in the child"},
+    {"listen-fds", RS_PASS, 1, "systemd: fd 3 plus LISTEN_FDS=1 LISTEN_PID=<child>"},
+    {"leaky-decoy", RS_PASS, 0,
+     "negative control: extrafiles, but another socket is left inheritable (must be seen)"},
+    {NULL, 0, 0, NULL},
 };
 
 #define READY_MS    5000
@@ -123,7 +123,7 @@ const char *repro_child_path(void)
 
 int repro_init(char *why, size_t len)
 {
-	struct sigaction sa = { .sa_handler = SIG_IGN };
+	struct sigaction sa = {.sa_handler = SIG_IGN};
 
 	/* A closed 0-2 would let a subject socket land there, outside the fd >= 3 view. */
 	for (int fd = 0; fd < 3; fd++)
@@ -246,7 +246,7 @@ static const char *errname(int e)
 
 static void close_abort(int fd)
 {
-	struct linger lg = { 1, 0 };
+	struct linger lg = {1, 0};
 
 	if (fd < 0)
 		return;
@@ -326,7 +326,7 @@ int repro_read_until(int fd, char *buf, size_t len, int ms, int line)
 
 	while (n + 1 < len) {
 		long long left = (long long)(end - lab_now_ns()) / 1000000LL;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t r;
 		int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
 
@@ -410,7 +410,7 @@ fail:
 }
 
 /* The cloexec listener behind accepted, received and passed subjects (not itself a subject). */
-static const struct repro_strategy helper_listener = { "sock-cloexec", RS_LISTENER, 1, "" };
+static const struct repro_strategy helper_listener = {"sock-cloexec", RS_LISTENER, 1, ""};
 
 /* A bound (and for streams listening) socket on loopback port 0, or the unix path. */
 static int make_bound(const struct repro_group *g, const struct repro_strategy *st, struct ctx *c,
@@ -434,7 +434,7 @@ static int make_bound(const struct repro_group *g, const struct repro_strategy *
 	}
 	set_reuse(fd, g->reuseaddr, g->reuseport);
 	if (g->family == AF_UNIX) {
-		struct sockaddr_un un = { .sun_family = AF_UNIX };
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
 
 		repro_fmt(c->dir, sizeof(c->dir), "/tmp/cloexec-repro.XXXXXX");
 		if (!mkdtemp(c->dir)) {
@@ -515,8 +515,8 @@ static int make_received(const struct repro_group *g, const struct repro_strateg
 		struct cmsghdr align;
 	} u;
 	char byte = 'x';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cm;
 	int sp[2], l, fd = -1;
 
@@ -577,7 +577,7 @@ struct spawn_req {
 /* In the child (after fork or vfork): only async-signal-safe calls, then exec. */
 static void __attribute__((noreturn)) child_exec(const struct spawn_req *q, char **envp)
 {
-	char *argv[] = { (char *)"cloexec-repro-child", (char *)"hold", NULL };
+	char *argv[] = {(char *)"cloexec-repro-child", (char *)"hold", NULL};
 
 	if (dup2(q->ctl, 0) < 0 || dup2(q->ctl, 1) < 0)
 		_exit(126);
@@ -597,7 +597,7 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_req *q, char
 
 static pid_t do_spawn(const struct spawn_req *q, char *err, size_t errlen)
 {
-	char *argv[] = { (char *)"cloexec-repro-child", (char *)"hold", NULL };
+	char *argv[] = {(char *)"cloexec-repro-child", (char *)"hold", NULL};
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int e;
@@ -691,7 +691,7 @@ static int inspect_child(pid_t pid, struct repro_result *r, char *extra, size_t 
 
 static void unix_connect(const char *path, char *out, size_t len)
 {
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	repro_fmt(un.sun_path, sizeof(un.sun_path), "%s", path);
@@ -709,7 +709,7 @@ static void unix_connect(const char *path, char *out, size_t len)
 /* EOF, RST or nothing on the peer within ms. */
 static void peer_state(int peer, int ms, char *out, size_t len)
 {
-	struct pollfd p = { .fd = peer, .events = POLLIN };
+	struct pollfd p = {.fd = peer, .events = POLLIN};
 	char b[64];
 	ssize_t n;
 	int pr;
@@ -768,8 +768,7 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 	}
 	for (int i = 0; i < STEAL_CONNS; i++) {
 		int c = connect_to(g->family, r->port);
-		struct pollfd p[2] = { { .fd = nl, .events = POLLIN },
-				       { .fd = c, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = nl, .events = POLLIN}, {.fd = c, .events = POLLIN}};
 
 		if (c < 0) {
 			r->error = 1;
@@ -828,7 +827,7 @@ static void pass_serve(const struct repro_group *g, int ctl, struct repro_result
 	if (c < 0) {
 		repro_fmt(r->observed, sizeof(r->observed), "%s", errname(errno));
 	} else {
-		struct pollfd p = { .fd = c, .events = POLLIN };
+		struct pollfd p = {.fd = c, .events = POLLIN};
 		ssize_t n = 0;
 
 		if (poll(&p, 1, EOF_MS) > 0)
@@ -874,10 +873,10 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 {
 	const struct repro_group *g = sc->group;
 	const struct repro_strategy *st = sc->strategy;
-	struct ctx c = { .subject = -1, .peer = -1, .decoy = -1, .pusher = -1 };
-	struct spawn_req q = { .pass_fd = -1 };
+	struct ctx c = {.subject = -1, .peer = -1, .decoy = -1, .pusher = -1};
+	struct spawn_req q = {.pass_fd = -1};
 	char line[160], extra[PATH_MAX + 32], err[160] = "";
-	int ctl[2] = { -1, -1 }, lp = 0, e, reaped = 0;
+	int ctl[2] = {-1, -1}, lp = 0, e, reaped = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->held_fd = -1;
@@ -1016,7 +1015,7 @@ void repro_run(const struct repro_scenario *sc, struct repro_result *r)
 	} else {
 		r->leak_expected = !st->sets_cloexec && !sc->spawn->mitigates;
 		r->meaning_ok =
-			r->child_held == r->leak_expected && r->parent_cloexec == st->sets_cloexec;
+		    r->child_held == r->leak_expected && r->parent_cloexec == st->sets_cloexec;
 	}
 	/* The harness itself must not leak into the child: only the subject may be there. */
 	r->extra_ok = st->subject == RS_PASS || r->child_extra == 0;
@@ -1171,10 +1170,10 @@ int repro_leftovers(char *why, size_t len)
 
 	why[0] = '\0';
 	leftover_notes[0] = '\0';
-#define PROBLEM(...)                                      \
-	do {                                              \
-		if (!problems++)                          \
-			repro_fmt(why, len, __VA_ARGS__); \
+#define PROBLEM(...)                                                                               \
+	do {                                                                                       \
+		if (!problems++)                                                                   \
+			repro_fmt(why, len, __VA_ARGS__);                                          \
 	} while (0)
 	p = waitpid(-1, &st, WNOHANG);
 	if (p > 0)

@@ -202,8 +202,8 @@ static void check_run_json(const char *path, int bpf_ok)
 		return;
 	}
 	ctx = json_object_get(doc, "context");
-	ok(json_is_object(ctx) && json_object_get(ctx, "date") && json_object_get(ctx, "host_name") &&
-	       json_object_get(ctx, "num_cpus"),
+	ok(json_is_object(ctx) && json_object_get(ctx, "date") &&
+	       json_object_get(ctx, "host_name") && json_object_get(ctx, "num_cpus"),
 	   "the JSON has a context with date, host_name, num_cpus");
 	ok(tj_str(ctx, "kernel", NULL) && tj_str(ctx, "cpu", NULL),
 	   "the context carries the kernel and cpu added by cloexec-bench");
@@ -211,8 +211,7 @@ static void check_run_json(const char *path, int bpf_ok)
 	cmp_int((long long)tj_len(rows), ">", 0, "the JSON has benchmark rows");
 	for (size_t i = 0; i < tj_len(rows); i++) {
 		const json_t *r = tj_at(rows, i);
-		const char *rn = tj_str(r, "run_name", ""),
-			   *rt = tj_str(r, "run_type", "");
+		const char *rn = tj_str(r, "run_name", ""), *rt = tj_str(r, "run_type", "");
 		int is_trace = !strncmp(rn, "trace_socket/", 13);
 
 		if (check_name(rn, why, sizeof(why), 1) < 0) {
@@ -272,8 +271,7 @@ static void check_run_json(const char *path, int bpf_ok)
 		    tj_int(r, "repetition_index", -1) < 0) {
 			if (bad_rows++ < 5)
 				diag("%s: real_time %g iterations %lld", rn,
-				     tj_num(r, "real_time", 0),
-				     tj_int(r, "iterations", 0));
+				     tj_num(r, "real_time", 0), tj_int(r, "iterations", 0));
 		}
 	}
 	is_int(bad_names, 0, "every benchmark name is <group>/<variant> of bench/pairs.txt");
@@ -344,13 +342,12 @@ static void check_pairs_json(const char *path)
 		int sig = tj_bool(p, "significant", -1);
 
 		claims += sig == 1;
-		if (!g || strcmp(tj_str(p, "baseline", ""), g->variant[0]) ||
-		    tj_len(ci) != 2 || lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 ||
-		    sv > bm - cm + 0.01 || sig == -1 || (sig == 1 && lo <= 0 && hi >= 0)) {
+		if (!g || strcmp(tj_str(p, "baseline", ""), g->variant[0]) || tj_len(ci) != 2 ||
+		    lo > hi || bm <= 0 || cm <= 0 || sv < bm - cm - 0.01 || sv > bm - cm + 0.01 ||
+		    sig == -1 || (sig == 1 && lo <= 0 && hi >= 0)) {
 			if (bad++ < 5)
 				diag("pair %zu (%s/%s vs %s) is inconsistent", i,
-				     tj_str(p, "group", "?"),
-				     tj_str(p, "candidate", "?"),
+				     tj_str(p, "group", "?"), tj_str(p, "candidate", "?"),
 				     tj_str(p, "baseline", "?"));
 		}
 	}
@@ -482,7 +479,8 @@ int main(void)
 	/* pairs.py on it. */
 	have_py = access(PYTHON, X_OK) == 0;
 	if (!have_py) {
-		/* the checks below: validate, analyse + table, check_pairs_json (6), 4 bad inputs */
+		/* the checks below: validate, analyse + table, check_pairs_json (6), 4 bad inputs
+		 */
 		skip(13, "%s is not installed (scripts/deps.sh installs it)", PYTHON);
 	} else {
 		char script[PATH_MAX];
@@ -534,7 +532,8 @@ int main(void)
 		{
 			char *argv[] = {PYTHON, script, "--validate", "--pairs", pairs, bad, NULL};
 
-			tlab_write_file(bad, "{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}");
+			tlab_write_file(
+			    bad, "{\"context\": {}, \"benchmarks\": [{\"name\": \"nogroup\"}]}");
 			st = tlab_run(argv, out, err, 20000);
 			ok(st == 1, "pairs.py --validate rejects JSON of the wrong shape");
 		}

@@ -22,9 +22,9 @@ static const struct {
 	const char *variant, *row;
 	int leaks;
 } cases[] = {
-	{ "plain", "c-plain", 1 },
-	{ "cloexec", "c-cloexec", 0 },
-	{ "posix-spawn", "c-posix-spawn", 0 },
+    {"plain", "c-plain", 1},
+    {"cloexec", "c-cloexec", 0},
+    {"posix-spawn", "c-posix-spawn", 0},
 };
 #define NCASES (int)(sizeof(cases) / sizeof(cases[0]))
 
@@ -61,7 +61,7 @@ int main(void)
 
 	/* 1. Direct observation, no tracer. */
 	for (int i = 0; i < NCASES; i++) {
-		char *argv[] = { server, (char *)cases[i].variant, NULL };
+		char *argv[] = {server, (char *)cases[i].variant, NULL};
 		struct mx_direct d;
 		int r = -2;
 
@@ -75,10 +75,11 @@ int main(void)
 		}
 		ok(d.listener[0] != 0, "direct %s: the server's listener is %s", cases[i].variant,
 		   d.listener);
-		is_int(d.child_holds_listener, cases[i].leaks, "direct %s: child %d %s the listener",
-		       cases[i].variant, (int)d.child, cases[i].leaks ? "holds" : "does not hold");
-		is_str(d.rebind, cases[i].leaks ? "EADDRINUSE" : "ok", "direct %s: the rebind result",
-		       cases[i].variant);
+		is_int(d.child_holds_listener, cases[i].leaks,
+		       "direct %s: child %d %s the listener", cases[i].variant, (int)d.child,
+		       cases[i].leaks ? "holds" : "does not hold");
+		is_str(d.rebind, cases[i].leaks ? "EADDRINUSE" : "ok",
+		       "direct %s: the rebind result", cases[i].variant);
 	}
 
 	if (!usable) {
@@ -100,7 +101,9 @@ int main(void)
 		}
 		/* What the C code does by construction, as the tracer must see it. */
 		is_str(tj_str(row, "socket", ""),
-		       i == 0 ? "never" : i == 1 ? "atomic" : "late",
+		       i == 0	? "never"
+		       : i == 1 ? "atomic"
+				: "late",
 		       "%s: the listener's close-on-exec verdict", name);
 		is_str(tj_str(acc, "syscall", ""), i == 0 ? "accept" : "accept4",
 		       "%s: the accept syscall", name);
@@ -113,20 +116,24 @@ int main(void)
 		is_str(tj_str(row, "rebind", ""), cases[i].leaks ? "EADDRINUSE" : "ok",
 		       "%s: the rebind result", name);
 		if (cases[i].leaks)
-			is_str(t.child_listener_verdict, "leaked", "%s: the listener is leaked, not "
-			       "passed", name);
-		is_int(tj_len(json_object_get(row, "passed")), 0, "%s: nothing counts as passed", name);
+			is_str(t.child_listener_verdict, "leaked",
+			       "%s: the listener is leaked, not "
+			       "passed",
+			       name);
+		is_int(tj_len(json_object_get(row, "passed")), 0, "%s: nothing counts as passed",
+		       name);
 		is_int(t.passed_any, 0, "%s: the trace marks no inherited fd of any exec passed",
 		       name);
 		if (i == 2) {
 			cmp_int(tj_int(row, "redundant_fcntl", -1), ">=", 1,
 				"%s: the second F_SETFD on the accepted socket is redundant", name);
-			/* glibc's posix_spawn is clone3(CLONE_VM|CLONE_VFORK): SCHEMA.md's posix_spawn */
+			/* glibc's posix_spawn is clone3(CLONE_VM|CLONE_VFORK): SCHEMA.md's
+			 * posix_spawn */
 			is_str(tj_str(row, "spawn", ""), "posix_spawn",
 			       "%s: posix_spawnp() is classified as posix_spawn", name);
 		} else {
-			is_int(tj_int(row, "redundant_fcntl", -1), 0,
-			       "%s: no redundant F_SETFD", name);
+			is_int(tj_int(row, "redundant_fcntl", -1), 0, "%s: no redundant F_SETFD",
+			       name);
 			is_str(tj_str(row, "spawn", ""), "fork",
 			       "%s: fork()+execvp is classified as fork", name);
 		}
@@ -144,14 +151,16 @@ int main(void)
 		f = fopen(liar, "we");
 		if (!f)
 			bail("failed to create %s: %s", liar, strerror(errno));
-		fprintf(f, "#!/bin/sh\n"
-			   "# the real tracer, then every exec record loses its inherited fds\n"
-			   "out=; prev=\n"
-			   "for a in \"$@\"; do [ \"$prev\" = -o ] && out=$a; prev=$a; done\n"
-			   "'%s/cloexec-trace' \"$@\"; rc=$?\n"
-			   "sed -i '/\"type\":\"exec\"/s/\"inherited\":\\[.*\\]}$/\"inherited\":[]}/' "
-			   "\"$out\"\n"
-			   "exit $rc\n", m.build);
+		fprintf(f,
+			"#!/bin/sh\n"
+			"# the real tracer, then every exec record loses its inherited fds\n"
+			"out=; prev=\n"
+			"for a in \"$@\"; do [ \"$prev\" = -o ] && out=$a; prev=$a; done\n"
+			"'%s/cloexec-trace' \"$@\"; rc=$?\n"
+			"sed -i '/\"type\":\"exec\"/s/\"inherited\":\\[.*\\]}$/\"inherited\":[]}/' "
+			"\"$out\"\n"
+			"exit $rc\n",
+			m.build);
 		fclose(f);
 		if (chmod(liar, 0755) < 0)
 			bail("failed to chmod %s: %s", liar, strerror(errno));

@@ -41,7 +41,8 @@ int main(void)
 		       "(LISTEN_FDS=1), not by a tracer option");
 		ok(mx_has(json_object_get(row, "passed"), "listener"),
 		   "go-extrafiles: the passed column names the listener");
-		is_int(t.other_passed, 0, "go-extrafiles: nothing else counts as passed (no other "
+		is_int(t.other_passed, 0,
+		       "go-extrafiles: nothing else counts as passed (no other "
 		       "fd, not the listener at another fd)");
 		is_int(t.passed_any, 1, "go-extrafiles: one passed entry in the whole trace");
 		is_str(tj_str(row, "rebind", ""), "EADDRINUSE",

@@ -20,7 +20,7 @@
 #define _GNU_SOURCE
 #include "matrix_util.h"
 
-static const char *const modes[] = { "bgshell", "probe", "resetfd", "handdup", "slowexec" };
+static const char *const modes[] = {"bgshell", "probe", "resetfd", "handdup", "slowexec"};
 #define NMODES (int)(sizeof(modes) / sizeof(modes[0]))
 
 int main(void)
@@ -41,8 +41,8 @@ int main(void)
 	if (access(server, R_OK) != 0)
 		bail("%s is missing", server);
 	for (int i = 0; i < NMODES; i++) {
-		snprintf(add[i], sizeof(add[i]), "probe-%s=/usr/bin/python3 %s %s", modes[i], server,
-			 modes[i]);
+		snprintf(add[i], sizeof(add[i]), "probe-%s=/usr/bin/python3 %s %s", modes[i],
+			 server, modes[i]);
 		extra[2 * i] = "--add";
 		extra[2 * i + 1] = add[i];
 	}
@@ -53,12 +53,15 @@ int main(void)
 
 	row = mx_row(&m, "probe-bgshell");
 	if (mx_check_row(row, "probe-bgshell", &t)) {
-		ok(mx_proc_child_holds(row, "listener"), "probe-bgshell: the reparented child was "
+		ok(mx_proc_child_holds(row, "listener"),
+		   "probe-bgshell: the reparented child was "
 		   "found, and /proc shows it holding the inheritable listener");
 		ok(mx_has(json_object_get(row, "leaked"), "listener"),
 		   "probe-bgshell: the row names the listener leaked");
 		ok(tj_len(json_object_get(row, "helpers")) >= 1 &&
-		   mx_has(json_object_get(tj_at(json_object_get(row, "helpers"), 0), "inherited"), "listener"),
+		       mx_has(
+			   json_object_get(tj_at(json_object_get(row, "helpers"), 0), "inherited"),
+			   "listener"),
 		   "probe-bgshell: the shell is a helper that inherited the listener");
 	} else {
 		skip(3, "probe-bgshell did not run");
@@ -76,17 +79,19 @@ int main(void)
 
 	row = mx_row(&m, "probe-resetfd");
 	if (mx_check_row(row, "probe-resetfd", &t))
-		is_int(tj_int(row, "redundant_fcntl", 0) >= 1,
-		       !strcmp(tj_str(row, "socket", ""), "atomic"),
-		       "probe-resetfd: the F_SETFD is redundant exactly when the listener was atomic "
-		       "(%s)", tj_str(row, "socket", "?"));
+		is_int(
+		    tj_int(row, "redundant_fcntl", 0) >= 1,
+		    !strcmp(tj_str(row, "socket", ""), "atomic"),
+		    "probe-resetfd: the F_SETFD is redundant exactly when the listener was atomic "
+		    "(%s)",
+		    tj_str(row, "socket", "?"));
 	else
 		skip(1, "probe-resetfd did not run");
 
 	row = mx_row(&m, "probe-handdup");
 	if (mx_check_row(row, "probe-handdup", &t)) {
-		const json_t *fds = json_object_get(tj_at(json_object_get(json_object_get(row, "observed"), "child"),
-						  0), "fds");
+		const json_t *fds = json_object_get(
+		    tj_at(json_object_get(json_object_get(row, "observed"), "child"), 0), "fds");
 
 		is_int(tj_len(json_object_get(fds, "listener")), 2,
 		       "probe-handdup: /proc shows the listener at two fds of the child");
@@ -95,7 +100,7 @@ int main(void)
 		is_str(t.child_listener_verdict, "leaked", "probe-handdup: the copy is leaked");
 		is_int(t.other_passed, 0, "probe-handdup: nothing but fd 3 is passed");
 		ok(mx_has(json_object_get(row, "passed"), "listener") &&
-		   mx_has(json_object_get(row, "leaked"), "listener"),
+		       mx_has(json_object_get(row, "leaked"), "listener"),
 		   "probe-handdup: the row names the listener both passed and leaked");
 	} else {
 		skip(6, "probe-handdup did not run");
@@ -110,8 +115,9 @@ int main(void)
 	 */
 	if (!strcmp(tj_str(row, "rebind", ""), "EADDRINUSE")) {
 		is_int(rc, 1, "run_matrix.py exits 1 (the slowexec row is an error)");
-		is_str(tj_str(row, "status", ""), "error",
-		       "probe-slowexec: a rebind lost to a child between fork and exec is an error");
+		is_str(
+		    tj_str(row, "status", ""), "error",
+		    "probe-slowexec: a rebind lost to a child between fork and exec is an error");
 		ok(strstr(tj_str(row, "reason", ""), "contradicts itself") != NULL,
 		   "probe-slowexec: the reason says the observation contradicts itself (%s)",
 		   tj_str(row, "reason", ""));

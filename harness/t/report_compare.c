@@ -28,8 +28,9 @@ struct result {
 static struct result compare(const char *base, const char *new, const char *threshold)
 {
 	char o[PATH_MAX], e[PATH_MAX];
-	char *argv[] = { PYTHON, script, "--threshold", (char *)threshold, "--alpha", "0.01",
-			 (char *)base, (char *)new, NULL };
+	char *argv[] = {PYTHON,	   script, "--threshold", (char *)threshold,
+			"--alpha", "0.01", (char *)base,  (char *)new,
+			NULL};
 	struct result r;
 
 	snprintf(o, sizeof(o), "%s/cmp.out", tmp);
@@ -58,35 +59,35 @@ static void done(struct result *r)
  * goes to name, that p-value to *pv. Python's json module keeps the file Google
  * Benchmark's format.
  */
-static int inject_slowdown(const char *src, const char *dst, double factor, char *name,
-			   size_t len, double *pv)
+static int inject_slowdown(const char *src, const char *dst, double factor, char *name, size_t len,
+			   double *pv)
 {
 	static const char prog[] =
-		"import json, sys\n"
-		"src, dst, f = sys.argv[1], sys.argv[2], float(sys.argv[3])\n"
-		"d = json.load(open(src))\n"
-		"reps = {}\n"
-		"for b in d['benchmarks']:\n"
-		"    if b.get('run_type', 'iteration') == 'iteration' and \\\n"
-		"            not b.get('error_occurred'):\n"
-		"        reps.setdefault(b.get('run_name', b['name']), []).append(b['real_time'])\n"
-		"def pv(t):\n"
-		"    if len(t) < 2:\n"
-		"        return 1.0\n"
-		"    from scipy.stats import mannwhitneyu\n"
-		"    return mannwhitneyu(t, [v * f for v in t], alternative='two-sided').pvalue\n"
-		"name = min(reps, key=lambda n: (pv(reps[n]), n))\n"
-		"for b in d['benchmarks']:\n"
-		"    if b.get('run_name', b['name']) != name or \\\n"
-		"            b.get('aggregate_unit') == 'percentage':\n"
-		"        continue\n"
-		"    b['real_time'] *= f\n"
-		"    b['cpu_time'] *= f\n"
-		"json.dump(d, open(dst, 'w'), indent=1)\n"
-		"print(name)\n"
-		"print(pv(reps[name]))\n";
+	    "import json, sys\n"
+	    "src, dst, f = sys.argv[1], sys.argv[2], float(sys.argv[3])\n"
+	    "d = json.load(open(src))\n"
+	    "reps = {}\n"
+	    "for b in d['benchmarks']:\n"
+	    "    if b.get('run_type', 'iteration') == 'iteration' and \\\n"
+	    "            not b.get('error_occurred'):\n"
+	    "        reps.setdefault(b.get('run_name', b['name']), []).append(b['real_time'])\n"
+	    "def pv(t):\n"
+	    "    if len(t) < 2:\n"
+	    "        return 1.0\n"
+	    "    from scipy.stats import mannwhitneyu\n"
+	    "    return mannwhitneyu(t, [v * f for v in t], alternative='two-sided').pvalue\n"
+	    "name = min(reps, key=lambda n: (pv(reps[n]), n))\n"
+	    "for b in d['benchmarks']:\n"
+	    "    if b.get('run_name', b['name']) != name or \\\n"
+	    "            b.get('aggregate_unit') == 'percentage':\n"
+	    "        continue\n"
+	    "    b['real_time'] *= f\n"
+	    "    b['cpu_time'] *= f\n"
+	    "json.dump(d, open(dst, 'w'), indent=1)\n"
+	    "print(name)\n"
+	    "print(pv(reps[name]))\n";
 	char fs[32], o[PATH_MAX];
-	char *argv[] = { PYTHON, "-c", (char *)prog, (char *)src, (char *)dst, fs, NULL };
+	char *argv[] = {PYTHON, "-c", (char *)prog, (char *)src, (char *)dst, fs, NULL};
 	int rc;
 
 	snprintf(fs, sizeof(fs), "%g", factor);
@@ -113,16 +114,16 @@ static int inject_slowdown(const char *src, const char *dst, double factor, char
 static int split_run(const char *src, const char *even, const char *odd)
 {
 	static const char prog[] =
-		"import json, sys\n"
-		"d = json.load(open(sys.argv[1]))\n"
-		"rows = [b for b in d['benchmarks']\n"
-		"        if b.get('run_type', 'iteration') == 'iteration']\n"
-		"for k, path in ((0, sys.argv[2]), (1, sys.argv[3])):\n"
-		"    part = dict(d)\n"
-		"    part['benchmarks'] = [b for b in rows\n"
-		"                          if b.get('repetition_index', 0) % 2 == k]\n"
-		"    json.dump(part, open(path, 'w'), indent=1)\n";
-	char *argv[] = { PYTHON, "-c", (char *)prog, (char *)src, (char *)even, (char *)odd, NULL };
+	    "import json, sys\n"
+	    "d = json.load(open(sys.argv[1]))\n"
+	    "rows = [b for b in d['benchmarks']\n"
+	    "        if b.get('run_type', 'iteration') == 'iteration']\n"
+	    "for k, path in ((0, sys.argv[2]), (1, sys.argv[3])):\n"
+	    "    part = dict(d)\n"
+	    "    part['benchmarks'] = [b for b in rows\n"
+	    "                          if b.get('repetition_index', 0) % 2 == k]\n"
+	    "    json.dump(part, open(path, 'w'), indent=1)\n";
+	char *argv[] = {PYTHON, "-c", (char *)prog, (char *)src, (char *)even, (char *)odd, NULL};
 
 	return tlab_run(argv, NULL, NULL, 20000) == 0 ? 0 : -1;
 }
@@ -169,8 +170,8 @@ int main(void)
 	int rc2 = rc_smoke(bench, filter, 18, "0.03", twice, err);
 
 	if (!ok((rca == 0 || rca == 1) && (rcb == 0 || rcb == 1) && (rc1 == 0 || rc1 == 1) &&
-			(rc2 == 0 || rc2 == 1) && rc_exists(a) && rc_exists(b) && rc_exists(one) &&
-			rc_exists(twice),
+		    (rc2 == 0 || rc2 == 1) && rc_exists(a) && rc_exists(b) && rc_exists(one) &&
+		    rc_exists(twice),
 		"four cloexec-bench smoke runs (exit %d, %d, %d, %d)", rca, rcb, rc1, rc2))
 		bail("no benchmark output to compare");
 
@@ -219,11 +220,13 @@ int main(void)
 		bail("failed to write the slowed-down copy of %s", twice);
 	note("slowed down: %s (U-test p of the copy against the original: %.3g)", name, spread);
 	snprintf(want, sizeof(want), "compare: SLOWER: %s:", name);
-	static const char *const thresholds[] = { "0.05", "0.25" };
+	static const char *const thresholds[] = {"0.05", "0.25"};
 
 	if (!(spread < 0.01)) {
-		skip(8, "machine too noisy: a 1.5x change of the tightest benchmark has p = %.3g "
-			"(>= 0.01)", spread);
+		skip(8,
+		     "machine too noisy: a 1.5x change of the tightest benchmark has p = %.3g "
+		     "(>= 0.01)",
+		     spread);
 	} else {
 		for (size_t i = 0; i < 2; i++) {
 			r = compare(twice, slow, thresholds[i]);
@@ -273,25 +276,26 @@ int main(void)
 	tlab_write_file(other, "{\"schema\": \"cloexec-repro/1\", \"scenarios\": []}\n");
 	/* Well-formed JSON, wrong types where Google Benchmark's compare.py would crash. */
 	snprintf(typed, sizeof(typed), "%s/typed.json", tmp);
-	tlab_write_file(typed, "{\"context\": {}, \"benchmarks\": [{\"name\": \"g/v\", \"run_type\": "
-		      "\"iteration\", \"family_index\": \"0\", \"time_unit\": [\"ns\"], "
-		      "\"real_time\": 1, \"cpu_time\": 1}]}\n");
+	tlab_write_file(typed,
+			"{\"context\": {}, \"benchmarks\": [{\"name\": \"g/v\", \"run_type\": "
+			"\"iteration\", \"family_index\": \"0\", \"time_unit\": [\"ns\"], "
+			"\"real_time\": 1, \"cpu_time\": 1}]}\n");
 	struct tcase {
 		const char *what, *base, *new;
 		int lines;
 		const char *names;
 	} cases[] = {
-		{ "a missing BASE", none, a, 1, none },
-		{ "a corrupt NEW", a, bad, 1, bad },
-		{ "both inputs bad", none, bad, 2, bad },
-		{ "a JSON file that is not benchmark output", a, other, 1, other },
-		{ "benchmark rows with fields of the wrong type", typed, a, 1, typed },
+	    {"a missing BASE", none, a, 1, none},
+	    {"a corrupt NEW", a, bad, 1, bad},
+	    {"both inputs bad", none, bad, 2, bad},
+	    {"a JSON file that is not benchmark output", a, other, 1, other},
+	    {"benchmark rows with fields of the wrong type", typed, a, 1, typed},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = compare(cases[i].base, cases[i].new, "0.05");
 		is_int(r.rc, 2, "%s: exit status 2", cases[i].what);
-		is_int(tlab_count_lines(r.err), cases[i].lines, "%s: %d error line(s)", cases[i].what,
-		       cases[i].lines);
+		is_int(tlab_count_lines(r.err), cases[i].lines, "%s: %d error line(s)",
+		       cases[i].what, cases[i].lines);
 		ok(strstr(r.err, cases[i].names) != NULL, "%s: the error names the file",
 		   cases[i].what);
 		if (tlab_count_lines(r.err) != cases[i].lines)

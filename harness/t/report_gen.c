@@ -51,8 +51,8 @@ static void check_names(const char *listing, const char *md, const char *page)
 /* The HTML must open with no network: nothing loaded from a URL, no scripts. */
 static void check_self_contained(const char *page)
 {
-	static const char *const banned[] = { "http://", "https://", "<script", "<link", " src=",
-					       "@import", "url(http", "url(//", "href=\"//" };
+	static const char *const banned[] = {"http://", "https://", "<script", "<link",	   " src=",
+					     "@import", "url(http", "url(//",  "href=\"//"};
 	int bad = 0;
 
 	for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++) {
@@ -145,7 +145,7 @@ int main(void)
 	snprintf(listing_p, sizeof(listing_p), "%s/ran.txt", tmp);
 	{
 		char f[600];
-		char *argv[] = { (char *)bench, f, "--benchmark_list_tests=true", NULL };
+		char *argv[] = {(char *)bench, f, "--benchmark_list_tests=true", NULL};
 
 		snprintf(f, sizeof(f), "--benchmark_filter=%s", filter);
 		rc = tlab_run(argv, listing_p, NULL, 20000);
@@ -158,8 +158,8 @@ int main(void)
 	snprintf(miss_r, sizeof(miss_r), "%s/repro.json", empty);
 	snprintf(miss_m, sizeof(miss_m), "%s/matrix.json", empty);
 	{
-		char *argv[] = { PYTHON, script, "--results", empty, "--bench", smoke, "--out", out,
-				 NULL };
+		char *argv[] = {PYTHON, script,	 "--results", empty, "--bench",
+				smoke,	"--out", out,	      NULL};
 
 		mkdir(out, 0700);
 		mkdir(empty, 0700);
@@ -173,7 +173,8 @@ int main(void)
 	}
 	snprintf(md_p, sizeof(md_p), "%s/report.md", out);
 	snprintf(html_p, sizeof(html_p), "%s/report.html", out);
-	char *md = lab_read_file(md_p, NULL), *page = lab_read_file(html_p, NULL), *ran = lab_read_file(listing_p, NULL);
+	char *md = lab_read_file(md_p, NULL), *page = lab_read_file(html_p, NULL),
+	     *ran = lab_read_file(listing_p, NULL);
 
 	ok(md && *md, "report.md is written");
 	ok(page && *page, "report.html is written");
@@ -205,14 +206,14 @@ int main(void)
 	is_int(rc_count(page, "<svg"), refs, "report.html inlines the same number of SVG charts");
 	check_self_contained(page);
 	ok(strstr(md, "Spawn cost vs number of open fds") && strstr(md, "](charts/scaling-") &&
-		   strstr(page, "(log scale)"),
+	       strstr(page, "(log scale)"),
 	   "the fd-scaling section has a chart with a log-scale axis");
 	ok(strstr(md, "95% CI") && strstr(md, "significant"),
 	   "the savings table has confidence intervals and a significance column");
 	ok(strstr(md, "kernel") && strstr(md, "Google Benchmark"),
 	   "machine facts (kernel, library versions) are at the top");
 	ok(strstr(md, miss_r) && strstr(md, "make repro") && strstr(md, miss_m) &&
-		   strstr(md, "make matrix"),
+	       strstr(md, "make matrix"),
 	   "missing inputs are named with the make target that produces them");
 
 	/* 3. A corrupt input: one line naming it, exit 2, the previous report untouched. */
@@ -223,14 +224,14 @@ int main(void)
 		const char *what;
 		const char *flag;
 		const char *file;
-	} cases[] = { { "a truncated benchmark JSON", "--bench", bad_p },
-		      { "a truncated repro JSON", "--repro", bad_p },
-		      { "a truncated matrix JSON", "--matrix", bad_p },
-		      { "a named repro file that does not exist", "--repro", nofile },
-		      { "a named benchmark file that does not exist", "--bench", nofile } };
+	} cases[] = {{"a truncated benchmark JSON", "--bench", bad_p},
+		     {"a truncated repro JSON", "--repro", bad_p},
+		     {"a truncated matrix JSON", "--matrix", bad_p},
+		     {"a named repro file that does not exist", "--repro", nofile},
+		     {"a named benchmark file that does not exist", "--bench", nofile}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[] = { PYTHON, script, "--results", empty, "--bench", smoke,
-				 "--out", out, NULL, NULL, NULL };
+		char *argv[] = {PYTHON,	 script, "--results", empty, "--bench", smoke,
+				"--out", out,	 NULL,	      NULL,  NULL};
 
 		/* The case's flag names the bad file (replacing --bench, or added). */
 		if (!strcmp(cases[i].flag, "--bench")) {
@@ -259,10 +260,11 @@ int main(void)
 	 * recomputation from the raw rows above.
 	 */
 	{
-		char pairs_py[PATH_MAX + 32], spec[PATH_MAX + 32], out3[PATH_MAX], p3[PATH_MAX + 16];
-		char *argv[] = { PYTHON, pairs_py, "--pairs", spec, smoke, NULL };
-		char *argv3[] = { PYTHON, script, "--results", empty, "--bench", smoke, "--out", out3,
-				  "--pairs-spec", spec, NULL };
+		char pairs_py[PATH_MAX + 32], spec[PATH_MAX + 32], out3[PATH_MAX],
+		    p3[PATH_MAX + 16];
+		char *argv[] = {PYTHON, pairs_py, "--pairs", spec, smoke, NULL};
+		char *argv3[] = {PYTHON,  script, "--results",	  empty, "--bench", smoke,
+				 "--out", out3,	  "--pairs-spec", spec,	 NULL};
 
 		snprintf(pairs_py, sizeof(pairs_py), "%s/bench/pairs.py", src);
 		snprintf(spec, sizeof(spec), "%s/bench/pairs.txt", src);
@@ -275,12 +277,14 @@ int main(void)
 			rc = tlab_run(argv, NULL, err, 20000);
 			is_int(rc, 0, "bench/pairs.py writes the .pairs.json beside the smoke run");
 			rc = tlab_run(argv3, NULL, err, 50000);
-			char *md3 = lab_read_file(p3, NULL), *want = savings_rows(md), *got = savings_rows(md3);
+			char *md3 = lab_read_file(p3, NULL), *want = savings_rows(md),
+			     *got = savings_rows(md3);
 
 			ok(rc == 0 && md3 && strstr(md3, "smoke.pairs.json (written by make bench"),
 			   "the report reads the pairs from the .pairs.json beside the run");
 			ok(want && got && *want && !strcmp(want, got),
-			   "the pairs and verdicts from .pairs.json match those recomputed from the rows");
+			   "the pairs and verdicts from .pairs.json match those recomputed from "
+			   "the rows");
 			if (!want || !got || strcmp(want, got))
 				diag("recomputed:\n%s\nfrom .pairs.json:\n%s", want ? want : "",
 				     got ? got : "");
@@ -294,7 +298,7 @@ int main(void)
 	snprintf(out2, sizeof(out2), "%s/out2", tmp);
 	mkdir(out2, 0700);
 	{
-		char *argv[] = { PYTHON, script, "--bench", bad_p, "--out", out2, NULL };
+		char *argv[] = {PYTHON, script, "--bench", bad_p, "--out", out2, NULL};
 		char p2[PATH_MAX + 16];
 
 		rc = tlab_run(argv, NULL, err, 30000);

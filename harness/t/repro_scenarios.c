@@ -21,30 +21,30 @@ static const struct rcase {
 	const char *groups; /* comma-separated scenario groups (cloexec-repro --list) */
 	int want_both;	    /* some runs leak and some do not */
 } rcases[] = {
-	{
-		.what = "TCP listeners keep their port",
-		.groups = "tcp4-listener,tcp6-listener,tcp4-reuseaddr,tcp4-reuseport",
-		.want_both = 1,
-	},
-	{
-		.what = "an inherited accepted connection gives the peer no EOF",
-		.groups = "tcp4-accepted,tcp6-accepted",
-		.want_both = 1,
-	},
-	{
-		.what = "a UDP port and an AF_UNIX path stay taken",
-		.groups = "udp4-socket,unix-listener",
-		.want_both = 1,
-	},
-	{
-		.what = "an fd received over SCM_RIGHTS",
-		.groups = "scm-rights",
-		.want_both = 1,
-	},
-	{
-		.what = "intentional passing: the listener at fd 3 and nothing else",
-		.groups = "pass-fd3",
-	},
+    {
+	.what = "TCP listeners keep their port",
+	.groups = "tcp4-listener,tcp6-listener,tcp4-reuseaddr,tcp4-reuseport",
+	.want_both = 1,
+    },
+    {
+	.what = "an inherited accepted connection gives the peer no EOF",
+	.groups = "tcp4-accepted,tcp6-accepted",
+	.want_both = 1,
+    },
+    {
+	.what = "a UDP port and an AF_UNIX path stay taken",
+	.groups = "udp4-socket,unix-listener",
+	.want_both = 1,
+    },
+    {
+	.what = "an fd received over SCM_RIGHTS",
+	.groups = "scm-rights",
+	.want_both = 1,
+    },
+    {
+	.what = "intentional passing: the listener at fd 3 and nothing else",
+	.groups = "pass-fd3",
+    },
 };
 
 int main(void)

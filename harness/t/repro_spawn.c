@@ -17,7 +17,7 @@
 int main(void)
 {
 	static const char *const groups = "tcp4-listener,tcp6-listener,udp4-socket,unix-listener";
-	struct repro_tally all = { 0 };
+	struct repro_tally all = {0};
 	char why[512];
 	int passing = 0, mitigating = 0; /* methods whose scenarios ran and held what they must */
 
@@ -27,16 +27,17 @@ int main(void)
 		bail("%s", why);
 	plan_lazy();
 	for (const struct repro_spawn *sp = repro_spawns; sp->name; sp++) {
-		struct repro_tally t = { 0 };
+		struct repro_tally t = {0};
 
 		repro_tap(groups, "plain", sp->name, &t);
 		if (!t.ran && !t.errors && t.skipped)
 			skip(1, "%s: every scenario was skipped (see above)", sp->name);
 		else if (sp->mitigates)
-			mitigating += ok(t.ran > 0 && t.held == 0,
-					 "%s keeps every inheritable socket out of the child (%d of "
-					 "%d held one)",
-					 sp->name, t.held, t.ran);
+			mitigating +=
+			    ok(t.ran > 0 && t.held == 0,
+			       "%s keeps every inheritable socket out of the child (%d of "
+			       "%d held one)",
+			       sp->name, t.held, t.ran);
 		else
 			passing += ok(t.ran > 0 && t.held == t.ran,
 				      "%s passes every inheritable socket to the child (%d of %d "

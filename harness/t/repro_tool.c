@@ -78,11 +78,11 @@ static json_t *load_json(const char *path)
 static void check_host(const json_t *j)
 {
 	const json_t *h = json_object_get(j, "host");
-	static const char *const keys[] = { "hostname", "kernel", "cpu", "date", "commit" };
+	static const char *const keys[] = {"hostname", "kernel", "cpu", "date", "commit"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		ok(json_is_string(json_object_get(h, keys[i])) &&
-			   json_string_length(json_object_get(h, keys[i])) > 0,
+		       json_string_length(json_object_get(h, keys[i])) > 0,
 		   "host.%s is a non-empty string", keys[i]);
 	cmp_int(tj_int(h, "cores", 0), ">=", 1, "host.cores is a count");
 }
@@ -107,12 +107,12 @@ int main(void)
 		bail("failed to mkdtemp: %s", strerror(errno));
 	plan_lazy();
 
-	run_tool(&r, (const char *const[]){ "--help", NULL });
+	run_tool(&r, (const char *const[]){"--help", NULL});
 	is_int(r.status, 0, "--help exits 0");
 	ok(strstr(r.out, "EXAMPLES") && strstr(r.out, "--json"),
 	   "--help shows options and EXAMPLES");
 
-	run_tool(&r, (const char *const[]){ "--list", NULL });
+	run_tool(&r, (const char *const[]){"--list", NULL});
 	is_int(r.status, 0, "--list exits 0");
 	n = 0;
 	for (const struct repro_group *g = repro_groups; g->name; g++)
@@ -121,38 +121,38 @@ int main(void)
 
 	/* Each bad command line, and what its one error line must name. */
 	static const char *const bad[][4] = {
-		{ "--group", "no-such-group", NULL, "unknown group 'no-such-group'" },
-		{ "-m", "fork-exec,nope", NULL, "unknown spawn method 'nope'" },
-		{ "--race-spawns", "many", NULL, "'many'" },
-		{ "--bogus", NULL, NULL, "'--bogus'" },
-		{ "--tap=1", NULL, NULL, "'--tap=1'" },
-		{ "-tx", NULL, NULL, "'-x'" },
-		{ "stray-argument", NULL, NULL, "'stray-argument'" },
+	    {"--group", "no-such-group", NULL, "unknown group 'no-such-group'"},
+	    {"-m", "fork-exec,nope", NULL, "unknown spawn method 'nope'"},
+	    {"--race-spawns", "many", NULL, "'many'"},
+	    {"--bogus", NULL, NULL, "'--bogus'"},
+	    {"--tap=1", NULL, NULL, "'--tap=1'"},
+	    {"-tx", NULL, NULL, "'-x'"},
+	    {"stray-argument", NULL, NULL, "'stray-argument'"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		run_tool(&r, bad[i]);
 		is_int(r.status, 2, "usage error '%s' exits 2", bad[i][0]);
 		ok(!strncmp(r.err, "cloexec-repro: ", 15) && tlab_count_lines(r.err) == 1 &&
-			   strstr(r.err, bad[i][3]),
+		       strstr(r.err, bad[i][3]),
 		   "usage error '%s' says so in one line on stderr naming %s", bad[i][0],
 		   bad[i][3]);
 	}
 
 	/* An unwritable JSON path is refused before any scenario runs. */
 	snprintf(json, sizeof(json), "%s/no-such-dir/repro.json", dir);
-	run_tool(&r, (const char *const[]){ "-g", "tcp4-listener", "--json", json, NULL });
+	run_tool(&r, (const char *const[]){"-g", "tcp4-listener", "--json", json, NULL});
 	is_int(r.status, 3, "an unwritable --json file exits 3");
 	ok(!strncmp(r.err, "cloexec-repro: failed to write ", 31) && tlab_count_lines(r.err) == 1 &&
-		   !strstr(r.out, "scenario"),
+	       !strstr(r.out, "scenario"),
 	   "and says so in one line before running anything");
 
 	/* The table and the JSON for one group, compared with the engine run here. */
 	snprintf(json, sizeof(json), "%s/repro.json", dir);
-	run_tool(&r, (const char *const[]){ "-g", "tcp4-listener,unix-listener", "-m", "fork-exec",
-					    "--json", json, NULL });
+	run_tool(&r, (const char *const[]){"-g", "tcp4-listener,unix-listener", "-m", "fork-exec",
+					   "--json", json, NULL});
 	is_int(r.status, 0, "tcp4-listener and unix-listener via fork-exec: no contradiction");
 	ok(strstr(r.out, "scenario") && strstr(r.out, "expected") && strstr(r.out, "observed") &&
-		   strstr(r.out, "why"),
+	       strstr(r.out, "why"),
 	   "the table has its header");
 	ok(strstr(r.out, "EADDRINUSE") && strstr(r.out, "connectable"),
 	   "the table shows the busy port and the connectable path");
@@ -171,9 +171,9 @@ int main(void)
 				continue;
 			matched++;
 			ok(!strcmp(tj_str(row, "observed", ""), res.observed) &&
-				   !strcmp(tj_str(row, "expected", ""), res.expected) &&
-				   tj_bool(row, "child_held", -1) == res.child_held &&
-				   tj_bool(row, "pass", -1) == res.pass,
+			       !strcmp(tj_str(row, "expected", ""), res.expected) &&
+			       tj_bool(row, "child_held", -1) == res.child_held &&
+			       tj_bool(row, "pass", -1) == res.pass,
 			   "%s: the tool reports what the engine observes (%s, held=%d)", sc[i].id,
 			   res.observed, res.child_held);
 		}
@@ -182,16 +182,17 @@ int main(void)
 	json_decref(j);
 
 	/* TAP mode and the race rows. */
-	run_tool(&r, (const char *const[]){ "-g", "scm-rights", "-m", "fork-exec", "--tap", NULL });
+	run_tool(&r, (const char *const[]){"-g", "scm-rights", "-m", "fork-exec", "--tap", NULL});
 	is_int(r.status, 0, "--tap exits 0");
 	ok(!strncmp(r.out, "ok 1 - scm-rights/fork-exec/", 28) && strstr(r.out, "\n1..2\n"),
 	   "--tap prints one TAP line per scenario and a plan");
-	run_tool(&r, (const char *const[]){ "--no-scenarios", "--race-spawns", "300", "--json",
-					    json, NULL });
+	run_tool(&r, (const char *const[]){"--no-scenarios", "--race-spawns", "300", "--json", json,
+					   NULL});
 	ok(r.status == 0 && strstr(r.out, "socket+fcntl") && strstr(r.out, "SOCK_CLOEXEC"),
 	   "--no-scenarios runs only the race and prints both rows (exit %d)", r.status);
 	j = load_json(json);
-	ok(j && tj_len(json_object_get(j, "race")) == 2 && tj_len(json_object_get(j, "scenarios")) == 0,
+	ok(j && tj_len(json_object_get(j, "race")) == 2 &&
+	       tj_len(json_object_get(j, "scenarios")) == 0,
 	   "race-only JSON has two race rows and no scenarios");
 	is_str(tj_str(tj_at(json_object_get(j, "race"), 0), "strategy", ""), "socket+fcntl",
 	       "race row 0 is socket+fcntl");

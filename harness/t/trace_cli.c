@@ -129,8 +129,8 @@ static void test_allow(void)
 		is_str(tj_str(it, "verdict", ""), ac->verdict, "%s %s: fd 3 is %s", ac->opt,
 		       ac->val, ac->verdict);
 		if (ac->reason)
-			is_str(tj_str(it, "reason", ""), ac->reason,
-			       "%s %s: the reason is %s", ac->opt, ac->val, ac->reason);
+			is_str(tj_str(it, "reason", ""), ac->reason, "%s %s: the reason is %s",
+			       ac->opt, ac->val, ac->reason);
 		is_int(r.exit_code, ac->exit_want, "%s %s: the tracer exits %d", ac->opt, ac->val,
 		       ac->exit_want);
 		sum = tl_last(&r, "summary");
@@ -288,12 +288,10 @@ static void summary_line(const json_t *s, char *buf, size_t len)
 	snprintf(buf, len,
 		 "summary: %lld fds (%lld atomic, %lld late, %lld never), %lld execs, %lld leaked, "
 		 "%lld passed, %lld races, %lld lost%s -> exit %lld",
-		 tj_int(s, "fds", -1), tj_int(s, "atomic", -1),
-		 tj_int(s, "late", -1), tj_int(s, "never", -1),
-		 tj_int(s, "execs", -1), tj_int(s, "leaked", -1),
-		 tj_int(s, "passed", -1), tj_int(s, "races", -1),
-		 tj_int(s, "lost", -1), tj_bool(s, "timed_out", 0) ? ", timed out" : "",
-		 tj_int(s, "exit_code", -1));
+		 tj_int(s, "fds", -1), tj_int(s, "atomic", -1), tj_int(s, "late", -1),
+		 tj_int(s, "never", -1), tj_int(s, "execs", -1), tj_int(s, "leaked", -1),
+		 tj_int(s, "passed", -1), tj_int(s, "races", -1), tj_int(s, "lost", -1),
+		 tj_bool(s, "timed_out", 0) ? ", timed out" : "", tj_int(s, "exit_code", -1));
 }
 
 /* The last line of s (without its newline) into buf. */

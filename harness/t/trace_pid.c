@@ -217,11 +217,9 @@ static void check_leak(const char *scope, const struct tl_run *facts, const stru
 	}
 	j = tl_fd_rec(r, f->pid, f->fd, f->ino);
 	ok(j != NULL, "%s: an fd record for pid %d fd %d ino %llu", scope, f->pid, f->fd, f->ino);
-	is_str(tj_str(j, "syscall", ""), "socket", "%s: the socket was made by socket()",
-	       scope);
+	is_str(tj_str(j, "syscall", ""), "socket", "%s: the socket was made by socket()", scope);
 	is_str(tj_str(j, "verdict", ""), "never", "%s: the socket is never cloexec", scope);
-	is_int(tj_bool(j, "cloexec_at_creation", -1), 0, "%s: cloexec_at_creation is false",
-	       scope);
+	is_int(tj_bool(j, "cloexec_at_creation", -1), 0, "%s: cloexec_at_creation is false", scope);
 	x = exec_of(r, child);
 	ok(x != NULL, "%s: one exec record for the child pid %d", scope, child);
 	ok(tl_basename_is(tj_str(x, "filename", ""), "fx_child"),
@@ -230,11 +228,10 @@ static void check_leak(const char *scope, const struct tl_run *facts, const stru
 	it = tl_inherited(x, f->fd);
 	is_int(tj_int(it, "ino", -1), (long long)f->ino,
 	       "%s: fd %d is inherited, the fixture's inode", scope, f->fd);
-	is_str(tj_str(it, "verdict", ""), "leaked", "%s: inherited fd %d is leaked", scope,
-	       f->fd);
+	is_str(tj_str(it, "verdict", ""), "leaked", "%s: inherited fd %d is leaked", scope, f->fd);
 	cr = json_object_get(it, "creator");
-	is_int(tj_int(cr, "pid", -1), f->pid, "%s: its creator is the fixture (pid %d)",
-	       scope, f->pid);
+	is_int(tj_int(cr, "pid", -1), f->pid, "%s: its creator is the fixture (pid %d)", scope,
+	       f->pid);
 }
 
 static void test_pid(void)

@@ -46,8 +46,8 @@ static void test_thread_churn(void)
 			other++;
 		else
 			n[k]++;
-		if (k == 2 && (tj_int(j, "late_ns", -1) <= 0 ||
-			       strcmp(tj_str(j, "set_by", ""), "fcntl")))
+		if (k == 2 &&
+		    (tj_int(j, "late_ns", -1) <= 0 || strcmp(tj_str(j, "set_by", ""), "fcntl")))
 			bad_late++;
 	}
 	for (int k = 0; k < 3; k++)
@@ -117,8 +117,7 @@ int main(void)
 		for (int i = 0; i < r.nrecs; i++) {
 			const json_t *j = r.recs[i];
 
-			if (!tl_is(j, "race") ||
-			    tj_int(j, "exec_pid", -1) != r.raceforks[k].pid)
+			if (!tl_is(j, "race") || tj_int(j, "exec_pid", -1) != r.raceforks[k].pid)
 				continue;
 			found++;
 			is_int(tj_int(j, "ino", -1), (long long)r.raceforks[k].ino,
@@ -184,7 +183,8 @@ int main(void)
 				leaked_ok = 0;
 				diag("child %d: fd %d is not listed as a leaked socket created by "
 				     "the churn (listed %zu, verdict %s, ino %lld, creator %s)",
-				     pid, r.raceforks[k].fd, tj_len(json_object_get(ex[0], "inherited")),
+				     pid, r.raceforks[k].fd,
+				     tj_len(json_object_get(ex[0], "inherited")),
 				     tj_str(it, "verdict", "-"), tj_int(it, "ino", -1),
 				     tj_str(json_object_get(it, "creator"), "verdict", "-"));
 			}
@@ -195,8 +195,7 @@ int main(void)
 	ok(clean_ok, "race: every other child's exec inherited nothing");
 
 	sum = tl_last(&r, "summary");
-	is_int(tj_int(sum, "races", -1), r.nraceforks, "race: summary races = %d",
-	       r.nraceforks);
+	is_int(tj_int(sum, "races", -1), r.nraceforks, "race: summary races = %d", r.nraceforks);
 	is_int(tj_int(sum, "lost", -1), 0, "race: no records were lost");
 	is_int(tj_int(sum, "late", -1), nlate, "race: summary late = %d", nlate);
 	if (tap_tests_failed())

@@ -222,8 +222,7 @@ static json_t **mx_load_recs(const char *path, size_t *n)
 		if (!r)
 			continue;
 		if (*n == cap) {
-			json_t **nr =
-			    realloc(recs, (cap = cap ? 2 * cap : 256) * sizeof(*recs));
+			json_t **nr = realloc(recs, (cap = cap ? 2 * cap : 256) * sizeof(*recs));
 
 			if (!nr)
 				bail("failed to allocate: %s", strerror(errno));
@@ -242,8 +241,7 @@ static void mx_first_spawn(json_t **recs, size_t n, long long pid, struct mx_tra
 		const json_t *x = recs[j];
 		long long xt = tj_int(x, "t_ns", 0);
 
-		if (!strcmp(tj_str(x, "type", ""), "exec") &&
-		    tj_int(x, "pid", -2) == pid &&
+		if (!strcmp(tj_str(x, "type", ""), "exec") && tj_int(x, "pid", -2) == pid &&
 		    (!t->child_spawn[0] || xt < t->child_spawn_t)) {
 			t->child_spawn_t = xt;
 			snprintf(t->child_spawn, sizeof(t->child_spawn), "%s",
@@ -283,8 +281,8 @@ static void mx_child_exec(const json_t *r, long long li, long long ci, struct mx
 }
 
 /* One record of the trace: the listener's and the connection's verdicts, passes, execs. */
-static void mx_trace_rec(json_t **recs, size_t n, const json_t *r,
-			 const json_t *child, long long li, long long ci, struct mx_trace *t)
+static void mx_trace_rec(json_t **recs, size_t n, const json_t *r, const json_t *child,
+			 long long li, long long ci, struct mx_trace *t)
 {
 	const char *type = tj_str(r, "type", "");
 	long long ino = tj_int(r, "ino", -2);
@@ -293,8 +291,7 @@ static void mx_trace_rec(json_t **recs, size_t n, const json_t *r,
 	if (!strcmp(type, "fd") && ino == li && !strcmp(tj_str(r, "syscall", ""), "socket"))
 		snprintf(t->socket_verdict, sizeof(t->socket_verdict), "%s",
 			 tj_str(r, "verdict", "?"));
-	if (!strcmp(type, "fd") && ino == ci &&
-	    !strncmp(tj_str(r, "syscall", ""), "accept", 6)) {
+	if (!strcmp(type, "fd") && ino == ci && !strncmp(tj_str(r, "syscall", ""), "accept", 6)) {
 		snprintf(t->accept_syscall, sizeof(t->accept_syscall), "%s",
 			 tj_str(r, "syscall", "?"));
 		snprintf(t->accept_verdict, sizeof(t->accept_verdict), "%s",
@@ -316,8 +313,7 @@ static void mx_trace_rec(json_t **recs, size_t n, const json_t *r,
 static int mx_read_trace(const char *path, const json_t *row, struct mx_trace *t)
 {
 	const json_t *obs = json_object_get(row, "observed");
-	long long li = mx_ino(tj_str(obs, "listener", "")),
-		  ci = mx_ino(tj_str(obs, "conn", ""));
+	long long li = mx_ino(tj_str(obs, "listener", "")), ci = mx_ino(tj_str(obs, "conn", ""));
 	json_t **recs;
 	size_t n;
 
@@ -384,7 +380,8 @@ static int mx_live_helper_inherited(const json_t *row)
 		char key[32];
 
 		snprintf(key, sizeof(key), "%lld", tj_int(h, "pid", -1));
-		if (json_object_get(live, key) && mx_has(json_object_get(h, "inherited"), "listener"))
+		if (json_object_get(live, key) &&
+		    mx_has(json_object_get(h, "inherited"), "listener"))
 			return 1;
 	}
 	return 0;
@@ -591,8 +588,8 @@ void mx_check_plain(const json_t *row, const char *name)
 	is_int(t.passed_any, 0, "%s: the trace marks no inherited fd of any exec passed", name);
 	ok(tj_str(row, "version", NULL) != NULL, "%s: the version is recorded (%s)", name,
 	   tj_str(row, "version", "?"));
-	ok(strcmp(tj_str(row, "spawn", ""), "") != 0, "%s: the spawn method is known (%s)",
-	   name, tj_str(row, "spawn", "?"));
+	ok(strcmp(tj_str(row, "spawn", ""), "") != 0, "%s: the spawn method is known (%s)", name,
+	   tj_str(row, "spawn", "?"));
 }
 
 /*

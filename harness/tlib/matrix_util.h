@@ -32,7 +32,7 @@ struct mx {
 	char build[PATH_MAX]; /* absolute build directory */
 	char root[PATH_MAX];  /* repository root (holds fixtures/run_matrix.py) */
 	char tmp[PATH_MAX];   /* scratch directory, removed by mx_cleanup */
-	json_t *doc;     /* the parsed matrix JSON */
+	json_t *doc;	      /* the parsed matrix JSON */
 	int expect_fail;      /* the next run is expected to fail: do not echo its log */
 };
 

@@ -83,8 +83,7 @@ static void check_run(const struct tl_ctx *x, const json_t *sum)
 		diag("first stray: %s", r->stray);
 	is_int(r->done_rc, 0, "%s: the fixture finished cleanly under the tracer", tc->name);
 	is_str(tj_str(start, "type", ""), "start", "%s: the first record is start", tc->name);
-	is_str(tj_str(start, "tool", ""), "cloexec-trace", "%s: start names the tool",
-	       tc->name);
+	is_str(tj_str(start, "tool", ""), "cloexec-trace", "%s: start names the tool", tc->name);
 	is_str(tj_str(start, "scope", ""), "command", "%s: the scope is command", tc->name);
 	if (r->nfacts && !tc->w[0].in_child)
 		is_int(tj_int(start, "pid", -1), r->facts[0].pid,
@@ -128,12 +127,11 @@ static void check_fd_record(const struct tl_ctx *x, const struct tl_want *w,
 
 	is_str(tj_str(j, "syscall", ""), w->syscall, "%s: %s was made by %s", name, w->role,
 	       w->syscall);
-	is_str(tj_str(j, "kind", ""), w->kind, "%s: %s is of kind %s", name, w->role,
-	       w->kind);
+	is_str(tj_str(j, "kind", ""), w->kind, "%s: %s is of kind %s", name, w->role, w->kind);
 	is_int(tj_bool(j, "cloexec_at_creation", -1), w->cloexec,
 	       "%s: %s cloexec_at_creation is %s", name, w->role, w->cloexec ? "true" : "false");
-	is_int(tj_bool(j, "requested_cloexec", -1), w->requested,
-	       "%s: %s requested_cloexec is %s", name, w->role, w->requested ? "true" : "false");
+	is_int(tj_bool(j, "requested_cloexec", -1), w->requested, "%s: %s requested_cloexec is %s",
+	       name, w->role, w->requested ? "true" : "false");
 	if (w->verdict)
 		is_str(tj_str(j, "verdict", ""), w->verdict, "%s: %s is %s", name, w->role,
 		       w->verdict);
@@ -141,8 +139,7 @@ static void check_fd_record(const struct tl_ctx *x, const struct tl_want *w,
 		ok(tl_one_of(tj_str(j, "verdict", ""), "atomic|late|never"),
 		   "%s: %s has a verdict (%s)", name, w->role, tj_str(j, "verdict", "none"));
 	if (w->verdict && strcmp(w->verdict, "late") == 0) {
-		cmp_int(tj_int(j, "late_ns", -1), ">", 0, "%s: %s late_ns > 0", name,
-			w->role);
+		cmp_int(tj_int(j, "late_ns", -1), ">", 0, "%s: %s late_ns > 0", name, w->role);
 		is_str(tj_str(j, "set_by", ""), w->set_by, "%s: %s was set late by %s", name,
 		       w->role, w->set_by);
 	} else if (w->verdict) {
@@ -153,16 +150,15 @@ static void check_fd_record(const struct tl_ctx *x, const struct tl_want *w,
 	cmp_int(tj_int(j, "t_ns", 0), ">", 0, "%s: %s has a timestamp", name, w->role);
 	is_int(tj_int(j, "redundant_setfd", 0), w->redundant,
 	       "%s: %s had %d redundant F_SETFD/FIOCLEX", name, w->role, w->redundant);
-	is_str(tj_str(j, "comm", ""), x->comm, "%s: %s record names the comm %s", name,
-	       w->role, x->comm);
-	is_int(tj_int(j, "tid", -1), f->pid, "%s: %s was made by the main thread", name,
-	       w->role);
+	is_str(tj_str(j, "comm", ""), x->comm, "%s: %s record names the comm %s", name, w->role,
+	       x->comm);
+	is_int(tj_int(j, "tid", -1), f->pid, "%s: %s was made by the main thread", name, w->role);
 	check_fd_times(x, w, j);
 	if (f->family[0]) {
-		is_str(tj_str(j, "family", ""), f->family, "%s: %s family is %s", name,
-		       w->role, f->family);
-		is_str(tj_str(j, "sock_type", ""), f->type, "%s: %s sock_type is %s", name,
-		       w->role, f->type);
+		is_str(tj_str(j, "family", ""), f->family, "%s: %s family is %s", name, w->role,
+		       f->family);
+		is_str(tj_str(j, "sock_type", ""), f->type, "%s: %s sock_type is %s", name, w->role,
+		       f->type);
 	}
 }
 
@@ -203,7 +199,8 @@ static void check_exec_header(const struct tl_ctx *x, const json_t *ex, int e, i
 	const struct tl_run *r = x->r;
 	const struct tl_case *tc = x->tc;
 	const char *fn = tj_str(ex, "filename", "");
-	const json_t *lf = json_object_get(ex, "listen_fds"), *lm = json_object_get(ex, "listen_pid_match");
+	const json_t *lf = json_object_get(ex, "listen_fds"),
+		     *lm = json_object_get(ex, "listen_pid_match");
 	int thread = tc->spawn && !strcmp(tc->spawn, "thread");
 
 	if (last) {
@@ -212,8 +209,8 @@ static void check_exec_header(const struct tl_ctx *x, const json_t *ex, int e, i
 		is_str(tj_str(ex, "comm", ""), "fx_child", "%s: the exec'd comm is fx_child",
 		       tc->name);
 	}
-	is_str(tj_str(ex, "old_comm", ""), e == 0 ? x->comm : "sh",
-	       "%s: exec %d old_comm is %s", tc->name, e + 1, e == 0 ? x->comm : "sh");
+	is_str(tj_str(ex, "old_comm", ""), e == 0 ? x->comm : "sh", "%s: exec %d old_comm is %s",
+	       tc->name, e + 1, e == 0 ? x->comm : "sh");
 	if (!thread) {
 		unsigned long long t = (unsigned long long)tj_int(ex, "t_ns", 0);
 
@@ -255,24 +252,23 @@ static void check_inherited_where(const struct tl_ctx *x, const struct tl_want *
 			   tj_str(it, "local", ""));
 		} else {
 			snprintf(want, sizeof(want), "127.0.0.1:%d", f->port);
-			is_str(tj_str(it, "local", ""), want,
-			       "%s: inherited fd %d is bound to %s", name, f->fd, want);
+			is_str(tj_str(it, "local", ""), want, "%s: inherited fd %d is bound to %s",
+			       name, f->fd, want);
 		}
 	}
 	if (tl_one_of(w->kind, "tcp|udp|unix"))
-		is_int(tj_bool(it, "listen", -1), w->listen,
-		       "%s: inherited fd %d listen is %s", name, f->fd,
-		       w->listen ? "true" : "false");
+		is_int(tj_bool(it, "listen", -1), w->listen, "%s: inherited fd %d listen is %s",
+		       name, f->fd, w->listen ? "true" : "false");
 	if (!strcmp(w->kind, "unix") && f->path[0])
-		is_str(tj_str(it, "path", ""), f->path,
-		       "%s: inherited fd %d has the socket's path", name, f->fd);
+		is_str(tj_str(it, "path", ""), f->path, "%s: inherited fd %d has the socket's path",
+		       name, f->fd);
 	if (!strcmp(w->kind, "file"))
-		is_str(tj_str(it, "path", ""), f->path,
-		       "%s: inherited fd %d has the file's path", name, f->fd);
+		is_str(tj_str(it, "path", ""), f->path, "%s: inherited fd %d has the file's path",
+		       name, f->fd);
 	if (!strcmp(w->kind, "pipe")) {
 		tl_target(f, want, sizeof(want));
-		is_str(tj_str(it, "path", ""), want,
-		       "%s: inherited fd %d has the pipe's path", name, f->fd);
+		is_str(tj_str(it, "path", ""), want, "%s: inherited fd %d has the pipe's path",
+		       name, f->fd);
 	}
 }
 
@@ -285,25 +281,25 @@ static void check_inherited(const struct tl_ctx *x, const struct tl_want *w,
 
 	is_int(tj_int(it, "ino", -1), (long long)f->ino,
 	       "%s: inherited fd %d is the fixture's inode", name, f->fd);
-	is_str(tj_str(it, "verdict", ""), w->at_exec, "%s: inherited fd %d is %s", name,
-	       f->fd, w->at_exec);
+	is_str(tj_str(it, "verdict", ""), w->at_exec, "%s: inherited fd %d is %s", name, f->fd,
+	       w->at_exec);
 	if (w->reason)
-		is_str(tj_str(it, "reason", ""), w->reason, "%s: fd %d passed because of %s",
-		       name, f->fd, w->reason);
+		is_str(tj_str(it, "reason", ""), w->reason, "%s: fd %d passed because of %s", name,
+		       f->fd, w->reason);
 	else if (!strcmp(w->at_exec, "leaked"))
 		/* SCHEMA.md: null for a leak whose creator is known. */
-		ok(json_is_null(json_object_get(it, "reason")), "%s: leaked fd %d has reason null (%s)",
-		   name, f->fd, tj_vstr(json_object_get(it, "reason"), "null"));
-	is_str(tj_str(it, "kind", ""), w->kind, "%s: inherited fd %d is %s", name, f->fd,
-	       w->kind);
+		ok(json_is_null(json_object_get(it, "reason")),
+		   "%s: leaked fd %d has reason null (%s)", name, f->fd,
+		   tj_vstr(json_object_get(it, "reason"), "null"));
+	is_str(tj_str(it, "kind", ""), w->kind, "%s: inherited fd %d is %s", name, f->fd, w->kind);
 	check_inherited_where(x, w, f, it);
 	is_int(tj_int(cr, "pid", -1), f->pid, "%s: fd %d was created by pid %d", name, f->fd,
 	       f->pid);
 	is_str(tj_str(cr, "syscall", ""), w->syscall, "%s: fd %d creator syscall is %s", name,
 	       f->fd, w->syscall);
 	if (w->verdict)
-		is_str(tj_str(cr, "verdict", ""), w->verdict,
-		       "%s: fd %d creator verdict is %s", name, f->fd, w->verdict);
+		is_str(tj_str(cr, "verdict", ""), w->verdict, "%s: fd %d creator verdict is %s",
+		       name, f->fd, w->verdict);
 }
 
 /* Exec record e of the child: its header and exactly the inherited fds the table says. */
@@ -317,8 +313,7 @@ static void check_exec(const struct tl_ctx *x, const json_t *ex, int e, int last
 		    "%s: exec %d of pid %d inherited exactly %d fds", tc->name, e + 1, x->child,
 		    x->want_inh))
 		for (size_t k = 0; k < tj_len(inh); k++)
-			diag("inherited fd %lld ino %lld %s",
-			     tj_int(tj_at(inh, k), "fd", -1),
+			diag("inherited fd %lld ino %lld %s", tj_int(tj_at(inh, k), "fd", -1),
 			     tj_int(tj_at(inh, k), "ino", -1),
 			     tj_str(tj_at(inh, k), "verdict", "?"));
 	for (int i = 0; i < tl_nwant(tc); i++) {
@@ -374,8 +369,7 @@ static void check_races(const struct tl_ctx *x)
 				f = &r->facts[k];
 		ok(f && tj_int(j, "creator_pid", -1) == f->pid &&
 		       tj_int(j, "exec_pid", -1) == x->child &&
-		       tj_int(j, "fork_child", -1) == x->child &&
-		       tj_int(j, "window_ns", -1) > 0,
+		       tj_int(j, "fork_child", -1) == x->child && tj_int(j, "window_ns", -1) > 0,
 		   "%s: the race names the fixture's fd %lld, its creator, the child %d and a "
 		   "window",
 		   x->tc->name, tj_int(j, "fd", -1), x->child);
@@ -416,19 +410,18 @@ static void check_summary(const struct tl_ctx *x, const json_t *sum)
 	count_verdicts(r, &nat, &nlate, &nnever, &leaked, &passed);
 	is_int(tj_int(sum, "lost", -1), 0, "%s: no records were lost", tc->name);
 	is_int(tl_count(r, "lost"), 0, "%s: no lost record", tc->name);
-	is_int(tj_int(sum, "fds", -1), nfd, "%s: summary fds = fd records (%d)", tc->name,
-	       nfd);
+	is_int(tj_int(sum, "fds", -1), nfd, "%s: summary fds = fd records (%d)", tc->name, nfd);
 	is_int(tj_int(sum, "atomic", -1), nat, "%s: summary atomic = %d", tc->name, nat);
 	is_int(tj_int(sum, "late", -1), nlate, "%s: summary late = %d", tc->name, nlate);
 	is_int(tj_int(sum, "never", -1), nnever, "%s: summary never = %d", tc->name, nnever);
-	is_int(tj_int(sum, "execs", -1), tl_count(r, "exec"),
-	       "%s: summary execs = exec records", tc->name);
-	is_int(tj_int(sum, "leaked", -1), x->want_leaked * n, "%s: summary leaked = %d",
-	       tc->name, x->want_leaked * n);
+	is_int(tj_int(sum, "execs", -1), tl_count(r, "exec"), "%s: summary execs = exec records",
+	       tc->name);
+	is_int(tj_int(sum, "leaked", -1), x->want_leaked * n, "%s: summary leaked = %d", tc->name,
+	       x->want_leaked * n);
 	is_int(leaked, x->want_leaked * n, "%s: %d leaked entries in exec records", tc->name,
 	       x->want_leaked * n);
-	is_int(tj_int(sum, "passed", -1), x->want_passed * n, "%s: summary passed = %d",
-	       tc->name, x->want_passed * n);
+	is_int(tj_int(sum, "passed", -1), x->want_passed * n, "%s: summary passed = %d", tc->name,
+	       x->want_passed * n);
 	is_int(passed, x->want_passed * n, "%s: %d passed entries in exec records", tc->name,
 	       x->want_passed * n);
 	/* a late fd the child inherited: its exec copied the fd inside the window */

@@ -81,10 +81,10 @@ struct tl_run {
 	int fill_from, fill_to; /* fx filled ... (fx_many_fds) */
 	char other[65536];	/* stdout lines that are not facts (the tracer's text output) */
 	/* the tracer (or the fixture when run alone) */
-	int status;	    /* wait status */
-	int exit_code;	    /* WEXITSTATUS, or 128+signal, or -1 on timeout */
-	char err[4096];	    /* its stderr */
-	json_t **recs; /* JSON Lines, in order */
+	int status;	/* wait status */
+	int exit_code;	/* WEXITSTATUS, or 128+signal, or -1 on timeout */
+	char err[4096]; /* its stderr */
+	json_t **recs;	/* JSON Lines, in order */
 	int nrecs;
 	int bad_lines; /* lines that did not parse, or lack "v":1 / "type" */
 	char bad[512];
@@ -135,8 +135,7 @@ const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long l
 int tl_basename_is(const char *path, const char *name);
 /* The exec records of pid, in order, except execs of the program named skip (the fixture's own
  * start, which has the same pid when it execs from a thread); returns how many. */
-int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const json_t **out,
-		 int max);
+int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const json_t **out, int max);
 const json_t *tl_last(const struct tl_run *r, const char *type);
 /* The inherited entry for fd in an exec record. */
 const json_t *tl_inherited(const json_t *exec, int fd);

@@ -408,8 +408,7 @@ const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long l
 	for (int i = 0; i < r->nrecs; i++) {
 		const json_t *j = r->recs[i];
 
-		if (tl_is(j, "fd") && tj_int(j, "pid", -1) == pid &&
-		    tj_int(j, "fd", -1) == fd &&
+		if (tl_is(j, "fd") && tj_int(j, "pid", -1) == pid && tj_int(j, "fd", -1) == fd &&
 		    (unsigned long long)tj_int(j, "ino", -1) == ino)
 			return j;
 	}
@@ -426,8 +425,7 @@ int tl_basename_is(const char *path, const char *name)
 
 /* The exec records of pid, in order, except execs of the program named skip (the
  * fixture's own start, which has the same pid when it execs from a thread). */
-int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const json_t **out,
-		 int max)
+int tl_exec_recs(const struct tl_run *r, int pid, const char *skip, const json_t **out, int max)
 {
 	int n = 0;
 
