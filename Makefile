@@ -50,7 +50,7 @@ TESTS   :=
 HELPERS :=
 CLEAN   :=
 
-.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format
+.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format lint
 .DEFAULT_GOAL := all
 
 # --- shared library for tests and tools -------------------------------------------------------
@@ -141,6 +141,10 @@ clean:
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
 
+# clang-format clean, and the tracer's user side within its size limits (scripts/lint.sh).
+lint:
+	$(Q)bash scripts/lint.sh
+
 help:
 	@echo "cloexec-lab: close-on-exec tests, tracer, benchmarks and report"
 	@echo ""
@@ -157,6 +161,8 @@ help:
 	@echo "  make report       results/report.md and results/report.html from the latest runs"
 	@echo "  make compare BASE=a.json NEW=b.json [THRESHOLD=0.05]  fail on a significant slowdown"
 	@echo "  make asan|ubsan   build into $(BUILD)/asan|ubsan and run the tests under sanitizers"
+	@echo "  make lint         clang-format check of every source, size limits of bpf/'s user side"
+	@echo "  make format       clang-format every source in place"
 	@echo "  make clean        remove $(BUILD)/"
 	@echo ""
 	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
