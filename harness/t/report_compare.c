@@ -14,11 +14,6 @@
 static char tmp[] = "/tmp/cloexec-report-cmp-XXXXXX";
 static char script[PATH_MAX + 32];
 
-static void cleanup(void)
-{
-	tlab_rm_rf(tmp);
-}
-
 struct result {
 	int rc;
 	char *out;
@@ -140,23 +135,9 @@ int main(void)
 	lab_clean_fds(0);
 	plan_lazy();
 
-	if (!rc_src_dir())
-		bail("cannot find results/compare.py from %s or the build directory",
-		     lab_exe_dir());
-	snprintf(script, sizeof(script), "%s/results/compare.py", rc_src_dir());
-	if (access(PYTHON, X_OK) != 0)
-		skip_all("%s is not installed (make deps)", PYTHON);
 	if (access("/usr/share/benchmark/compare.py", R_OK) != 0)
 		skip_all("Google Benchmark's compare.py is not installed (libbenchmark-tools)");
-	bench = rc_bench_path();
-	if (!mkdtemp(tmp))
-		bail("failed to create a temp dir: %s", strerror(errno));
-	atexit(cleanup);
-
-	/* Two real smoke runs of the same two small groups, 9 repetitions each. */
-	if (rc_pick_filter(bench, tmp, 2, 0, filter, sizeof(filter)) < 0)
-		bail("cannot pick benchmark groups from cloexec-bench --benchmark_list_tests");
-	note("smoke filter: %s", filter);
+	bench = rc_begin("compare.py", script, sizeof(script), tmp, 2, 0, filter, sizeof(filter));
 	snprintf(a, sizeof(a), "%s/a.json", tmp);
 	snprintf(b, sizeof(b), "%s/b.json", tmp);
 	snprintf(one, sizeof(one), "%s/one.json", tmp);

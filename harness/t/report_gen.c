@@ -15,11 +15,6 @@
 
 static char tmp[] = "/tmp/cloexec-report-gen-XXXXXX";
 
-static void cleanup(void)
-{
-	tlab_rm_rf(tmp);
-}
-
 /* Every benchmark of the run: its group and variant appear in both documents. */
 static void check_names(const char *listing, const char *md, const char *page)
 {
@@ -115,21 +110,8 @@ int main(void)
 	lab_clean_fds(0);
 	plan_lazy();
 
-	if (!rc_src_dir())
-		bail("cannot find results/report.py from %s or the build directory", lab_exe_dir());
+	bench = rc_begin("report.py", script, sizeof(script), tmp, 2, 1, filter, sizeof(filter));
 	snprintf(src, sizeof(src), "%s", rc_src_dir());
-	snprintf(script, sizeof(script), "%s/results/report.py", src);
-	if (access(PYTHON, X_OK) != 0)
-		skip_all("%s is not installed (make deps)", PYTHON);
-	bench = rc_bench_path();
-	if (!mkdtemp(tmp))
-		bail("failed to create a temp dir: %s", strerror(errno));
-	atexit(cleanup);
-
-	/* 1. A smoke run of the real benchmark binary. */
-	if (rc_pick_filter(bench, tmp, 2, 1, filter, sizeof(filter)) < 0)
-		bail("cannot pick benchmark groups from cloexec-bench --benchmark_list_tests");
-	note("smoke filter: %s", filter);
 	snprintf(smoke, sizeof(smoke), "%s/smoke.json", tmp);
 	snprintf(err, sizeof(err), "%s/bench.err", tmp);
 	rc = rc_smoke(bench, filter, 9, "0.01", smoke, err);

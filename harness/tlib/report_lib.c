@@ -220,3 +220,32 @@ int rc_smoke(const char *bench, const char *filter, int reps, const char *min_ti
 	snprintf(o, sizeof(o), "--benchmark_out=%s", out_json);
 	return tlab_run(argv, NULL, err, 40000);
 }
+
+static char *rc_tmp; /* the scratch directory rc_begin made, removed at exit */
+
+static void rc_cleanup(void)
+{
+	tlab_rm_rf(rc_tmp);
+}
+
+const char *rc_begin(const char *script_name, char *script, size_t slen, char *tmp, int plain,
+		     int scaling, char *filter, size_t flen)
+{
+	const char *bench;
+
+	if (!rc_src_dir())
+		bail("cannot find results/%s from %s or the build directory", script_name,
+		     lab_exe_dir());
+	snprintf(script, slen, "%s/results/%s", rc_src_dir(), script_name);
+	if (access(PYTHON, X_OK) != 0)
+		skip_all("%s is not installed (make deps)", PYTHON);
+	bench = rc_bench_path();
+	if (!mkdtemp(tmp))
+		bail("failed to create a temp dir: %s", strerror(errno));
+	rc_tmp = tmp;
+	atexit(rc_cleanup);
+	if (rc_pick_filter(bench, tmp, plain, scaling, filter, flen) < 0)
+		bail("cannot pick benchmark groups from cloexec-bench --benchmark_list_tests");
+	note("smoke filter: %s", filter);
+	return bench;
+}

@@ -41,6 +41,14 @@ const char *rc_bench_path(void);
  */
 int rc_pick_filter(const char *bench, const char *tmpdir, int plain, int want_scaling, char *filter,
 		   size_t len);
+/*
+ * The start the report tests share: results/script_name in the source tree (else bail) into
+ * script, SKIP without python3, the built cloexec-bench (else bail), the scratch directory
+ * from the template tmp (removed at exit), and a smoke filter (rc_pick_filter with plain and
+ * scaling) into filter, noted. Returns the path of cloexec-bench.
+ */
+const char *rc_begin(const char *script_name, char *script, size_t slen, char *tmp, int plain,
+		     int scaling, char *filter, size_t flen);
 /* A smoke run of the real benchmark binary: JSON with per-repetition rows; tlab_run's result. */
 int rc_smoke(const char *bench, const char *filter, int reps, const char *min_time,
 	     const char *out_json, const char *err);
