@@ -31,27 +31,44 @@ static int cmp_int_asc(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-int lab_clean_fds(int verbose)
+int lab_each_fd(pid_t pid, int min_fd, int (*fn)(int fd, const char *target, void *arg), void *arg)
 {
-	int fds[4096], n, closed = 0;
+	int fds[4096], n = lab_proc_fds(pid, fds, 4096), seen = 0;
 
-	n = lab_proc_fds(getpid(), fds, 4096);
 	for (int i = 0; i < n; i++) {
 		char t[PATH_MAX];
 
-		if (fds[i] < 3)
+		if (fds[i] < min_fd)
 			continue;
-		if (verbose && lab_fd_target(getpid(), fds[i], t, sizeof(t)) >= 0)
-			fprintf(stderr, "# closing inherited fd %d -> %s\n", fds[i], t);
-		closed++;
+		if (lab_fd_target(pid, fds[i], t, sizeof(t)) < 0)
+			strcpy(t, "?");
+		seen++;
+		if (fn(fds[i], t, arg))
+			break;
 	}
+	return n < 0 ? -1 : seen;
+}
+
+static int say_closing(int fd, const char *target, void *verbose)
+{
+	if (*(int *)verbose)
+		fprintf(stderr, "# closing inherited fd %d -> %s\n", fd, target);
+	return 0;
+}
+
+int lab_clean_fds(int verbose)
+{
+	int closed = lab_each_fd(getpid(), 3, say_closing, &verbose);
+
 	/* close_range covers anything we could not list (e.g. > 4096 fds). */
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
+		int fds[4096], n = lab_proc_fds(getpid(), fds, 4096);
+
 		for (int i = 0; i < n; i++)
 			if (fds[i] >= 3)
 				close(fds[i]);
 	}
-	return closed;
+	return closed < 0 ? 0 : closed;
 }
 
 int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
@@ -157,17 +174,26 @@ int lab_fd_target(pid_t pid, int fd, char *buf, size_t len)
 	return (int)n;
 }
 
+struct holds {
+	const char *target;
+	int found;
+};
+
+static int is_target(int fd, const char *target, void *arg)
+{
+	struct holds *h = arg;
+
+	(void)fd;
+	h->found = strcmp(target, h->target) == 0;
+	return h->found;
+}
+
 int lab_proc_holds(pid_t pid, const char *target)
 {
-	int fds[4096], n = lab_proc_fds(pid, fds, 4096);
+	struct holds h = {target, 0};
 
-	for (int i = 0; i < n; i++) {
-		char t[PATH_MAX];
-
-		if (lab_fd_target(pid, fds[i], t, sizeof(t)) >= 0 && strcmp(t, target) == 0)
-			return 1;
-	}
-	return 0;
+	lab_each_fd(pid, 0, is_target, &h);
+	return h.found;
 }
 
 const char *lab_fd_identity(int fd, char *buf, size_t len)

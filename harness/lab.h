@@ -28,6 +28,11 @@ int lab_kill_reap(pid_t pid);
 
 /* Fill fds[] with the open fd numbers of pid (sorted); returns count or -1. */
 int lab_proc_fds(pid_t pid, int *fds, int max);
+/*
+ * Call fn(fd, target, arg) for each open fd >= min_fd of pid, in order (target "?" when it
+ * cannot be read), until fn returns non-zero. Returns how many fds fn saw, or -1.
+ */
+int lab_each_fd(pid_t pid, int min_fd, int (*fn)(int fd, const char *target, void *arg), void *arg);
 /* readlink /proc/PID/fd/FD into buf; returns length or -1. */
 int lab_fd_target(pid_t pid, int fd, char *buf, size_t len);
 /* Whether pid holds an fd whose target is exactly the given string. */

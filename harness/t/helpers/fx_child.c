@@ -14,27 +14,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/* One "fx held" line per fd, one write each: lines from several processes never interleave. */
+static int say_held(int fd, const char *target, void *failed)
+{
+	char out[PATH_MAX + 64];
+	size_t len = (size_t)snprintf(out, sizeof(out), "fx held pid=%d fd=%d target=%s\n",
+				      (int)getpid(), fd, target);
+
+	if (write(1, out, len) < 0)
+		*(int *)failed = 1;
+	return *(int *)failed;
+}
+
 int main(int argc, char **argv)
 {
-	int fds[4096], n, held = 0, hold = argc > 1 && strcmp(argv[1], "--hold") == 0;
-	char out[8192];
-	size_t len = 0;
+	int failed = 0, held, hold = argc > 1 && strcmp(argv[1], "--hold") == 0;
+	char out[256];
+	size_t len;
 
-	n = lab_proc_fds(getpid(), fds, 4096);
-	/* One write per line: lines from several processes on one pipe never interleave. */
-	for (int i = 0; i < n; i++) {
-		char t[PATH_MAX];
-
-		if (fds[i] < 3)
-			continue;
-		if (lab_fd_target(getpid(), fds[i], t, sizeof(t)) < 0)
-			strcpy(t, "?");
-		len = (size_t)snprintf(out, sizeof(out), "fx held pid=%d fd=%d target=%s\n",
-				       (int)getpid(), fds[i], t);
-		if (write(1, out, len) < 0)
-			return 3;
-		held++;
-	}
+	held = lab_each_fd(getpid(), 3, say_held, &failed);
+	if (failed)
+		return 3;
 	len = (size_t)snprintf(out, sizeof(out), "fx child pid=%d nheld=%d%s\n", (int)getpid(),
 			       held, hold ? " hold" : "");
 	if (write(1, out, len) < 0)

@@ -67,29 +67,26 @@ static inline void __attribute__((noreturn, format(printf, 1, 2))) fx_die(const 
 	exit(3);
 }
 
+/* One "fx stray" line: an fd >= 3 the fixture inherited. */
+static inline int fx_say_stray(int fd, const char *target, void *arg)
+{
+	(void)arg;
+	printf("fx stray fd=%d target=%s\n", fd, target);
+	return 0;
+}
+
 /* Report inherited fds (a tracer must not leak its own into the command), close them,
  * read --hold, find fx_child beside us. Returns argc without --hold. */
 static inline int fx_init(int argc, char **argv)
 {
-	int fds[4096], n, out = 1;
+	int out = 1;
 
 	fx_name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	n = lab_proc_fds(getpid(), fds, 4096);
-	for (int i = 0; i < n; i++) {
-		char t[PATH_MAX];
-
-		if (fds[i] < 3)
-			continue;
-		if (lab_fd_target(getpid(), fds[i], t, sizeof(t)) < 0)
-			strcpy(t, "?");
-		printf("fx stray fd=%d target=%s\n", fds[i], t);
-	}
+	lab_each_fd(getpid(), 3, fx_say_stray, NULL);
 	printf("fx start t=%llu\n", lab_now_ns());
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-		for (int i = 0; i < n; i++)
-			if (fds[i] >= 3)
-				close(fds[i]);
+		lab_clean_fds(0);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hold") == 0)
 			fx_hold = 1;
