@@ -73,18 +73,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static bool bpf_privileged(void)
 {
 	unsigned long long eff = 0;
-	char line[256];
-	FILE *f;
 
 	if (geteuid() == 0)
 		return true;
-	f = fopen("/proc/self/status", "re");
-	if (!f)
+	if (!proc_status("self", "CapEff: %llx", &eff))
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
 	return (eff & (1ULL << CAP_SYS_ADMIN)) ||
 	       ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON)));
 }

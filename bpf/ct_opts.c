@@ -158,21 +158,31 @@ static unsigned parse_fail_on(const char *s)
 	return m;
 }
 
+bool proc_status(const char *pid, const char *fmt, void *out)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, fmt, out) == 1;
+	fclose(f);
+	return found;
+}
+
 /* The thread group (process) of a thread id, from /proc; the id itself if unknown. */
 static pid_t tgid_of(pid_t tid)
 {
-	char path[64], line[128];
+	char id[16];
 	pid_t tgid = tid;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(id, sizeof(id), "%d", (int)tid);
+	if (!proc_status(id, "Tgid: %d", &tgid))
 		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
 	return tgid > 0 ? tgid : tid;
 }
 

@@ -43,6 +43,9 @@ extern struct opts opt;
 /* Parse argv into opt; exits 2 with one line on a usage error, 0 after --help/--version. */
 void parse_args(int argc, char **argv);
 
+/* The field fmt scans (e.g. "Tgid: %d") from /proc/PID/status into out ("self" for us). */
+bool proc_status(const char *pid, const char *fmt, void *out);
+
 /* Whether process pid has ended: no such process, or a zombie. */
 bool pid_gone(pid_t pid);
 
