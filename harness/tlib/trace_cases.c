@@ -32,6 +32,15 @@
 		.verdict = "atomic"                                                                \
 	}
 
+/* fx_listen_fds: its listener, made with F_DUPFD_CLOEXEC, not inherited... */
+#define LISTENER SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec")
+/* ...and the child's dup2 of it onto fd r (r "fd3"), with its fate at exec and the reason. */
+#define HANDED(r, at, why)                                                                         \
+	{                                                                                          \
+		.role = r, .syscall = "dup2", .kind = "tcp", .verdict = "never", .at_exec = at,    \
+		.reason = why, .listen = 1, .in_child = 1                                          \
+	}
+
 /* clang-format off */
 const struct tl_case tl_cases[] = {
 	{
@@ -339,9 +348,8 @@ const struct tl_case tl_cases[] = {
 		.listen_fds = "1",
 		.listen_pid_match = "true",
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "passed", .reason = "LISTEN_FDS", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "passed", "LISTEN_FDS"),
 		},
 	},
 	{
@@ -351,9 +359,8 @@ const struct tl_case tl_cases[] = {
 		.args = {"noenv"},
 		.exit_want = 1,
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	{
@@ -365,9 +372,8 @@ const struct tl_case tl_cases[] = {
 		.listen_fds = "1",
 		.listen_pid_match = "false",
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	/* sd_listen_fds rejects malformed variables and passes nothing */
@@ -380,9 +386,8 @@ const struct tl_case tl_cases[] = {
 		.listen_fds = "1",
 		.listen_pid_match = "false",
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	{
@@ -392,9 +397,8 @@ const struct tl_case tl_cases[] = {
 		.args = {"badfds"},
 		.exit_want = 1,
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	{
@@ -404,9 +408,8 @@ const struct tl_case tl_cases[] = {
 		.args = {"hugefds"},
 		.exit_want = 1,
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	{
@@ -418,9 +421,8 @@ const struct tl_case tl_cases[] = {
 		.listen_fds = "0",
 		.listen_pid_match = "true",
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	{
@@ -432,12 +434,10 @@ const struct tl_case tl_cases[] = {
 		.listen_fds = "1",
 		.listen_pid_match = "true",
 		.w = {
-			SOCK_ATOMIC("listener", "fcntl_dupfd_cloexec"),
+			LISTENER,
 			SOCK_ATOMIC("other", "socket"),
-			{.role = "fd3", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "passed", .reason = "LISTEN_FDS", .listen = 1, .in_child = 1},
-			{.role = "fd4", .syscall = "dup2", .kind = "tcp", .verdict = "never",
-			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+			HANDED("fd3", "passed", "LISTEN_FDS"),
+			HANDED("fd4", "leaked", NULL),
 		},
 	},
 	{
