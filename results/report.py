@@ -555,6 +555,14 @@ class Report:
             return "No %s: left out on the command line." % what
         return "No %s: %s is missing. Run `%s` to produce it." % (what, path, target)
 
+    def _section(self, title, anchor, doc, what, path, target):
+        """A section's heading; False, with a note naming the make target, when doc is missing."""
+        self.doc.h(2, title, anchor)
+        if doc is None:
+            self.doc.note(self._missing_text(what, path, target))
+            return False
+        return True
+
     def facts(self, now, inputs):
         d = self.doc
         d.h(2, "Machine and versions", "machine")
@@ -580,9 +588,8 @@ class Report:
 
     def repro(self, doc, path):
         d = self.doc
-        d.h(2, "Port reuse and race reproduction", "repro")
-        if doc is None:
-            d.note(self._missing_text("reproduction results", path, "make repro"))
+        if not self._section("Port reuse and race reproduction", "repro", doc,
+                             "reproduction results", path, "make repro"):
             return
         d.p("Source: %s" % path)
         sc = doc.get("scenarios") or []
@@ -660,9 +667,8 @@ class Report:
 
     def matrix(self, doc, path):
         d = self.doc
-        d.h(2, "Runtime matrix", "matrix")
-        if doc is None:
-            d.note(self._missing_text("runtime matrix", path, "make matrix"))
+        if not self._section("Runtime matrix", "matrix", doc, "runtime matrix", path,
+                             "make matrix"):
             return
         d.p("Source: %s%s" % (path, (", tracer " + val(doc.get("tracer"))) if doc.get("tracer")
                               else ""))
