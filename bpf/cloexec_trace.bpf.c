@@ -47,8 +47,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define S_IFIFO	 0010000
 
 #define O_CLOEXEC	    02000000
-#define ANON_INODE_FS_MAGIC 0x09041934
-#define PIDFS_MAGIC	    0x50494446
+#define ANON_INODE_FS_MAGIC CT_ANON_INODE_MAGIC
+#define PIDFS_MAGIC	    CT_PIDFS_MAGIC
 #define SOCK_CLOEXEC	    02000000
 #define MSG_CMSG_CLOEXEC    0x40000000
 #define F_DUPFD		    0
@@ -299,7 +299,7 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 		return 0;
 	inode = file->f_inode;
 	e->ino = inode->i_ino;
-	e->aux3 = inode->i_sb->s_magic;
+	e->u.file.fs_magic = inode->i_sb->s_magic;
 	if (!inode->__i_nlink)
 		e->flags2 |= CT_F2_DELETED;
 	mode = inode->i_mode;
@@ -331,7 +331,7 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 			len -= 2;
 			if (len > CT_NAME_LEN - 1)
 				len = CT_NAME_LEN - 1;
-			e->aux = len;
+			e->u.file.name_len = len;
 			barrier_var(len);
 			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
 					      (char *)ua->name + 2);
@@ -355,7 +355,7 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 		e->kind = CT_KIND_OTHER;
 		break;
 	}
-	if (e->aux3 == ANON_INODE_FS_MAGIC || e->aux3 == PIDFS_MAGIC)
+	if (e->u.file.fs_magic == ANON_INODE_FS_MAGIC || e->u.file.fs_magic == PIDFS_MAGIC)
 		e->kind = CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
 	fill_path(e, filep);
 	return 0;
@@ -510,8 +510,8 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 */
 	e->ts_ns = ts;
 	e->fd = fd;
-	e->aux = last;
-	e->aux2 = flags;
+	e->u.range.last = last;
+	e->u.range.flags = flags;
 	if (file)
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	ev_send(e, false);
@@ -712,8 +712,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e = ev_begin(CT_EV_FORK);
 	if (!e)
 		return 0;
-	e->aux2 = ctgid;
-	e->aux3 = child->pid;
+	e->u.fork.child_tgid = ctgid;
+	e->u.fork.child_tid = child->pid;
 	e->ino = (__u64)child->files;
 	if (child->files == parent->files)
 		e->flags |= CT_F_FILES;
@@ -729,15 +729,15 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		nr = BPF_CORE_READ(regs, orig_ax);
 		if (nr == 56) {
 			e->syscall = CT_SC_CLONE;
-			e->aux = BPF_CORE_READ(regs, di);
+			e->u.fork.clone_flags = BPF_CORE_READ(regs, di);
 		} else if (nr == 57) {
 			e->syscall = CT_SC_FORK;
 		} else if (nr == 58) {
 			e->syscall = CT_SC_VFORK;
-			e->aux = CLONE_VM | CLONE_VFORK;
+			e->u.fork.clone_flags = CLONE_VM | CLONE_VFORK;
 		} else if (nr == 435) {
 			e->syscall = CT_SC_CLONE3;
-			bpf_probe_read_user(&e->aux, sizeof(e->aux),
+			bpf_probe_read_user(&e->u.fork.clone_flags, sizeof(e->u.fork.clone_flags),
 					    (void *)BPF_CORE_READ(regs, di));
 		}
 	}
@@ -747,11 +747,11 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 #endif
 	if (!e->syscall) {
 		e->syscall = CT_SC_CLONE;
-		e->aux = (e->flags & CT_F_VM ? CLONE_VM : 0) |
-			 (e->flags & CT_F_VFORK ? CLONE_VFORK : 0) |
-			 (e->flags & CT_F_FILES ? CLONE_FILES : 0);
+		e->u.fork.clone_flags = (e->flags & CT_F_VM ? CLONE_VM : 0) |
+					(e->flags & CT_F_VFORK ? CLONE_VFORK : 0) |
+					(e->flags & CT_F_FILES ? CLONE_FILES : 0);
 	}
-	if (e->aux & CLONE_VFORK)
+	if (e->u.fork.clone_flags & CLONE_VFORK)
 		e->flags |= CT_F_VFORK;
 	ev_send(e, false);
 	return 0;
@@ -932,10 +932,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (!e)
 		return 0;
 	e->tid = p->pid;
-	e->aux2 = old_pid;
-	e->aux3 = p->real_parent->tgid;
-	e->fd = env.listen_fds;
-	e->aux = env.listen_pid;
+	e->u.exec.old_pid = old_pid;
+	e->u.exec.parent_tgid = p->real_parent->tgid;
+	e->u.exec.listen_fds = env.listen_fds;
+	e->u.exec.listen_pid = env.listen_pid;
 	if (env.trunc)
 		e->flags |= CT_F_TRUNC;
 	bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename);
@@ -964,8 +964,8 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (!e)
 		return 0;
 	e->tid = p->pid;
-	e->aux = sc.emitted;
-	e->aux2 = sc.seen;
+	e->u.exec_end.emitted = sc.emitted;
+	e->u.exec_end.seen = sc.seen;
 	if (trunc)
 		e->flags |= CT_F_TRUNC;
 	ev_send(e, true);
@@ -983,7 +983,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	e = ev_begin(CT_EV_EXIT);
 	if (e) {
 		e->tid = p->pid;
-		e->aux2 = p->exit_code;
+		e->u.exit.exit_code = p->exit_code;
 		ev_send(e, true);
 	}
 	if (filter_enabled)

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

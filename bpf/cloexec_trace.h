@@ -17,11 +17,11 @@ enum ct_type {
 	CT_EV_FD = 1,	       /* an fd appeared: fd, syscall, cloexec bit at exit, file identity */
 	CT_EV_SETFD = 2,       /* F_SETFD / FIOCLEX / FIONCLEX: bit before and after (flags) */
 	CT_EV_CLOSE = 3,       /* close(fd) */
-	CT_EV_CLOSE_RANGE = 4, /* close_range(fd, aux = last, aux2 = flags) */
-	CT_EV_FORK = 5,	       /* a process was created: aux2 = child tgid, aux = clone flags */
+	CT_EV_CLOSE_RANGE = 4, /* close_range(fd, u.range.last, u.range.flags) */
+	CT_EV_FORK = 5,	       /* a process was created: u.fork */
 	CT_EV_EXEC = 6,	       /* sched_process_exec: header, followed by CT_EV_EXEC_FD records */
 	CT_EV_EXEC_FD = 7,     /* one fd >= 3 that survived exec */
-	CT_EV_EXEC_END = 8,    /* end of an exec's fd list: aux = fds emitted, aux2 = fds seen */
+	CT_EV_EXEC_END = 8,    /* end of an exec's fd list: u.exec_end */
 	CT_EV_EXIT = 9,	       /* the last thread of a process exited */
 };
 
@@ -84,7 +84,6 @@ enum ct_kind {
 /* ct_event.flags */
 #define CT_F_CLOEXEC	 0x01 /* close_on_exec bit set (after the syscall) */
 #define CT_F_REQ_CLOEXEC 0x02 /* the caller's flags asked for cloexec */
-#define CT_F_BEFORE	 0x04 /* unused (was: SETFD bit before the call) */
 #define CT_F_ABSTRACT	 0x08 /* unix socket name is abstract (leading NUL dropped) */
 #define CT_F_TRUNC                                                                                 \
 	0x10		/* EXEC_END: the scan hit its bound; EXEC: env read truncated;             \
@@ -99,23 +98,66 @@ enum ct_kind {
 			    */
 #define CT_F2_DELETED 0x02 /* the inode has no links left (unlinked file, memfd) */
 
+/* File system magic numbers (statfs f_type) the record's fs_magic is compared with. */
+#define CT_ANON_INODE_MAGIC 0x09041934 /* anon_inodefs: eventfd, epoll, timerfd, ... */
+#define CT_PIDFS_MAGIC	    0x50494446 /* pidfs (6.9+): pidfd_open's files */
+
+/* FD, EXEC_FD: more of the file's identity. */
+struct ct_file_info {
+	__u64 name_len; /* unix sockets: bytes of the bound sun_path (abstract: with its NUL) */
+	__u32 pad;
+	__u32 fs_magic; /* the file system's magic number (CT_*_MAGIC) */
+};
+
+/* CLOSE_RANGE: fd is the first of the range. */
+struct ct_range_info {
+	__u64 last;
+	__u32 flags; /* CLOSE_RANGE_* */
+	__u32 pad;
+};
+
+/* FORK: the new process; syscall is CT_SC_FORK..CLONE3, flags CT_F_VM/VFORK/FILES. */
+struct ct_fork_info {
+	__u64 clone_flags; /* as far as known */
+	__u32 child_tgid;
+	__u32 child_tid;
+};
+
+/* EXEC: what LISTEN_FDS/LISTEN_PID said, who called exec, who the parent is. */
+struct ct_exec_info {
+	__u32 listen_pid;  /* 0: absent; 0xffffffff: not a number */
+	__s32 listen_fds;  /* -1: absent or invalid */
+	__u32 old_pid;	   /* the thread that called exec */
+	__u32 parent_tgid; /* real_parent */
+};
+
+/* EXEC_END: how the scan of the exec'd fd table went. */
+struct ct_exec_end_info {
+	__u64 emitted; /* EXEC_FD records sent */
+	__u32 seen;    /* open fds >= 3 found */
+	__u32 pad;
+};
+
+/* EXIT: how the process ended. */
+struct ct_exit_info {
+	__u32 exit_code; /* task->exit_code */
+	__u32 pad[3];
+};
+
 /*
- * One record, 368 bytes. Field use per type:
+ * One record, 368 bytes. Fields per type (u: the union member of the type):
  *   all:        type, tgid, tid, ts_ns, comm, files (the task's files_struct, fd table identity)
  *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name, flags2,
- *               aux3 = the file system's magic number)
+ *               u.file)
  *   SETFD:      fd, syscall, flags (CLOEXEC after the call, REQ_CLOEXEC), ino
  *   CLOSE:      fd, ino = what the slot holds after the close (0: empty; else reused already),
  *               ts_ns = before the slot was read
- *   CLOSE_RANGE: fd = first, aux = last, aux2 = flags, ts_ns = at syscall exit, before the record
- *   FORK:       aux = clone flags (as far as known), aux2 = child tgid, aux3 = child tid,
- *               syscall = CT_SC_FORK..CLONE3, flags (VM, VFORK, FILES), ino = child files
- *   EXEC:       tid = pid after exec, aux2 = old pid (thread that called exec), name = filename,
- *               aux = LISTEN_PID (0 = absent), fd = LISTEN_FDS (-1 = absent), flags TRUNC,
- *               aux3 = parent tgid
+ *   CLOSE_RANGE: fd = first, u.range, ts_ns = at syscall exit, before the record
+ *   FORK:       u.fork, syscall, flags (VM, VFORK, FILES), ino = child files
+ *   EXEC:       tid = pid after exec, u.exec, name = filename, flags TRUNC
  *   EXEC_FD:    fd and file identity as for FD, flags CLOEXEC (always clear after exec)
- *   EXEC_END:   aux = records emitted, aux2 = open fds >= 3 seen, flags TRUNC
- *   EXIT:       aux2 = exit code (task->exit_code)
+ *   EXEC_END:   u.exec_end, flags TRUNC
+ *   EXIT:       u.exit
  */
 struct ct_event {
 	__u32 type;
@@ -125,9 +167,14 @@ struct ct_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 files; /* struct files_struct * (identity only) */
 	__u64 ino;   /* inode number */
-	__u64 aux;
-	__u32 aux2;
-	__u32 aux3;
+	union {
+		struct ct_file_info file;	  /* FD, EXEC_FD */
+		struct ct_range_info range;	  /* CLOSE_RANGE */
+		struct ct_fork_info fork;	  /* FORK */
+		struct ct_exec_info exec;	  /* EXEC */
+		struct ct_exec_end_info exec_end; /* EXEC_END */
+		struct ct_exit_info exit;	  /* EXIT */
+	} u;
 	char comm[CT_COMM_LEN];
 	__u16 syscall;
 	__u16 kind;	 /* enum ct_kind */
@@ -146,6 +193,7 @@ struct ct_event {
 	__u32 pad2;
 };
 
+_Static_assert(sizeof(((struct ct_event *)0)->u) == 16, "ct_event.u: 16 bytes for every type");
 _Static_assert(sizeof(struct ct_event) == 368, "ct_event layout changed");
 
 /* Records without a name (CLOSE, SETFD, FORK, EXIT, EXEC_END) are sent without it. */

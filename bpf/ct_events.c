@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/close_range.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,6 @@
 #include "ct_names.h"
 #include "ct_opts.h"
 #include "ct_render.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC 4
-#endif
 
 /* An exec record is held at most this long for its creators' verdicts. */
 #define EXEC_HOLD_NS 1000000000ULL
@@ -136,7 +133,7 @@ static void on_close(const struct ct_event *ev)
 static void on_close_range(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
-	uint64_t last = ev->aux;
+	uint64_t last = ev->u.range.last;
 
 	if (!t || ev->fd < 0)
 		return;
@@ -152,7 +149,7 @@ static void on_close_range(const struct ct_event *ev)
 		 */
 		if (newer_than(e, ev))
 			continue;
-		if (ev->aux2 & CLOSE_RANGE_CLOEXEC)
+		if (ev->u.range.flags & CLOSE_RANGE_CLOEXEC)
 			bit_change(t, e, e->coe, true, true, ev->ts_ns, CT_SET_CLOSE_RANGE);
 		else
 			entry_drop(t, e);
@@ -164,18 +161,18 @@ static void on_fork(const struct ct_event *ev)
 	struct proc *parent, *child;
 	struct table *pt = touch(ev, &parent), *ct;
 
-	child = proc_find(ev->aux2);
+	child = proc_find(ev->u.fork.child_tgid);
 	if (child) { /* a stale pid: the old one is gone */
 		table_unuse(table_find(child->files));
 		proc_free(child);
 	}
-	child = proc_get(ev->aux2);
+	child = proc_get(ev->u.fork.child_tgid);
 	child->ppid = ev->tgid;
 	memcpy(child->comm, ev->comm, CT_COMM_LEN);
 	child->have_spawn = true;
 	child->spawn_sc = ev->syscall;
 	child->spawn_flags = ev->flags;
-	child->clone_flags = ev->aux;
+	child->clone_flags = ev->u.fork.clone_flags;
 	child->files = ev->ino;
 	if (opt.cmd || opt.pid) {
 		child->counted = true;
@@ -184,13 +181,14 @@ static void on_fork(const struct ct_event *ev)
 	if (ev->flags & CT_F_FILES || ev->ino == ev->files) {
 		ct = pt ? pt : table_new(ev->ino);
 	} else {
-		ct = table_copy(pt, ev->ino, ev->ts_ns, ev->aux2);
+		ct = table_copy(pt, ev->ino, ev->ts_ns, ev->u.fork.child_tgid);
 		ct->users = 0;
 	}
 	ct->users++;
 	if (opt.verbose > 1)
-		fprintf(stderr, "%s: fork %u -> %u (%s, flags %#llx)\n", TOOL, ev->tgid, ev->aux2,
-			sc_name(ev->syscall), (unsigned long long)ev->aux);
+		fprintf(stderr, "%s: fork %u -> %u (%s, flags %#llx)\n", TOOL, ev->tgid,
+			ev->u.fork.child_tgid, sc_name(ev->syscall),
+			(unsigned long long)ev->u.fork.clone_flags);
 }
 
 /*
@@ -223,9 +221,9 @@ static void env_fallback(struct ct_event *h)
 		    v > INT_MAX)
 			v = -1;
 		if (fds)
-			h->fd = v < 0 || v > INT_MAX - 3 ? -1 : (int)v;
+			h->u.exec.listen_fds = v < 0 || v > INT_MAX - 3 ? -1 : (int)v;
 		else
-			h->aux = v <= 0 ? 0xffffffffULL : (uint64_t)v;
+			h->u.exec.listen_pid = v <= 0 ? 0xffffffffU : (uint32_t)v;
 	}
 	free(buf);
 	fclose(f);
@@ -251,10 +249,11 @@ static struct ct_exec_report *exec_report_new(struct proc *p)
 	memcpy(o->comm, h->comm, CT_COMM_LEN);
 	memcpy(o->fname, h->name, CT_NAME_LEN);
 	memcpy(o->old_comm, p->comm, CT_COMM_LEN);
-	o->spawn = ct_spawn_of(p, h->aux2 != h->tgid); /* thread: exec from non-leader */
-	o->ppid = p->ppid ? p->ppid : h->aux3;
-	o->listen_fds = h->fd;
-	o->listen_pid_match = ct_listen_pid_match(h->fd, (uint32_t)h->aux, h->tgid);
+	o->spawn = ct_spawn_of(p, h->u.exec.old_pid != h->tgid); /* thread: exec from non-leader */
+	o->ppid = p->ppid ? p->ppid : h->u.exec.parent_tgid;
+	o->listen_fds = h->u.exec.listen_fds;
+	o->listen_pid_match =
+	    ct_listen_pid_match(h->u.exec.listen_fds, h->u.exec.listen_pid, h->tgid);
 	o->n = p->nxfd;
 	o->it = xcalloc((size_t)p->nxfd, sizeof(*o->it));
 	return o;
@@ -338,7 +337,12 @@ static void exec_emit(struct proc *p, bool report)
 	if (p->exec_hdr.flags & CT_F_TRUNC)
 		env_fallback(&p->exec_hdr);
 	o = exec_report_new(p);
-	ctx = (struct ct_exec_ctx){h->tgid, h->fd, (uint32_t)h->aux, o->comm, p->comm, o->fname};
+	ctx = (struct ct_exec_ctx){.tgid = h->tgid,
+				   .listen_fds = h->u.exec.listen_fds,
+				   .listen_pid = h->u.exec.listen_pid,
+				   .comm = o->comm,
+				   .old_comm = p->comm,
+				   .fname = o->fname};
 	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
 	for (int i = 0; i < p->nxfd; i++) {
 		const struct ct_event *x = &p->xfd[i].ev;

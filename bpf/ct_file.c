@@ -12,9 +12,6 @@
 
 #include "ct_file.h"
 
-#define ANON_INODE_MAGIC 0x09041934
-#define PIDFS_MAGIC	 0x50494446
-
 /* "[eventfd]", "[timerfd]": the dentry name of an anonymous inode. */
 static bool anon_name(const char *name)
 {
@@ -55,9 +52,9 @@ static void unix_name(const struct ct_event *e, char *buf, size_t len)
 {
 	size_t l;
 
-	if (e->family != AF_UNIX || e->aux == 0)
+	if (e->family != AF_UNIX || e->u.file.name_len == 0)
 		return;
-	l = e->aux < CT_NAME_LEN ? e->aux : CT_NAME_LEN - 1;
+	l = e->u.file.name_len < CT_NAME_LEN ? e->u.file.name_len : CT_NAME_LEN - 1;
 	if (e->name[0] == 0) /* abstract: @name */
 		snprintf(buf, len, "@%.*s", (int)(l - 1), e->name + 1);
 	else
@@ -67,9 +64,9 @@ static void unix_name(const struct ct_event *e, char *buf, size_t len)
 /* As /proc would say it: anon_inode:[eventfd], /memfd:name (deleted), ... */
 static void kernel_name(const struct ct_event *e, char *buf, size_t len)
 {
-	if (e->aux3 == ANON_INODE_MAGIC)
+	if (e->u.file.fs_magic == CT_ANON_INODE_MAGIC)
 		snprintf(buf, len, "anon_inode:%.*s", CT_NAME_LEN, e->name);
-	else if (e->aux3 == PIDFS_MAGIC)
+	else if (e->u.file.fs_magic == CT_PIDFS_MAGIC)
 		snprintf(buf, len, "anon_inode:[pidfd]");
 	else if (e->flags2 & CT_F2_PSEUDO)
 		snprintf(buf, len, "/%.*s%s", CT_NAME_LEN, e->name,

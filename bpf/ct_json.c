@@ -139,8 +139,8 @@ void json_exec(struct sbuf *b, const struct ct_exec_report *o)
 		sb_printf(b, ",\"spawn\":\"%s\"", spawn);
 	else
 		sb_puts(b, ",\"spawn\":null");
-	if (h->aux2 != h->tgid)
-		sb_printf(b, ",\"exec_tid\":%u", h->aux2);
+	if (h->u.exec.old_pid != h->tgid)
+		sb_printf(b, ",\"exec_tid\":%u", h->u.exec.old_pid);
 	if (o->listen_fds >= 0)
 		sb_printf(b, ",\"listen_fds\":%d", o->listen_fds);
 	else
