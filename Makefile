@@ -41,6 +41,11 @@ CFLAGS   += $(SANFLAGS)
 CXXFLAGS += $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 endif
+# libbpf is linked statically (libbpf.a from libbpf-dev), as libbpf-tools do: the tracer runs with
+# any system libbpf or none. Its own dependencies (libelf, zlib) stay shared libraries.
+LIBBPF_A    ?= $(realpath $(shell $(CC) -print-file-name=libbpf.a 2>/dev/null))
+LIBBPF_LIBS  = $(if $(wildcard $(LIBBPF_A)),$(LIBBPF_A),$(error libbpf.a not found \
+	($(CC) -print-file-name=libbpf.a): install libbpf-dev, or pass LIBBPF_A=path)) -lelf -lz
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -MMD -MP \
 	-I$(BUILD) -Ibpf -idirafter /usr/include/$(shell uname -m)-linux-gnu
 
@@ -100,6 +105,9 @@ $(BUILD)/t/helpers/%: harness/t/helpers/%.c $(LIBLAB)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LIBLAB) $(HELPER_LDLIBS_$*) $(LDLIBS)
 
 include $(sort $(wildcard */module.mk */*/module.mk))
+
+# The tracer embeds libbpf.a: relink it when libbpf-dev changes.
+$(BUILD)/cloexec-trace: $(wildcard $(LIBBPF_A))
 
 all: $(BINS) $(TESTS) $(HELPERS)
 
