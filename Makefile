@@ -49,13 +49,32 @@ LIBBPF_LIBS  = $(if $(wildcard $(LIBBPF_A)),$(LIBBPF_A),$(error libbpf.a not fou
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -MMD -MP \
 	-I$(BUILD) -Ibpf -idirafter /usr/include/$(shell uname -m)-linux-gnu
 
+# The version of the tools (cloexec-trace --version), of the man pages and of the Debian package
+# (debian/changelog: harness/t/dist_deb.sh checks that they agree).
+VERSION := $(shell sed -n 's/^\#define VERSION[[:space:]]*"\(.*\)"/\1/p' bpf/*.c bpf/*.h 2>/dev/null | head -n1)
+
+# make install: GNU-style directories under PREFIX, all below DESTDIR (staging, packaging).
+PREFIX         ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+SBINDIR        ?= $(PREFIX)/sbin
+LIBEXECDIR     ?= $(PREFIX)/libexec
+PKGLIBEXECDIR  ?= $(LIBEXECDIR)/cloexec-lab
+DATADIR        ?= $(PREFIX)/share
+MANDIR         ?= $(DATADIR)/man
+DOCDIR         ?= $(DATADIR)/doc/cloexec-lab
+COMPLETIONSDIR ?= $(DATADIR)/bash-completion/completions
+DESTDIR        ?=
+INSTALL        ?= install
+
 # Filled in by the module.mk files.
 BINS    :=
 TESTS   :=
 HELPERS :=
+DOCS    :=
 CLEAN   :=
 
-.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format
+.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format \
+	tools install uninstall deb
 .DEFAULT_GOAL := all
 
 # --- shared library for tests and tools -------------------------------------------------------
@@ -109,7 +128,58 @@ include $(sort $(wildcard */module.mk */*/module.mk))
 # The tracer embeds libbpf.a: relink it when libbpf-dev changes.
 $(BUILD)/cloexec-trace: $(wildcard $(LIBBPF_A))
 
-all: $(BINS) $(TESTS) $(HELPERS)
+all: $(BINS) $(TESTS) $(HELPERS) $(DOCS)
+
+# --- install, uninstall, Debian package --------------------------------------------------------
+# Layout: cloexec-trace in sbin (it needs root); cloexec-repro and cloexec-bench live in
+# PKGLIBEXECDIR beside the helpers they run (they find them next to their own executable,
+# lab_build_path()), with relative links to them in BINDIR; PKGLIBEXECDIR/cloexec-trace links
+# to the tracer for cloexec-bench's trace_socket runs.
+INSTALL_BINS := $(BUILD)/cloexec-trace $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child \
+	$(BUILD)/cloexec-bench $(BUILD)/bench/exit0
+INSTALL_MAN  := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+relpath = $(shell realpath -m -s --relative-to='$(1)' '$(2)')
+
+# Only what `make install` installs (the Debian package builds this, not the tests).
+tools: $(INSTALL_BINS) $(INSTALL_MAN)
+
+install: tools
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(PKGLIBEXECDIR)/bench' \
+		'$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(MANDIR)/man8' '$(DESTDIR)$(COMPLETIONSDIR)' \
+		'$(DESTDIR)$(DOCDIR)'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/cloexec-trace '$(DESTDIR)$(SBINDIR)/cloexec-trace'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child $(BUILD)/cloexec-bench \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/bench/exit0 '$(DESTDIR)$(PKGLIBEXECDIR)/bench/exit0'
+	$(Q)ln -sfn '$(call relpath,$(PKGLIBEXECDIR),$(SBINDIR)/cloexec-trace)' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-trace'
+	$(Q)for t in cloexec-repro cloexec-bench; do \
+		ln -sfn "$(call relpath,$(BINDIR),$(PKGLIBEXECDIR))/$$t" '$(DESTDIR)$(BINDIR)'/$$t || exit 1; \
+	done
+	$(Q)$(INSTALL) -m 0644 $(filter %.1,$(INSTALL_MAN)) '$(DESTDIR)$(MANDIR)/man1/'
+	$(Q)$(INSTALL) -m 0644 $(filter %.8,$(INSTALL_MAN)) '$(DESTDIR)$(MANDIR)/man8/'
+	$(Q)$(INSTALL) -m 0644 completion/cloexec-trace '$(DESTDIR)$(COMPLETIONSDIR)/cloexec-trace'
+	$(Q)$(INSTALL) -m 0644 bpf/SCHEMA.md '$(DESTDIR)$(DOCDIR)/SCHEMA.md'
+
+# Removes exactly what install put there, and the directories that are ours alone.
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f '$(DESTDIR)$(SBINDIR)/cloexec-trace' '$(DESTDIR)$(BINDIR)/cloexec-repro' \
+		'$(DESTDIR)$(BINDIR)/cloexec-bench' '$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-trace' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-repro' '$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-repro-child' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-bench' '$(DESTDIR)$(PKGLIBEXECDIR)/bench/exit0' \
+		$(patsubst $(BUILD)/man/%,'$(DESTDIR)$(MANDIR)/man1/%',$(filter %.1,$(INSTALL_MAN))) \
+		$(patsubst $(BUILD)/man/%,'$(DESTDIR)$(MANDIR)/man8/%',$(filter %.8,$(INSTALL_MAN))) \
+		'$(DESTDIR)$(COMPLETIONSDIR)/cloexec-trace' '$(DESTDIR)$(DOCDIR)/SCHEMA.md'
+	$(Q)for d in '$(DESTDIR)$(PKGLIBEXECDIR)/bench' '$(DESTDIR)$(PKGLIBEXECDIR)' '$(DESTDIR)$(DOCDIR)'; do \
+		[ ! -d "$$d" ] || rmdir "$$d" || exit 1; \
+	done
+
+# The Debian package (debian/, debhelper), built by dpkg-buildpackage from a copy of the tree in
+# $(BUILD)/deb/, checked by lintian; the .deb and the other artefacts land in $(BUILD)/deb/.
+deb:
+	$(Q)VMLINUX_H='$(if $(VMLINUX_H),$(abspath $(VMLINUX_H)))' bash scripts/build-deb.sh '$(BUILD)'
 
 # --- user-facing targets -----------------------------------------------------------------------
 deps:
