@@ -6,6 +6,7 @@
 #
 #   make            build everything        make test     build + run all TAP tests
 #   make run        the main job (report)   make help     list targets and switches
+#   make install    PREFIX=, DESTDIR=       make deb      the Debian package (debian/)
 
 BUILD     ?= build
 CC        ?= cc
@@ -34,6 +35,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -MMD -MP -Iharness -I$(BUILD)
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += $(WARN) -std=c++17 -MMD -MP -I$(BUILD)
+# CPPFLAGS (e.g. dpkg-buildflags' -D_FORTIFY_SOURCE=2) apply to every C and C++ compile.
+CFLAGS   += $(CPPFLAGS)
+CXXFLAGS += $(CPPFLAGS)
 LDLIBS   += -lpthread
 ifneq ($(SANITIZE),)
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -229,7 +233,17 @@ help:
 	@echo "  make asan|ubsan   build into $(BUILD)/asan|ubsan and run the tests under sanitizers"
 	@echo "  make clean        remove $(BUILD)/"
 	@echo ""
+	@echo "Install and package:"
+	@echo "  make man          the man pages (scdoc) -> $(BUILD)/man/"
+	@echo "  make tools        only the installed programs and man pages (what install installs)"
+	@echo "  make install      cloexec-trace (sbin), cloexec-repro, cloexec-bench, man pages, bash"
+	@echo "                    completion under PREFIX=$(PREFIX) (DESTDIR=dir to stage)"
+	@echo "  make uninstall    remove what make install installed (same PREFIX, DESTDIR)"
+	@echo "  make deb          Debian package with dpkg-buildpackage + lintian -> $(BUILD)/deb/*.deb"
+	@echo ""
 	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
+	@echo "          PREFIX=/usr/local DESTDIR= (install; also BINDIR, SBINDIR, LIBEXECDIR, MANDIR...)"
+	@echo "make test also writes JUnit XML: $(BUILD)/test-results/junit.xml"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
