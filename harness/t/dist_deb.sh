@@ -20,6 +20,7 @@ top=$(cd "$here/../.." && pwd)
 build=${CLOEXEC_LAB_BUILD:-$top/build}
 pkg=cloexec-lab
 lock=/run/lock/cloexec-lab-dist-deb.lock
+[ -d /run/lock ] || lock=/tmp/cloexec-lab-dist-deb.lock
 
 [ "$(id -u)" -eq 0 ] || skip_all "not root: dpkg -i needs root"
 for t in dpkg-buildpackage dh dpkg-deb; do
