@@ -6,6 +6,7 @@
 #
 #   make            build everything        make test     build + run all TAP tests
 #   make run        the main job (report)   make help     list targets and switches
+#   make install    PREFIX=, DESTDIR=       make deb      the Debian package (debian/)
 
 BUILD     ?= build
 CC        ?= cc
@@ -34,6 +35,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -MMD -MP -Iharness -I$(BUILD)
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += $(WARN) -std=c++17 -MMD -MP -I$(BUILD)
+# CPPFLAGS (e.g. dpkg-buildflags' -D_FORTIFY_SOURCE=2) apply to every C and C++ compile.
+CFLAGS   += $(CPPFLAGS)
+CXXFLAGS += $(CPPFLAGS)
 LDLIBS   += -lpthread -ljansson
 ifneq ($(SANITIZE),)
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -41,16 +45,40 @@ CFLAGS   += $(SANFLAGS)
 CXXFLAGS += $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 endif
+# libbpf is linked statically (libbpf.a from libbpf-dev), as libbpf-tools do: the tracer runs with
+# any system libbpf or none. Its own dependencies (libelf, zlib) stay shared libraries.
+LIBBPF_A    ?= $(realpath $(shell $(CC) -print-file-name=libbpf.a 2>/dev/null))
+LIBBPF_LIBS  = $(if $(wildcard $(LIBBPF_A)),$(LIBBPF_A),$(error libbpf.a not found \
+	($(CC) -print-file-name=libbpf.a): install libbpf-dev, or pass LIBBPF_A=path)) -lelf -lz
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -MMD -MP \
 	-I$(BUILD) -Ibpf -idirafter /usr/include/$(shell uname -m)-linux-gnu
+
+# The version of the tools (cloexec-trace --version), of the man pages and of the Debian package
+# (debian/changelog: harness/t/dist_deb.sh checks that they agree).
+VERSION := $(shell sed -n 's/^\#define VERSION[[:space:]]*"\(.*\)"/\1/p' bpf/*.c bpf/*.h 2>/dev/null | head -n1)
+
+# make install: GNU-style directories under PREFIX, all below DESTDIR (staging, packaging).
+PREFIX         ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+SBINDIR        ?= $(PREFIX)/sbin
+LIBEXECDIR     ?= $(PREFIX)/libexec
+PKGLIBEXECDIR  ?= $(LIBEXECDIR)/cloexec-lab
+DATADIR        ?= $(PREFIX)/share
+MANDIR         ?= $(DATADIR)/man
+DOCDIR         ?= $(DATADIR)/doc/cloexec-lab
+COMPLETIONSDIR ?= $(DATADIR)/bash-completion/completions
+DESTDIR        ?=
+INSTALL        ?= install
 
 # Filled in by the module.mk files.
 BINS    :=
 TESTS   :=
 HELPERS :=
+DOCS    :=
 CLEAN   :=
 
-.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format lint
+.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format \
+	tools install uninstall deb lint
 .DEFAULT_GOAL := all
 
 # --- shared library for tests and tools -------------------------------------------------------
@@ -109,7 +137,61 @@ $(BUILD)/t/helpers/%: harness/t/helpers/%.c $(LIBLAB)
 
 include $(sort $(wildcard */module.mk */*/module.mk))
 
-all: $(BINS) $(TESTS) $(HELPERS)
+# The tracer embeds libbpf.a: relink it when libbpf-dev changes.
+$(BUILD)/cloexec-trace: $(wildcard $(LIBBPF_A))
+
+all: $(BINS) $(TESTS) $(HELPERS) $(DOCS)
+
+# --- install, uninstall, Debian package --------------------------------------------------------
+# Layout: cloexec-trace in sbin (it needs root); cloexec-repro and cloexec-bench live in
+# PKGLIBEXECDIR beside the helpers they run (they find them next to their own executable,
+# lab_build_path()), with relative links to them in BINDIR; PKGLIBEXECDIR/cloexec-trace links
+# to the tracer for cloexec-bench's trace_socket runs.
+INSTALL_BINS := $(BUILD)/cloexec-trace $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child \
+	$(BUILD)/cloexec-bench $(BUILD)/bench/exit0
+INSTALL_MAN  := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+relpath = $(shell realpath -m -s --relative-to='$(1)' '$(2)')
+
+# Only what `make install` installs (the Debian package builds this, not the tests).
+tools: $(INSTALL_BINS) $(INSTALL_MAN)
+
+install: tools
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(PKGLIBEXECDIR)/bench' \
+		'$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(MANDIR)/man8' '$(DESTDIR)$(COMPLETIONSDIR)' \
+		'$(DESTDIR)$(DOCDIR)'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/cloexec-trace '$(DESTDIR)$(SBINDIR)/cloexec-trace'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child $(BUILD)/cloexec-bench \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/bench/exit0 '$(DESTDIR)$(PKGLIBEXECDIR)/bench/exit0'
+	$(Q)ln -sfn '$(call relpath,$(PKGLIBEXECDIR),$(SBINDIR)/cloexec-trace)' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-trace'
+	$(Q)for t in cloexec-repro cloexec-bench; do \
+		ln -sfn "$(call relpath,$(BINDIR),$(PKGLIBEXECDIR))/$$t" '$(DESTDIR)$(BINDIR)'/$$t || exit 1; \
+	done
+	$(Q)$(INSTALL) -m 0644 $(filter %.1,$(INSTALL_MAN)) '$(DESTDIR)$(MANDIR)/man1/'
+	$(Q)$(INSTALL) -m 0644 $(filter %.8,$(INSTALL_MAN)) '$(DESTDIR)$(MANDIR)/man8/'
+	$(Q)$(INSTALL) -m 0644 completion/cloexec-trace '$(DESTDIR)$(COMPLETIONSDIR)/cloexec-trace'
+	$(Q)$(INSTALL) -m 0644 bpf/SCHEMA.md '$(DESTDIR)$(DOCDIR)/SCHEMA.md'
+
+# Removes exactly what install put there, and the directories that are ours alone.
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f '$(DESTDIR)$(SBINDIR)/cloexec-trace' '$(DESTDIR)$(BINDIR)/cloexec-repro' \
+		'$(DESTDIR)$(BINDIR)/cloexec-bench' '$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-trace' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-repro' '$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-repro-child' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-bench' '$(DESTDIR)$(PKGLIBEXECDIR)/bench/exit0' \
+		$(patsubst $(BUILD)/man/%,'$(DESTDIR)$(MANDIR)/man1/%',$(filter %.1,$(INSTALL_MAN))) \
+		$(patsubst $(BUILD)/man/%,'$(DESTDIR)$(MANDIR)/man8/%',$(filter %.8,$(INSTALL_MAN))) \
+		'$(DESTDIR)$(COMPLETIONSDIR)/cloexec-trace' '$(DESTDIR)$(DOCDIR)/SCHEMA.md'
+	$(Q)for d in '$(DESTDIR)$(PKGLIBEXECDIR)/bench' '$(DESTDIR)$(PKGLIBEXECDIR)' '$(DESTDIR)$(DOCDIR)'; do \
+		[ ! -d "$$d" ] || rmdir "$$d" || exit 1; \
+	done
+
+# The Debian package (debian/, debhelper), built by dpkg-buildpackage from a copy of the tree in
+# $(BUILD)/deb/, checked by lintian; the .deb and the other artefacts land in $(BUILD)/deb/.
+deb:
+	$(Q)VMLINUX_H='$(if $(VMLINUX_H),$(abspath $(VMLINUX_H)))' bash scripts/build-deb.sh '$(BUILD)'
 
 # --- user-facing targets -----------------------------------------------------------------------
 deps:
@@ -165,7 +247,17 @@ help:
 	@echo "  make format       clang-format every source in place"
 	@echo "  make clean        remove $(BUILD)/"
 	@echo ""
+	@echo "Install and package:"
+	@echo "  make man          the man pages (scdoc) -> $(BUILD)/man/"
+	@echo "  make tools        only the installed programs and man pages (what install installs)"
+	@echo "  make install      cloexec-trace (sbin), cloexec-repro, cloexec-bench, man pages, bash"
+	@echo "                    completion under PREFIX=$(PREFIX) (DESTDIR=dir to stage)"
+	@echo "  make uninstall    remove what make install installed (same PREFIX, DESTDIR)"
+	@echo "  make deb          Debian package with dpkg-buildpackage + lintian -> $(BUILD)/deb/*.deb"
+	@echo ""
 	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
+	@echo "          PREFIX=/usr/local DESTDIR= (install; also BINDIR, SBINDIR, LIBEXECDIR, MANDIR...)"
+	@echo "make test also writes JUnit XML: $(BUILD)/test-results/junit.xml"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -28,6 +28,6 @@ $(BUILD)/bpf/cloexec_trace.bpf.o: bpf/cloexec_trace.h
 
 $(BUILD)/cloexec-trace: $(CT_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lbpf -lelf -lz $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(LDLIBS)
 
 BINS  += $(BUILD)/cloexec-trace

@@ -15,7 +15,10 @@ set -u
 
 core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libjansson-dev
       libbenchmark-dev libbenchmark-tools python3 python3-scipy python3-numpy
-      perl gnuplot-nox iproute2 procps util-linux)
+      perl gnuplot-nox iproute2 procps util-linux
+      # packaging (make install, make deb) and its tests: man pages, completion, the Debian
+      # package and lintian, JUnit output of make test
+      scdoc debhelper dpkg-dev lintian man-db bash-completion libtap-formatter-junit-perl)
 # Runtimes of the fixtures (issue: runtime matrix).
 runtimes=(golang-go crystal ruby php-cli lua5.4 lua-socket tcl nodejs
           openjdk-17-jdk-headless rustc python3)
