@@ -16,8 +16,9 @@ records of different processes (and an exec record and its child's fd records) c
 depends on when the reader polls, not on what the tracer decided.
 MODE: sorted (as above); count (every pid, inode, port and fd number masked alike as P, I, N, F,
 distinct lines with their counts: threads that reuse each other's fd numbers, fx_thread_churn);
-set (as count, distinct lines only, the summary's counts masked too: fx_race, whose number of
-forks in the window varies).
+set (as count, distinct lines only, the summary's counts masked too, and JSON exec records
+that inherited nothing left out: fx_race, whose number of forks in the window varies, and
+whose every fork may land in it).
 Used by scripts/trace-snapshot.sh.
 """
 import json
@@ -138,7 +139,10 @@ for line in sys.stdin:
         continue
     if line.startswith("{"):
         try:
-            items.append(("json", json.loads(line)))
+            rec = json.loads(line)
+            if mode == "set" and rec.get("type") == "exec" and not rec.get("inherited"):
+                continue
+            items.append(("json", rec))
             collect_pids(items[-1][1], pids)
             continue
         except ValueError:
