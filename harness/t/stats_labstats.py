@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # import bench/pairs.py and labstats without leaving __pycache__
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "results"))
