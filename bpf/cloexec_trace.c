@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cloexec_trace.c - main() of cloexec-trace: options, the BPF programs' life cycle (open ->
+ * cloexec_trace.c - main() of cloexec-trace: options, the BPF programs' start (bpf_start: open ->
  * configure rodata -> load -> attach), the traced command, the poll loop and the summary.
  *
  * Where things are (one hop from here):
@@ -157,10 +157,11 @@ static int open_outputs(void)
 }
 
 /*
- * open -> configure rodata -> load, each checked. Kernel feature probes that choose what to
- * load go between open and load (here), before the rodata is frozen.
+ * The BPF programs' start: open -> configure rodata -> load -> attach, each checked. Kernel
+ * feature probes that choose what to load go between open and load (here), before the rodata
+ * is frozen. Nothing is traced yet: with -p or -- CMD the kernel's filter is still empty.
  */
-static struct cloexec_trace_bpf *bpf_open_load(void)
+static struct cloexec_trace_bpf *bpf_start(void)
 {
 	struct cloexec_trace_bpf *skel = cloexec_trace_bpf__open();
 	int err;
@@ -183,6 +184,11 @@ static struct cloexec_trace_bpf *bpf_open_load(void)
 	err = cloexec_trace_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "%s: failed to load BPF programs: %s\n", TOOL, strerror(-err));
+		goto fail;
+	}
+	err = cloexec_trace_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "%s: failed to attach BPF programs: %s\n", TOOL, strerror(-err));
 		goto fail;
 	}
 	return skel;
@@ -471,7 +477,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	ct_out.t0_ns = now_ns();
 
-	skel = bpf_open_load();
+	skel = bpf_start();
 	if (!skel)
 		goto cleanup;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.rb), handle_event, NULL, NULL);
@@ -483,13 +489,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (opt.pid)
 		r.target = opt.pid;
+	/* tracing starts: the target into the kernel's filter, then CMD runs */
 	if (track_target(skel, &r))
 		goto cleanup;
-	rc = cloexec_trace_bpf__attach(skel);
-	if (rc) {
-		fprintf(stderr, "%s: failed to attach BPF programs: %s\n", TOOL, strerror(-rc));
-		goto cleanup;
-	}
 	if (r.child && (rc = release_command(&r))) {
 		code = rc == -2 ? EX_USAGE : EX_ENV;
 		goto cleanup;
