@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 #include "tap.h"
+#include "tlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,25 +55,9 @@ static const struct tcase tcases[] = {
 		    "ok 4 - after\n1..4\n"},
 };
 
-static int slurp(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return (int)n;
-}
-
 int main(void)
 {
-	char demo[PATH_MAX];
+	char demo[PATH_MAX], dir[] = "/tmp/tap_selftest.XXXXXX", out[64], err[64];
 
 	lab_clean_fds(0);
 	tap_timeout(60);
@@ -81,37 +66,25 @@ int main(void)
 		bail("helper %s is missing: build with make", demo);
 	plan((int)(sizeof(tcases) / sizeof(tcases[0])) * 3);
 
+	if (!mkdtemp(dir))
+		bail("failed to create a temporary directory: %s", strerror(errno));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
 	for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
 		const struct tcase *tc = &tcases[i];
-		int out[2], err[2], st = 0;
+		char *argv[] = {demo, (char *)tc->mode, NULL}, *o, *e;
 		char obuf[4096], ebuf[4096];
-		pid_t pid;
+		int rc = tlab_run(argv, out, err, 10000);
 
-		if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-			bail("pipe2: %s", strerror(errno));
-		pid = fork();
-		if (pid < 0)
-			bail("fork: %s", strerror(errno));
-		if (pid == 0) {
-			dup2(out[1], 1);
-			dup2(err[1], 2);
-			execl(demo, demo, tc->mode, (char *)NULL);
-			_exit(127);
-		}
-		tap_track_child(pid);
-		close(out[1]);
-		close(err[1]);
-		slurp(out[0], obuf, sizeof(obuf));
-		slurp(err[0], ebuf, sizeof(ebuf));
-		close(out[0]);
-		close(err[0]);
-		if (lab_wait_timeout(pid, &st, 10000) < 0)
-			lab_kill_reap(pid);
-		tap_untrack_child(pid);
+		o = lab_read_file(out, NULL);
+		e = lab_read_file(err, NULL);
+		snprintf(obuf, sizeof(obuf), "%s", o ? o : "");
+		snprintf(ebuf, sizeof(ebuf), "%s", e ? e : "");
+		free(o);
+		free(e);
 		is_str(obuf, tc->stdout_want, "mode %s: stdout is the expected TAP stream",
 		       tc->mode);
-		is_int(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), tc->exit_want,
-		       "mode %s: exit status is %d", tc->mode, tc->exit_want);
+		is_int(rc, tc->exit_want, "mode %s: exit status is %d", tc->mode, tc->exit_want);
 		if (tc->stderr_has)
 			ok(strstr(ebuf, tc->stderr_has) != NULL, "mode %s: stderr says '%s'",
 			   tc->mode, tc->stderr_has);
@@ -119,5 +92,6 @@ int main(void)
 			is_str(ebuf, "", "mode %s: stderr is empty (no failure, no summary)",
 			       tc->mode);
 	}
+	tlab_rm_rf(dir);
 	return exit_status();
 }
