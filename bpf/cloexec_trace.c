@@ -39,6 +39,7 @@
 
 #include "cloexec_trace.h"
 #include "cloexec_trace.skel.h"
+#include "ct_kernel.h"
 #include "ct_out.h"
 
 #define TOOL	"cloexec-trace"
@@ -2128,9 +2129,11 @@ int main(int argc, char **argv)
 		}
 		skel->rodata->rb_wake_bytes = (uint64_t)opt.ring_kb * 1024 / 2;
 	}
+	if (ct_kernel_configure(skel, opt.verbose))
+		goto cleanup;
 	err = cloexec_trace_bpf__load(skel);
 	if (err) {
-		fprintf(stderr, "%s: failed to load BPF programs: %s\n", TOOL, strerror(-err));
+		ct_kernel_load_failed(err);
 		goto cleanup;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.rb), handle_event, NULL, NULL);
