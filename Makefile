@@ -19,6 +19,7 @@ VMLINUX_H ?=
 SANITIZE  ?=
 QUICK     ?=
 J         ?= 1
+KERNELS   ?=
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(V),1)
@@ -50,7 +51,8 @@ TESTS   :=
 HELPERS :=
 CLEAN   :=
 
-.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format
+.PHONY: all deps test test-only test-kernels asan ubsan run bench matrix report compare repro clean \
+	help format
 .DEFAULT_GOAL := all
 
 # --- shared library for tests and tools -------------------------------------------------------
@@ -116,6 +118,14 @@ test:
 test-only:
 	$(Q)bash scripts/run-tests.sh $(BUILD) $(J)
 
+# The BPF tests on other kernels, each booted in a qemu guest (scripts/guest/test_kernels.py):
+# KERNELS= a list of series (6.1, 6.12), Debian kernel packages, vmlinuz paths or "host".
+test-kernels:
+	$(Q)bash scripts/deps.sh --soft
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
+	$(Q)CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) KERNELS="$(KERNELS)" \
+		$(PROVE) -v --timer --exec '' scripts/guest/test_kernels.py </dev/null
+
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined all
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -139,6 +149,8 @@ help:
 	@echo "Main job and tests:"
 	@echo "  make run          deps, build, reproduce, runtime matrix, benchmarks, report (QUICK=1: short)"
 	@echo "  make test         deps, build, then every TAP test in harness/t under prove"
+	@echo "  make test-kernels the BPF tests in qemu guests booted with Debian 12's kernels"
+	@echo "                    (6.1, 6.12) and on this kernel; KERNELS=\"6.1 host\" to choose"
 	@echo ""
 	@echo "Parts:"
 	@echo "  make deps         install missing Debian packages (as root; else prints the command)"
@@ -153,5 +165,7 @@ help:
 	@echo ""
 	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
+	@echo "          KERNELS=\"6.1 6.12 host\" (test-kernels: series, linux-image-* packages,"
+	@echo "          vmlinuz paths, host)  GUEST_TIMEOUT=s  GUEST_ACCEL=auto|kvm|tcg  TESTS=a,b"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,7 +5,7 @@
 # Runs `apt-get update` once, only when something is missing. As non-root it
 # prints the exact command to run instead.
 #
-#   scripts/deps.sh            everything (build, tests, report, runtimes)
+#   scripts/deps.sh            everything (build, tests, guest kernel tests, report, runtimes)
 #   scripts/deps.sh --core     only what `make` and `make test` need
 #   scripts/deps.sh --list     print the package list and exit
 #   scripts/deps.sh --check    exit 1 (and name them) if packages are missing
@@ -16,6 +16,8 @@ set -u
 core=(make gcc g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libbenchmark-dev libbenchmark-tools python3 python3-scipy python3-numpy
       perl gnuplot-nox iproute2 procps util-linux)
+# The guest kernel tests (make test-kernels): qemu, the initramfs' busybox, cpio, modprobe/depmod.
+guest=(qemu-system-x86 busybox-static cpio kmod)
 # Runtimes of the fixtures (issue: runtime matrix).
 runtimes=(golang-go crystal ruby php-cli lua5.4 lua-socket tcl nodejs
           openjdk-17-jdk-headless rustc python3)
@@ -24,7 +26,7 @@ mode=all
 soft=0
 case "${1:-}" in
 	--core) mode=core ;;
-	--list) printf '%s\n' "${core[@]}" "${runtimes[@]}" | sort -u; exit 0 ;;
+	--list) printf '%s\n' "${core[@]}" "${guest[@]}" "${runtimes[@]}" | sort -u; exit 0 ;;
 	--check) mode=check ;;
 	--soft) soft=1 ;;
 	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -33,7 +35,7 @@ case "${1:-}" in
 esac
 
 want=("${core[@]}")
-[ "$mode" = core ] || want+=("${runtimes[@]}")
+[ "$mode" = core ] || want+=("${guest[@]}" "${runtimes[@]}")
 want=($(printf '%s\n' "${want[@]}" | sort -u))
 
 missing=()
