@@ -516,7 +516,8 @@ def run_guest(tap, k, tests, opt, accel_cache):
     keep = [p for p in keep if not any(p.startswith(q + "/") for q in keep)]
     log = os.path.join(kdir, "console.log")
     r = boot(k, initrd, accel, "run", opt.tree, keep, out, log, opt.mem, opt.cpus, opt.timeout)
-    k.update(accel=accel, boot_s=r["booted_s"], total_s=round(r["secs"], 1), log=log)
+    k.update(accel=accel, boot_s=r["booted_s"] and round(r["booted_s"], 1),
+             total_s=round(r["secs"], 1), log=log)
     if r["booted_s"] is None:
         why = "guest did not reach init in %d s" % BOOT_TIMEOUT if r["boot_timed_out"] else \
             "guest did not boot (qemu exit %s: %s)" % (r["rc"], last_line(open(log).read()))
