@@ -599,21 +599,12 @@ def compare_verdicts(tap, kernels, opt):
                "%s as on %s" % (rel, base_rel), diag="%s:\n%s\n%s:\n%s" % (base_rel, base, rel, text))
 
 
-def host_info(tree):
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
-    except OSError:
-        pass
-    commit = run(["git", "-C", tree, "rev-parse", "--short", "HEAD"], stderr=subprocess.DEVNULL)
-    return {"hostname": os.uname().nodename, "kernel": os.uname().release, "cpu": cpu,
-            "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "commit": commit.stdout.strip() if commit.returncode == 0 else None}
-
-
 def write_results(path, kernels, opt, started):
-    doc = {"schema": "cloexec-kernels/1", "host": host_info(opt.tree),
+    # the host block every results file carries (results/FORMATS.md), as the matrix writes it
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, os.path.join(ROOT, "fixtures"))
+    from run_matrix import host_info  # noqa: E402
+    doc = {"schema": "cloexec-kernels/1", "host": host_info(),
            "seconds": round(time.time() - started, 1), "timeout_s": opt.timeout, "kernels": []}
     for k in kernels:
         doc["kernels"].append({key: k.get(key) for key in (
