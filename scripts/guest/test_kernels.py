@@ -101,12 +101,16 @@ def err(msg):
     print("%s: %s" % (PROG, msg), file=sys.stderr, flush=True)
 
 
-def run(cmd, **kw):
-    """Run a command, output captured; returns CompletedProcess (never raises on status)."""
+def run(cmd, timeout=600, **kw):
+    """Run a command, output captured, bounded (exit 124 when it ran out of time); returns a
+    CompletedProcess and never raises on its status."""
     kw.setdefault("stdout", subprocess.PIPE)
     kw.setdefault("stderr", subprocess.STDOUT)
     kw.setdefault("stdin", subprocess.DEVNULL)
-    return subprocess.run(cmd, text=True, **kw)
+    try:
+        return subprocess.run(cmd, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(cmd, 124, "%s: timed out after %d s" % (cmd[0], timeout))
 
 
 def tool(name):
