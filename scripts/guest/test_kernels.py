@@ -470,17 +470,28 @@ def tap_tail(out, test, n=25):
     return "\n".join((bad or lines)[-n:])
 
 
+def bailed_out(out, test):
+    """The "Bail out!" line of a test's raw TAP, if it has one (prove stops after it)."""
+    hits = glob.glob(os.path.join(out, "tap", "**", os.path.basename(test)), recursive=True)
+    for line in open(hits[0], errors="replace") if hits else ():
+        if line.startswith("Bail out!"):
+            return line.strip()
+    return None
+
+
 def report_tests(tap, k, tests, out, why_missing):
     rows, done = read_results(out)
     k["tests"] = []
+    bail = None
     for t in tests:
         name = test_name(t)
         r = rows.get(name)
         where = "on %s" % k["release"]
         if r is None:
+            why = "not run: %s bailed out, prove stops there" % bail if bail else why_missing
             r = {"name": name, "status": "fail", "planned": 0, "run": 0, "failed": 0, "ms": 0,
-                 "reason": why_missing}
-            tap.ok(False, "%s passes %s" % (name, where), diag=why_missing)
+                 "reason": why}
+            tap.ok(False, "%s passes %s" % (name, where), diag="%s\n%s" % (why, tap_tail(out, t)))
         elif r["status"] == "skip":
             tap.ok(True, "%s %s" % (name, where), skip=r["reason"])
         else:
@@ -488,6 +499,8 @@ def report_tests(tap, k, tests, out, why_missing):
                 name, where, r["run"] - r["failed"], r["planned"], r["ms"] / 1000.0),
                 diag="%s\n%s" % (r["reason"], tap_tail(out, t)))
         k["tests"].append(r)
+        if r["status"] == "fail" and not bail and bailed_out(out, t):
+            bail = name
     return done
 
 
