@@ -166,6 +166,6 @@ help:
 	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
 	@echo "          KERNELS=\"6.1 6.12 host\" (test-kernels: series, linux-image-* packages,"
-	@echo "          vmlinuz paths, host)  GUEST_TIMEOUT=s  GUEST_ACCEL=auto|kvm|tcg  TESTS=a,b"
+	@echo "          vmlinuz paths, host)  GUEST_TIMEOUT=s  GUEST_ACCEL=auto|kvm|tcg  GUEST_TESTS=a,b"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -13,13 +13,15 @@ tests under prove's engine (scripts/guest/run-suite.sh); results come back over 
 writable 9p share. `host` runs the same tests on the running kernel, the same way.
 
 The tests: BUILD/t/trace_* and BUILD/t/matrix_* (the tests of the tracer and of the runtimes
-traced by it) and scripts/guest/kernel_accept.sh (the issue's acceptance commands); TESTS=NAME,...
-names others instead (any test of BUILD/t). bench_smoke is not in the default set: it exercises
-the benchmarks, whose timings mean nothing under TCG, and takes ~50 s of its 85 s bound there;
-its tracer runs are what trace_* checks. One TAP line per kernel and test file, named with the kernel release
-("trace_create passes on 6.1.0-57-amd64"). A kernel that cannot be fetched or a guest that
-cannot boot is a SKIP with the reason; a guest that does not finish within GUEST_TIMEOUT is
-killed and every test it did not finish fails. Logs: BUILD/kernels/<release>/console.log,
+traced by it) and scripts/guest/kernel_accept.sh (the issue's acceptance commands);
+GUEST_TESTS=NAME,... names others instead (any test of BUILD/t). bench_smoke is not in the
+default set: it exercises the benchmarks, whose timings mean nothing under TCG, and takes ~50 s
+of its 85 s bound there; its tracer runs are what trace_* checks.
+
+One TAP line per kernel and test file, named with the kernel release ("trace_create passes on
+6.1.0-57-amd64"). A kernel that cannot be fetched or a guest that cannot boot is a SKIP with the
+reason; a guest that does not finish within GUEST_TIMEOUT is killed and every test it did not
+finish fails. Logs: BUILD/kernels/<release>/console.log,
 out/results.tsv, out/tap/ (raw TAP of each test). The results of the run go to
 results/kernels.json (results/FORMATS.md), which results/report.py shows.
 
@@ -33,12 +35,12 @@ Environment (or the options of the same name):
   GUEST_ACCEL    auto (default), kvm or tcg
   GUEST_TIMEOUT  seconds one guest (or the host run) may take in all (default 1500)
   GUEST_MEM      guest memory in MiB (default 2048); GUEST_CPUS (default: this machine's, <= 4)
-  TESTS          test names to run, comma separated (default: all of the above)
+  GUEST_TESTS    test names to run, comma separated (default: all of the above)
 
 EXAMPLES
   make test-kernels                                  # 6.1 and 6.12 in guests, and the host
   make test-kernels KERNELS=6.1                      # only Debian 12's 6.1
-  KERNELS=linux-image-6.1.0-57-amd64-unsigned TESTS=trace_exec scripts/guest/test_kernels.py
+  KERNELS=linux-image-6.1.0-57-amd64-unsigned GUEST_TESTS=trace_exec scripts/guest/test_kernels.py
 """
 import argparse
 import fnmatch
@@ -398,7 +400,8 @@ def qemu_cmd(k, initrd, accel, mode, tree, keep, out, mem, cpus):
     cmd += ["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,"
             "multidevs=remap"]
     if out:
-        cmd += ["-virtfs", "local,path=%s,mount_tag=ctout,security_model=none,multidevs=remap" % out]
+        cmd += ["-virtfs", "local,path=%s,mount_tag=ctout,security_model=none,"
+                "multidevs=remap" % out]
     return cmd
 
 
@@ -546,7 +549,8 @@ def run_guest(tap, k, tests, opt, accel_cache):
     if r["failed_step"] and not rows:
         return skip_kernel(tap, k, tests, "guest cannot run the suite: failed to %s; console: %s"
                            % (r["failed_step"], log))
-    tap.ok(True, "%s boots in a %s guest (init after %.1f s)" % (k["release"], accel, r["booted_s"]))
+    tap.ok(True, "%s boots in a %s guest (init after %.1f s)" % (k["release"], accel,
+                                                                r["booted_s"]))
     if r["timed_out"]:
         why = "the guest did not finish within %d s: killed (console: %s)" % (opt.timeout, log)
     else:
@@ -613,7 +617,8 @@ def compare_verdicts(tap, kernels, opt):
     for rel, text in have[1:]:
         base_rel, base = have[0]
         tap.ok(text == base, "cloexec-trace's verdicts on the acceptance command are the same on "
-               "%s as on %s" % (rel, base_rel), diag="%s:\n%s\n%s:\n%s" % (base_rel, base, rel, text))
+               "%s as on %s" % (rel, base_rel),
+               diag="%s:\n%s\n%s:\n%s" % (base_rel, base, rel, text))
 
 
 def write_results(path, kernels, opt, started):
@@ -645,7 +650,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=int(env("GUEST_TIMEOUT") or 1500))
     ap.add_argument("--mem", type=int, default=int(env("GUEST_MEM") or 2048))
     ap.add_argument("--cpus", type=int, default=int(env("GUEST_CPUS") or min(os.cpu_count(), 4)))
-    ap.add_argument("--tests", default=env("TESTS") or "")
+    ap.add_argument("--tests", default=env("GUEST_TESTS") or "")
     ap.add_argument("--results", default=os.path.join(ROOT, "results", "kernels.json"))
     opt = ap.parse_args()
     # a SIGTERM (prove's or make's) unwinds, so the finally blocks kill the guest
@@ -667,7 +672,7 @@ def main():
         tests = [t for t in built + [accept] if test_name(t) in want]
         unknown = sorted(set(want) - {test_name(t) for t in tests})
         if unknown:
-            tap.ok(False, "TESTS names built tests", diag="not in %s/t: %s" % (
+            tap.ok(False, "GUEST_TESTS names built tests", diag="not in %s/t: %s" % (
                 opt.build, " ".join(unknown)))
             return tap.done()
     else:
@@ -704,7 +709,8 @@ def main():
     compare_verdicts(tap, kernels, opt)
     try:
         write_results(opt.results, kernels, opt, started)
-        tap.note("results: %s (%.0f s in all)" % (os.path.relpath(opt.results), time.time() - started))
+        tap.note("results: %s (%.0f s in all)" % (os.path.relpath(opt.results),
+                                                  time.time() - started))
     except OSError as e:
         tap.ok(False, "write %s" % opt.results, diag=str(e))
     return tap.done()
