@@ -66,6 +66,9 @@ ok $? "its summary says 0 leaked on $rel" "$tmp/clean.txt"
 [ ! -s "$tmp/clean.err" ]
 ok $? "it writes nothing to stderr on $rel" "$tmp/clean.err"
 
+# which of the probed features this kernel has (ct_kernel.c), for the log
+timeout -k 5 60 "$trace" -v -- /bin/true 2>&1 >/dev/null | grep -m1 ': kernel ' | sed 's/^/# /'
+
 if [ -n "${CT_SUITE_OUT:-}" ]; then
 	python3 - "$tmp/leak.jsonl" <<'EOF' | sort >"$CT_SUITE_OUT/verdicts.txt"
 import json, sys
