@@ -20,6 +20,7 @@ VMLINUX_H ?=
 SANITIZE  ?=
 QUICK     ?=
 J         ?= 1
+KERNELS   ?=
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(V),1)
@@ -77,8 +78,8 @@ HELPERS :=
 DOCS    :=
 CLEAN   :=
 
-.PHONY: all deps test test-only asan ubsan run bench matrix report compare repro clean help format \
-	tools install uninstall deb lint
+.PHONY: all deps test test-only test-kernels asan ubsan run bench matrix report compare repro \
+	clean help format tools install uninstall deb lint
 .DEFAULT_GOAL := all
 
 # --- shared library for tests and tools -------------------------------------------------------
@@ -206,6 +207,14 @@ test:
 test-only:
 	$(Q)bash scripts/run-tests.sh $(BUILD) $(J)
 
+# The BPF tests on other kernels, each booted in a qemu guest (scripts/guest/test_kernels.py):
+# KERNELS= a list of series (6.1, 6.12), Debian kernel packages, vmlinuz paths or "host".
+test-kernels:
+	$(Q)bash scripts/deps.sh --soft
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
+	$(Q)CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) KERNELS="$(KERNELS)" \
+		$(PROVE) -v --timer --exec '' scripts/guest/test_kernels.py </dev/null
+
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined all
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -233,6 +242,8 @@ help:
 	@echo "Main job and tests:"
 	@echo "  make run          deps, build, reproduce, runtime matrix, benchmarks, report (QUICK=1: short)"
 	@echo "  make test         deps, build, then every TAP test in harness/t under prove"
+	@echo "  make test-kernels the BPF tests in qemu guests booted with Debian 12's kernels"
+	@echo "                    (6.1, 6.12) and on this kernel; KERNELS=\"6.1 host\" to choose"
 	@echo ""
 	@echo "Parts:"
 	@echo "  make deps         install missing Debian packages (as root; else prints the command)"
@@ -259,5 +270,7 @@ help:
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
 	@echo "          PREFIX=/usr/local DESTDIR= (install; also BINDIR, SBINDIR, LIBEXECDIR, MANDIR...)"
 	@echo "make test also writes JUnit XML: $(BUILD)/test-results/junit.xml"
+	@echo "          KERNELS=\"6.1 6.12 host\" (test-kernels: series, linux-image-* packages,"
+	@echo "          vmlinuz paths, host)  GUEST_TIMEOUT=s  GUEST_ACCEL=auto|kvm|tcg  GUEST_TESTS=a,b"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -66,11 +66,23 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define CLONE_VFORK	    0x00004000
 
 /*
- * A kernel pointer held as a number, typed again for direct (fault-safe) loads: one load per
- * field instead of a bpf_probe_read_kernel call each.
+ * Kernel features beyond the baseline, probed at load time by ct_kernel.c, which sets these
+ * before load. The verifier knows read-only data as constants and drops the branch not taken,
+ * so a kernel never verifies code for a feature it lacks (a call of an unresolved weak kfunc
+ * is accepted as long as it is dead code).
  */
-extern void *bpf_rdonly_cast(void *obj__ign, __u32 btf_id__k) __ksym;
-#define KCAST(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+const volatile __u32 have_rdonly_cast = 0;     /* the bpf_rdonly_cast kfunc (6.2+) */
+const volatile __u32 have_exit_group_dead = 0; /* sched_process_exit(p, group_dead) (6.18: yes) */
+
+/*
+ * A kernel pointer held as a number, typed again for direct (fault-safe) loads: one load per
+ * field instead of a bpf_probe_read_kernel call each (the verifier turns the kfunc call into a
+ * register move). Without the kfunc (6.1) KREAD reads the field with bpf_probe_read_kernel; kc
+ * is have_rdonly_cast, read once per function.
+ */
+extern void *bpf_rdonly_cast(void *obj__ign, __u32 btf_id__k) __ksym __weak;
+#define KCAST(type, p)		  ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+#define KREAD(kc, type, p, field) ((kc) ? KCAST(type, p)->field : BPF_CORE_READ((type *)(p), field))
 
 /* Configuration, set by the loader before load. */
 const volatile __u32 filter_enabled = 0; /* 1: only tgids in "traced" */
@@ -183,7 +195,7 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
  */
 static __always_inline int fd_state(struct files_struct *files, int fd, struct file **filep)
 {
-	struct fdtable *fdt = KCAST(struct files_struct, files)->fdt;
+	struct fdtable *fdt = files->fdt;
 	unsigned int max = fdt->max_fds;
 	unsigned long word = 0;
 
@@ -290,42 +302,46 @@ __noinline int fill_path(struct ct_event *e, __u64 filep)
 /* File identity: inode, kind, socket details or a name. Global, as fill_path. */
 __noinline int fill_file(struct ct_event *e, __u64 filep)
 {
-	struct file *file = KCAST(struct file, filep);
+	const bool kc = have_rdonly_cast;
+	struct super_block *sb;
+	struct socket *sock;
 	struct inode *inode;
 	struct sock *sk;
 	__u32 mode;
 
 	if (!e || !filep)
 		return 0;
-	inode = file->f_inode;
-	e->ino = inode->i_ino;
-	e->u.file.fs_magic = inode->i_sb->s_magic;
-	if (!inode->__i_nlink)
+	inode = KREAD(kc, struct file, filep, f_inode);
+	e->ino = KREAD(kc, struct inode, inode, i_ino);
+	sb = KREAD(kc, struct inode, inode, i_sb);
+	e->u.file.fs_magic = KREAD(kc, struct super_block, sb, s_magic);
+	if (!KREAD(kc, struct inode, inode, __i_nlink))
 		e->flags2 |= CT_F2_DELETED;
-	mode = inode->i_mode;
+	mode = KREAD(kc, struct inode, inode, i_mode);
 	e->mode = mode;
 	switch (mode & S_IFMT) {
 	case S_IFSOCK:
 		e->kind = CT_KIND_SOCKET;
-		sk = KCAST(struct socket, file->private_data)->sk;
+		sock = KREAD(kc, struct file, filep, private_data);
+		sk = KREAD(kc, struct socket, sock, sk);
 		if (!sk)
 			return 0;
-		e->family = sk->__sk_common.skc_family;
-		e->sock_type = sk->sk_type;
-		e->protocol = sk->sk_protocol;
-		e->port = sk->__sk_common.skc_num;
-		e->state = sk->__sk_common.skc_state;
+		e->family = KREAD(kc, struct sock, sk, __sk_common.skc_family);
+		e->sock_type = KREAD(kc, struct sock, sk, sk_type);
+		e->protocol = KREAD(kc, struct sock, sk, sk_protocol);
+		e->port = KREAD(kc, struct sock, sk, __sk_common.skc_num);
+		e->state = KREAD(kc, struct sock, sk, __sk_common.skc_state);
 		if (e->family == AF_INET) {
 			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_rcv_saddr);
 		} else if (e->family == AF_INET6) {
 			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
 		} else if (e->family == AF_UNIX) {
-			struct unix_address *ua = KCAST(struct unix_sock, sk)->addr;
+			struct unix_address *ua = KREAD(kc, struct unix_sock, sk, addr);
 			__u32 len;
 
 			if (!ua)
 				return 0;
-			len = ua->len;
+			len = KREAD(kc, struct unix_address, ua, len);
 			if (len <= 2) /* unnamed: only sun_family */
 				return 0;
 			len -= 2;
@@ -972,11 +988,23 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
+/*
+ * The last thread of a process exits. Kernels that pass group_dead (6.18) say so; 6.1 passes
+ * only the task, but do_exit has decremented signal->live before this tracepoint, so the group
+ * is dead when it reached 0 (two threads exiting at once may both see 0: the second record
+ * finds no process left in user space).
+ */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid;
 	struct ct_event *e;
+	bool group_dead;
+
+	if (have_exit_group_dead)
+		group_dead = ctx[1]; /* read only where the tracepoint has this argument */
+	else
+		group_dead = !p->signal->live.counter;
 
 	if (!group_dead || !in_scope(tgid))
 		return 0;

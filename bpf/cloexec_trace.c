@@ -39,6 +39,7 @@
 #include "cloexec_trace.skel.h"
 #include "ct_decide.h"
 #include "ct_events.h"
+#include "ct_kernel.h"
 #include "ct_opts.h"
 #include "ct_render.h"
 
@@ -181,9 +182,12 @@ static struct cloexec_trace_bpf *bpf_start(void)
 		}
 		skel->rodata->rb_wake_bytes = (uint64_t)opt.ring_kb * 1024 / 2;
 	}
+	/* what this kernel has beyond the baseline picks the programs' paths (ct_kernel.c) */
+	if (ct_kernel_configure(skel, opt.verbose))
+		goto fail;
 	err = cloexec_trace_bpf__load(skel);
 	if (err) {
-		fprintf(stderr, "%s: failed to load BPF programs: %s\n", TOOL, strerror(-err));
+		ct_kernel_load_failed(err);
 		goto fail;
 	}
 	err = cloexec_trace_bpf__attach(skel);

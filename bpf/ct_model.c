@@ -18,9 +18,8 @@
 #include <unistd.h>
 
 #include "ct_model.h"
+#include "ct_opts.h"
 
-#define TOOL	    "cloexec-trace"
-#define EX_ENV	    3
 #define NBUCKET	    4096
 #define INO_BUCKETS 4096
 /* Creations leave the inode index 2 s after their fd closed. */

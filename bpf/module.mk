@@ -10,9 +10,10 @@
 #   ct_out.c         output sinks and render_*(); ct_json.c, ct_text.c the two renderers
 #   ct_names.c       the output words for enums and kernel numbers
 #   ct_opts.c        the command line and --help
+#   ct_kernel.c      load-time kernel feature probes (kfuncs, tracepoint arguments), the baseline
 
 CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_out ct_json ct_text ct_names \
-	   ct_opts
+	   ct_opts ct_kernel
 CT_OBJS := $(patsubst %,$(BUILD)/bpf/%.o,$(CT_SRCS))
 
 # -MMD records the headers (and the skeleton) each object includes, for later rebuilds.
@@ -20,8 +21,9 @@ $(BUILD)/bpf/%.o: bpf/%.c | $(BUILD)/.build-root
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf -c $< -o $@
 
-# main includes the generated skeleton: build it first (order matters on a clean tree).
-$(BUILD)/bpf/cloexec_trace.o: $(BUILD)/bpf/cloexec_trace.skel.h
+# main and the kernel probe (it sets the skeleton's read-only switches) include the generated
+# skeleton: build it first (order matters on a clean tree).
+$(BUILD)/bpf/cloexec_trace.o $(BUILD)/bpf/ct_kernel.o: $(BUILD)/bpf/cloexec_trace.skel.h
 
 # The skeleton embeds the object, which includes the shared header.
 $(BUILD)/bpf/cloexec_trace.bpf.o: bpf/cloexec_trace.h

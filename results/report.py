@@ -1040,6 +1040,70 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def kernels_section(d, path):
+    """Kernels x test files from the last `make test-kernels` (results/kernels.json)."""
+    d.h(2, "Kernels", "kernels")
+    if not os.path.exists(path):
+        d.note("No kernel run: %s is missing. Run `make test-kernels` to produce it." % path)
+        return
+    try:
+        doc = ls.load_json(path, "cloexec-kernels JSON")
+        check_schema(doc, path, "cloexec-kernels")
+        kernels = list_of_objects(doc, "kernels", path, True)
+    except ls.InputError as e:
+        warn("warning: %s (the Kernels section says so)" % e)
+        d.note("Kernel results unreadable: %s" % e)
+        return
+    host = doc.get("host") or {}
+    d.p("Source: %s (%s, commit %s, %s s in all). Every BPF test of the suite, run under prove "
+        "in a qemu guest booted with each kernel (the host's tree shared read-only over "
+        "virtio-9p), and on the host's own kernel." % (
+            path, val(host.get("date")), val(host.get("commit")), val(doc.get("seconds"))))
+    cols, names = [], []
+    for k in kernels:
+        label = val(k.get("release") or k.get("spec"))
+        where = "host" if k.get("kind") == "host" else "guest, %s" % val(k.get("accel"))
+        cols.append("%s (%s)" % (label, where))
+        for t in k.get("tests") or []:
+            if isinstance(t, dict) and t.get("name") not in names:
+                names.append(t.get("name"))
+    cls = {"pass": "ok", "fail": "bad", "skip": "warn"}
+    rows, notes = [], []
+    for name in names:
+        row = [val(name)]
+        for k, col in zip(kernels, cols):
+            t = next((t for t in k.get("tests") or [] if isinstance(t, dict) and
+                      t.get("name") == name), None)
+            if t is None:
+                row.append("-")
+                continue
+            st = val(t.get("status"))
+            text = st if st != "fail" else "FAIL"
+            if t.get("status") in ("pass", "fail") and isinstance(t.get("planned"), int):
+                text += " (%s/%d)" % (val(t["run"] - t["failed"]) if isinstance(
+                    t.get("run"), int) and isinstance(t.get("failed"), int) else "?",
+                    t["planned"])
+            row.append((text, cls.get(t.get("status"))))
+            if t.get("status") in ("skip", "fail") and t.get("reason"):
+                notes.append("%s on %s: %s" % (val(name), col, val(t["reason"])))
+        rows.append(row)
+    summary = ["time"]
+    for k in kernels:
+        if k.get("status") == "skip":
+            summary.append(("skipped", "warn"))
+            notes.append("%s: %s" % (val(k.get("release") or k.get("spec")), val(k.get("reason"))))
+            continue
+        boot = ", boot %s s" % val(k["boot_s"]) if k.get("boot_s") is not None else ""
+        summary.append("%s s%s" % (val(k.get("total_s")), boot))
+    d.table(["test file"] + cols, rows + [summary])
+    if notes:
+        d.bullets(notes)
+    pkgs = ["%s: %s %s" % (val(k.get("release")), val(k.get("package")), val(k.get("version")))
+            for k in kernels if k.get("package")]
+    if pkgs:
+        d.p("Packages: " + "; ".join(pkgs) + ".")
+
+
 def _short(p):
     """A path relative to the current directory when it is below it (for messages)."""
     r = os.path.relpath(p)
@@ -1184,6 +1248,7 @@ def main():
                       ("bench run", bhost)])
         r.repro(docs["repro"], paths["repro"])
         r.matrix(docs["matrix"], paths["matrix"])
+        kernels_section(d, os.path.join(res, "kernels.json"))
         r.bench(bdoc, benches, bench_path, pairs_doc, pairs_path, spec)
         if not r.charts.gnuplot:
             warn("note: gnuplot not found, the report has no charts (make deps installs "

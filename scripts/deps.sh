@@ -5,7 +5,7 @@
 # Runs `apt-get update` once, only when something is missing. As non-root it
 # prints the exact command to run instead.
 #
-#   scripts/deps.sh            everything (build, tests, report, runtimes)
+#   scripts/deps.sh            everything (build, tests, guest kernel tests, report, runtimes)
 #   scripts/deps.sh --core     only what `make` and `make test` need
 #   scripts/deps.sh --list     print the package list and exit
 #   scripts/deps.sh --check    exit 1 (and name them) if packages are missing
@@ -19,6 +19,8 @@ core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev zlib1g-
       # packaging (make install, make deb) and its tests: man pages, completion, the Debian
       # package and lintian, JUnit output of make test
       scdoc debhelper dpkg-dev lintian man-db bash-completion libtap-formatter-junit-perl)
+# The guest kernel tests (make test-kernels): qemu, the initramfs' busybox, cpio, modprobe/depmod.
+guest=(qemu-system-x86 busybox-static cpio kmod)
 # Runtimes of the fixtures (issue: runtime matrix).
 runtimes=(golang-go crystal ruby php-cli lua5.4 lua-socket tcl nodejs
           openjdk-17-jdk-headless rustc python3)
@@ -27,7 +29,7 @@ mode=all
 soft=0
 case "${1:-}" in
 	--core) mode=core ;;
-	--list) printf '%s\n' "${core[@]}" "${runtimes[@]}" | sort -u; exit 0 ;;
+	--list) printf '%s\n' "${core[@]}" "${guest[@]}" "${runtimes[@]}" | sort -u; exit 0 ;;
 	--check) mode=check ;;
 	--soft) soft=1 ;;
 	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -36,7 +38,7 @@ case "${1:-}" in
 esac
 
 want=("${core[@]}")
-[ "$mode" = core ] || want+=("${runtimes[@]}")
+[ "$mode" = core ] || want+=("${guest[@]}" "${runtimes[@]}")
 want=($(printf '%s\n' "${want[@]}" | sort -u))
 
 missing=()
