@@ -64,6 +64,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define CLONE_VM	    0x00000100
 #define CLONE_FILES	    0x00000400
 #define CLONE_VFORK	    0x00004000
+#define PROT_EXEC	    0x4
+#define MAP_ANONYMOUS	    0x20
+#define AT_BASE		    7
 
 /*
  * Kernel features beyond the baseline, probed at load time by ct_kernel.c, which sets these
@@ -89,6 +92,12 @@ const volatile __u32 filter_enabled = 0; /* 1: only tgids in "traced" */
 const volatile __u32 self_tgid = 0;	 /* never trace the loader itself */
 const volatile __u32 max_scan_fds = 1u << 20;
 const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this much data */
+/*
+ * Stacks (0: off): bytes of user stack copied for an fd made without close-on-exec, or whose
+ * flag was cleared (at most CT_STACK_MAX), and MAP records of the executable mappings user
+ * space unwinds them with. Only that path pays for it: an fd made atomic takes no stack.
+ */
+const volatile __u32 stack_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -110,9 +119,13 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Per-CPU scratch: the record being built, and a buffer for environment strings. */
+/*
+ * Per-CPU scratch: the record being built and, right after it, its stack (sent as one ring
+ * buffer record), and buffers for environment strings and paths.
+ */
 struct scratch {
 	struct ct_event ev;
+	struct ct_stack_tail st;
 	char env[ENV_CHUNK];
 	char path[2 * CT_NAME_LEN];
 };
@@ -179,8 +192,17 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
 
 	__u64 size = sizeof(*e);
 
-	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC)
+	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC &&
+	    e->type != CT_EV_MAP)
 		size = CT_EVENT_HDR_SIZE;
+	/* the stack right behind the record (scratch.st), in the same ring buffer record */
+	if (e->flags2 & CT_F2_STACK) {
+		__u32 len = ((struct scratch *)e)->st.len;
+
+		if (len > CT_STACK_MAX)
+			len = CT_STACK_MAX;
+		size = sizeof(*e) + CT_STACK_HDR_SIZE + len;
+	}
 	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&rb, e, size, flags))
@@ -377,6 +399,70 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 	return 0;
 }
 
+/*
+ * The user stack of the current syscall into the record's tail: the registers at syscall
+ * exit and the stack memory from sp upward, a page at a time until stack_bytes or a page that
+ * cannot be read (the top of a thread's stack). Skipped (CT_F2_NOSTACK) while the ring buffer
+ * is more than half full: a stack never costs a record.
+ */
+static __always_inline void stack_take(struct ct_event *e)
+{
+	struct ct_stack_tail *st = &((struct scratch *)e)->st;
+	struct pt_regs *regs;
+	__u32 got = 0;
+	__u64 sp;
+
+	if (!stack_bytes)
+		return;
+	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes) {
+		e->flags2 |= CT_F2_NOSTACK;
+		count(CT_CNT_NOSTACK);
+		return;
+	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#if defined(__TARGET_ARCH_x86)
+	st->regs[0] = BPF_CORE_READ(regs, ax);
+	st->regs[1] = BPF_CORE_READ(regs, dx);
+	st->regs[2] = BPF_CORE_READ(regs, cx);
+	st->regs[3] = BPF_CORE_READ(regs, bx);
+	st->regs[4] = BPF_CORE_READ(regs, si);
+	st->regs[5] = BPF_CORE_READ(regs, di);
+	st->regs[6] = BPF_CORE_READ(regs, bp);
+	st->regs[7] = BPF_CORE_READ(regs, sp);
+	st->regs[8] = BPF_CORE_READ(regs, r8);
+	st->regs[9] = BPF_CORE_READ(regs, r9);
+	st->regs[10] = BPF_CORE_READ(regs, r10);
+	st->regs[11] = BPF_CORE_READ(regs, r11);
+	st->regs[12] = BPF_CORE_READ(regs, r12);
+	st->regs[13] = BPF_CORE_READ(regs, r13);
+	st->regs[14] = BPF_CORE_READ(regs, r14);
+	st->regs[15] = BPF_CORE_READ(regs, r15);
+	st->regs[16] = BPF_CORE_READ(regs, ip);
+	sp = st->regs[7];
+#else
+	/* stacks are unwound for x86_64 only (the loader keeps stack_bytes 0 elsewhere) */
+	(void)regs;
+	return;
+#endif
+	for (int i = 0; i < CT_STACK_MAX / 4096 + 1; i++) {
+		__u64 addr = sp + got;
+		__u32 chunk = 4096 - (addr & 4095);
+
+		if (got >= stack_bytes || got >= CT_STACK_MAX)
+			break;
+		if (chunk > stack_bytes - got)
+			chunk = stack_bytes - got;
+		if (chunk > 4096)
+			break;
+		if (bpf_probe_read_user(st->data + (got & (CT_STACK_MAX - 1)), chunk, (void *)addr))
+			break;
+		got += chunk;
+	}
+	st->len = got;
+	e->flags2 |= CT_F2_STACK;
+	count(CT_CNT_STACKS);
+}
+
 /* One fd that just appeared in the current task's table. Global: verified once. */
 __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 {
@@ -399,6 +485,9 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
 	fill_file(e, (__u64)file);
+	/* only an fd a verdict will name gets a stack: without the flag, not stdio */
+	if (!bit && fd >= 3)
+		stack_take(e);
 	ev_send(e, false);
 	return 0;
 }
@@ -426,6 +515,32 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 		e->flags |= CT_F_REQ_CLOEXEC;
 	if (file)
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	/* the flag is clear now: if it was set before, an inherited fd's story starts here */
+	if (!bit && fd >= 3)
+		stack_take(e);
+	ev_send(e, false);
+	return 0;
+}
+
+/*
+ * mmap of a file with PROT_EXEC (the loader mapping a library's text): where the file is, so
+ * user space can unwind stacks through it after the process is gone.
+ */
+__noinline int emit_map(__u64 addr, __u64 len, __u64 off, int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *file = NULL;
+	struct ct_event *e;
+
+	if (fd_state(task->files, fd, &file) < 0 || !file)
+		return 0;
+	e = ev_begin(CT_EV_MAP);
+	if (!e)
+		return 0;
+	fill_file(e, (__u64)file);
+	e->u.map.start = addr;
+	e->u.map.end = addr + len;
+	e->u.map.pgoff = off;
 	ev_send(e, false);
 	return 0;
 }
@@ -546,7 +661,8 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 : (n) == 1 ? (r)->si                                                                      \
 	 : (n) == 2 ? (r)->dx                                                                      \
 	 : (n) == 3 ? (r)->r10                                                                     \
-		    : (r)->r8)
+	 : (n) == 4 ? (r)->r8                                                                      \
+		    : (r)->r9)
 #define SC_NR(r)     ((long)(r)->orig_ax)
 #define SC_COMPAT(r) (((r)->cs & 0xffff) == 0x23) /* __USER32_CS: ia32 numbers differ */
 #elif defined(__TARGET_ARCH_arm64)
@@ -581,7 +697,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 SC_BIT(__NR_pidfd_getfd, w) | SC_BIT(__NR_fanotify_init, w) |                             \
 	 SC_BIT(__NR_userfaultfd, w) | SC_BIT(__NR_perf_event_open, w) |                           \
 	 SC_BIT(__NR_open_by_handle_at, w) | SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) |    \
-	 SC_BIT(__NR_close_range, w) | SC_LEGACY(w))
+	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_LEGACY(w))
 
 const volatile __u64 sc_mask[8] = {SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),
 				   SC_WORD(4), SC_WORD(5), SC_WORD(6), SC_WORD(7)};
@@ -708,6 +824,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return emit_new_fd(ret, CT_SC_OPEN_BY_HANDLE_AT, !!(a2 & O_CLOEXEC));
 	case __NR_close_range:
 		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
+	case __NR_mmap:
+		/* a file's code: PROT_EXEC, not MAP_ANONYMOUS (the loader maps text this way) */
+		if (!stack_bytes || !(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS))
+			return 0;
+		return emit_map(ret, a1, SC_ARG(regs, 5), (int)SC_ARG(regs, 4));
 	}
 	return 0;
 }
@@ -774,6 +895,63 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /* --- exec: LISTEN_* from the environment, then the surviving fds --------------------------- */
+
+struct vma_ctx {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	__u64 file;
+};
+
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_ctx *c = data;
+
+	c->start = vma->vm_start;
+	c->end = vma->vm_end;
+	c->pgoff = vma->vm_pgoff << 12; /* pages of 4 KiB: stacks are taken on x86_64 only */
+	c->file = (__u64)vma->vm_file;
+	return 0;
+}
+
+/* The file mapping of p that holds addr as a MAP record (image: the program exec mapped). */
+static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bool image)
+{
+	struct vma_ctx c = {};
+	struct ct_event *e;
+
+	if (!addr || bpf_find_vma(p, addr, vma_cb, &c, 0) || !c.file)
+		return;
+	e = ev_begin(CT_EV_MAP);
+	if (!e)
+		return;
+	fill_file(e, c.file);
+	e->u.map.start = c.start;
+	e->u.map.end = c.end;
+	e->u.map.pgoff = c.pgoff;
+	if (image)
+		e->flags |= CT_F_IMAGE;
+	ev_send(e, false);
+}
+
+/* AT_BASE of the new image's auxiliary vector: where exec put the interpreter (ld.so). */
+static __always_inline __u64 auxv_base(struct mm_struct *mm)
+{
+	__u32 size = bpf_core_field_size(mm->saved_auxv);
+	__u64 kv[2];
+
+	for (__u32 i = 0; i < 32; i++) {
+		if ((i + 1) * sizeof(kv) > size)
+			break;
+		if (bpf_probe_read_kernel(kv, sizeof(kv), (char *)&mm->saved_auxv + i * sizeof(kv)))
+			break;
+		if (kv[0] == 0) /* AT_NULL */
+			break;
+		if (kv[0] == AT_BASE)
+			return kv[1];
+	}
+	return 0;
+}
 
 struct env_ctx {
 	__u64 pos;
@@ -936,6 +1114,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	/* LISTEN_FDS / LISTEN_PID of the new image */
 	mm = p->mm;
+	/* with stacks: the program's and the interpreter's mappings, before anything they do */
+	if (stack_bytes && mm) {
+		emit_image_map(p, mm->start_code, true);
+		emit_image_map(p, auxv_base(mm), false);
+	}
 	if (mm) {
 		env.pos = mm->env_start;
 		env.end = mm->env_end;

@@ -23,6 +23,7 @@ enum ct_type {
 	CT_EV_EXEC_FD = 7,     /* one fd >= 3 that survived exec */
 	CT_EV_EXEC_END = 8,    /* end of an exec's fd list: u.exec_end */
 	CT_EV_EXIT = 9,	       /* the last thread of a process exited */
+	CT_EV_MAP = 10,	       /* an executable file mapping appeared: u.map, file identity */
 };
 
 /* Syscalls that create fds (ct_event.syscall). */
@@ -88,6 +89,7 @@ enum ct_kind {
 #define CT_F_TRUNC                                                                                 \
 	0x10		/* EXEC_END: the scan hit its bound; EXEC: env read truncated;             \
 			 * FD/EXEC_FD: the path did not fit (name holds the last part) */
+#define CT_F_IMAGE 0x04 /* MAP: the program exec mapped (earlier mappings are gone) */
 #define CT_F_VM	   0x20 /* FORK: child shares the address space (CLONE_VM) */
 #define CT_F_VFORK 0x40 /* FORK: parent waits for exec/exit (CLONE_VFORK) */
 #define CT_F_FILES 0x80 /* FORK: child shares the fd table (CLONE_FILES) */
@@ -97,6 +99,8 @@ enum ct_kind {
 	0x01		   /* on an internal mount (anon inode, memfd, ...): name is the dentry's  \
 			    */
 #define CT_F2_DELETED 0x02 /* the inode has no links left (unlinked file, memfd) */
+#define CT_F2_STACK   0x04 /* FD, SETFD: a struct ct_stack_tail follows the record */
+#define CT_F2_NOSTACK 0x08 /* FD, SETFD: a stack was due but not taken (ring buffer busy) */
 
 /* File system magic numbers (statfs f_type) the record's fs_magic is compared with. */
 #define CT_ANON_INODE_MAGIC 0x09041934 /* anon_inodefs: eventfd, epoll, timerfd, ... */
@@ -138,6 +142,13 @@ struct ct_exec_end_info {
 	__u32 pad;
 };
 
+/* MAP: the file (ino, name) is mapped at [start, end), file offset pgoff at start. */
+struct ct_map_info {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff; /* bytes */
+};
+
 /* EXIT: how the process ended. */
 struct ct_exit_info {
 	__u32 exit_code; /* task->exit_code */
@@ -145,7 +156,7 @@ struct ct_exit_info {
 };
 
 /*
- * One record, 368 bytes. Fields per type (u: the union member of the type):
+ * One record, 376 bytes. Fields per type (u: the union member of the type):
  *   all:        type, tgid, tid, ts_ns, comm, files (the task's files_struct, fd table identity)
  *   FD:         fd, syscall, flags (CLOEXEC, REQ_CLOEXEC), file identity (ino .. name, flags2,
  *               u.file)
@@ -158,6 +169,8 @@ struct ct_exit_info {
  *   EXEC_FD:    fd and file identity as for FD, flags CLOEXEC (always clear after exec)
  *   EXEC_END:   u.exec_end, flags TRUNC
  *   EXIT:       u.exit
+ *   MAP:        u.map, file identity as for FD (ino, name), flags IMAGE (exec mapped it)
+ * FD and SETFD records with flags2 CT_F2_STACK are followed by a struct ct_stack_tail.
  */
 struct ct_event {
 	__u32 type;
@@ -174,6 +187,7 @@ struct ct_event {
 		struct ct_exec_info exec;	  /* EXEC */
 		struct ct_exec_end_info exec_end; /* EXEC_END */
 		struct ct_exit_info exit;	  /* EXIT */
+		struct ct_map_info map;		  /* MAP */
 	} u;
 	char comm[CT_COMM_LEN];
 	__u16 syscall;
@@ -193,18 +207,40 @@ struct ct_event {
 	__u32 pad2;
 };
 
-_Static_assert(sizeof(((struct ct_event *)0)->u) == 16, "ct_event.u: 16 bytes for every type");
-_Static_assert(sizeof(struct ct_event) == 368, "ct_event layout changed");
+_Static_assert(sizeof(((struct ct_event *)0)->u) == 24, "ct_event.u: 24 bytes (MAP's size)");
+_Static_assert(sizeof(struct ct_event) == 376, "ct_event layout changed");
 
 /* Records without a name (CLOSE, SETFD, FORK, EXIT, EXEC_END) are sent without it. */
-#define CT_EVENT_HDR_SIZE 108
+#define CT_EVENT_HDR_SIZE 116
 _Static_assert(__builtin_offsetof(struct ct_event, name) == CT_EVENT_HDR_SIZE, "ct_event header");
+
+/*
+ * The user stack of the syscall that made an fd without close-on-exec (FD) or cleared the flag
+ * (SETFD): the user registers at syscall exit and a copy of the stack memory from the stack
+ * pointer upward, len bytes (at most the loader's stack_bytes, less when the next page is not
+ * mapped). User space unwinds it with the DWARF CFI of the mapped files (MAP records).
+ */
+#define CT_STACK_MAX   16384 /* bytes of stack a record can carry */
+#define CT_STACK_NREGS 17 /* x86_64, DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip  \
+			   */
+struct ct_stack_tail {
+	__u64 regs[CT_STACK_NREGS];
+	__u32 len; /* bytes of data[] that follow */
+	__u32 pad;
+	__u8 data[CT_STACK_MAX];
+};
+
+#define CT_STACK_HDR_SIZE 144 /* regs + len + pad: the tail's fixed part */
+_Static_assert(__builtin_offsetof(struct ct_stack_tail, data) == CT_STACK_HDR_SIZE,
+	       "ct_stack_tail header");
 
 /* Per-CPU counters (array map "counters", index = enum ct_counter). */
 enum ct_counter {
 	CT_CNT_LOST = 0,   /* ring-buffer reservations that failed */
 	CT_CNT_EVENTS,	   /* records submitted */
 	CT_CNT_SCOPE_FULL, /* children not added to the traced set (map full) */
+	CT_CNT_STACKS,	   /* records sent with a stack */
+	CT_CNT_NOSTACK,	   /* records whose stack was not taken (ring buffer more than half full) */
 	CT_CNT_MAX
 };
 
