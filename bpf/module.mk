@@ -11,9 +11,11 @@
 #   ct_names.c       the output words for enums and kernel numbers
 #   ct_opts.c        the command line and --help
 #   ct_kernel.c      load-time kernel feature probes (kfuncs, tracepoint arguments), the baseline
+#   ct_stack.c       user stacks: unwound (DWARF CFI) and named with libdwfl as records arrive
+#   ct_aspace.c      the traced processes' mapped files, for ct_stack.c (MAP records, /proc)
 
 CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_out ct_json ct_text ct_names \
-	   ct_opts ct_kernel
+	   ct_opts ct_kernel ct_stack ct_aspace
 CT_OBJS := $(patsubst %,$(BUILD)/bpf/%.o,$(CT_SRCS))
 
 # -MMD records the headers (and the skeleton) each object includes, for later rebuilds.
@@ -30,6 +32,6 @@ $(BUILD)/bpf/cloexec_trace.bpf.o: bpf/cloexec_trace.h
 
 $(BUILD)/cloexec-trace: $(CT_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS) -ldw $(LDLIBS)
 
 BINS  += $(BUILD)/cloexec-trace

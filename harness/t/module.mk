@@ -10,3 +10,10 @@ HELPER_LDLIBS_fx_child := $(if $(SANITIZE),,-static)
 # The truth fixtures include helpers/fx_common.h: rebuild them when it changes.
 $(patsubst harness/t/helpers/%.c,$(BUILD)/t/helpers/%,$(wildcard harness/t/helpers/fx_*.c)): \
 	harness/t/helpers/fx_common.h
+
+# The stack symbolizer's unit test links the tracer's own modules (bpf/ct_stack.c, ct_aspace.c,
+# and ct_model.c for its allocators) and elfutils.
+STACK_UNIT_OBJS := $(BUILD)/bpf/ct_stack.o $(BUILD)/bpf/ct_aspace.o $(BUILD)/bpf/ct_model.o
+$(BUILD)/t/stack_unwind: $(STACK_UNIT_OBJS)
+TEST_CFLAGS_stack_unwind := -Ibpf
+TEST_LDLIBS_stack_unwind := $(STACK_UNIT_OBJS) -ldw -lelf
