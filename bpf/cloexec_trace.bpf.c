@@ -38,6 +38,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define RECV_MAX_FDS	16
 #define RECV_MAX_MMSG	8
 #define PATH_MAX_DEPTH	32
+#define STACK_SMALL	1024 /* bytes of stack copied while the ring buffer fills up */
 
 #define S_IFMT	 00170000
 #define S_IFSOCK 0140000
@@ -98,6 +99,7 @@ const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this m
  * space unwinds them with. Only that path pays for it: an fd made atomic takes no stack.
  */
 const volatile __u32 stack_bytes = 0;
+const volatile __u64 rb_stack_bytes = RB_SIZE / 4 * 3; /* no stacks past this much data */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -402,23 +404,27 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 /*
  * The user stack of the current syscall into the record's tail: the registers at syscall
  * exit and the stack memory from sp upward, a page at a time until stack_bytes or a page that
- * cannot be read (the top of a thread's stack). Skipped (CT_F2_NOSTACK) while the ring buffer
- * is more than half full: a stack never costs a record.
+ * cannot be read (the top of a thread's stack). In a burst it degrades instead of costing
+ * records: past a quarter of the ring only STACK_SMALL bytes (enough for the caller's frame and
+ * a few more), past 3/4 none (CT_F2_NOSTACK; the reader was woken at half).
  */
 static __always_inline void stack_take(struct ct_event *e)
 {
 	struct ct_stack_tail *st = &((struct scratch *)e)->st;
+	__u64 got = 0, sp, want = stack_bytes, used;
 	struct pt_regs *regs;
-	__u32 got = 0;
-	__u64 sp;
 
-	if (!stack_bytes)
+	if (!want)
 		return;
-	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes) {
+	used = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	if (used > rb_stack_bytes) {
 		e->flags2 |= CT_F2_NOSTACK;
 		count(CT_CNT_NOSTACK);
 		return;
 	}
+	/* a burst: past a quarter of the ring, the first KiB only (the caller and a few more) */
+	if (used > rb_stack_bytes / 3 && want > STACK_SMALL)
+		want = STACK_SMALL;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 #if defined(__TARGET_ARCH_x86)
 	st->regs[0] = BPF_CORE_READ(regs, ax);
@@ -445,20 +451,21 @@ static __always_inline void stack_take(struct ct_event *e)
 	return;
 #endif
 	for (int i = 0; i < CT_STACK_MAX / 4096 + 1; i++) {
-		__u64 addr = sp + got;
-		__u32 chunk = 4096 - (addr & 4095);
+		__u64 addr = sp + got, left = want, chunk = 4096 - (addr & 4095);
 
-		if (got >= stack_bytes || got >= CT_STACK_MAX)
+		if (got >= left || got >= CT_STACK_MAX)
 			break;
-		if (chunk > stack_bytes - got)
-			chunk = stack_bytes - got;
+		left -= got;
+		if (chunk > left)
+			chunk = left;
+		barrier_var(chunk);
 		if (chunk > 4096)
 			break;
 		if (bpf_probe_read_user(st->data + (got & (CT_STACK_MAX - 1)), chunk, (void *)addr))
 			break;
 		got += chunk;
 	}
-	st->len = got;
+	st->len = (__u32)got;
 	e->flags2 |= CT_F2_STACK;
 	count(CT_CNT_STACKS);
 }
@@ -910,7 +917,8 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
 	c->pgoff = vma->vm_pgoff << 12; /* pages of 4 KiB: stacks are taken on x86_64 only */
-	c->file = (__u64)vma->vm_file;
+	/* read as a number (fill_file takes one): a typed pointer here stays typed */
+	bpf_probe_read_kernel(&c->file, sizeof(c->file), &vma->vm_file);
 	return 0;
 }
 

@@ -220,9 +220,10 @@ _Static_assert(__builtin_offsetof(struct ct_event, name) == CT_EVENT_HDR_SIZE, "
  * pointer upward, len bytes (at most the loader's stack_bytes, less when the next page is not
  * mapped). User space unwinds it with the DWARF CFI of the mapped files (MAP records).
  */
-#define CT_STACK_MAX   16384 /* bytes of stack a record can carry */
-#define CT_STACK_NREGS 17 /* x86_64, DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip  \
-			   */
+#define CT_STACK_MAX 16384 /* bytes of stack a record can carry */
+#define CT_STACK_NREGS                                                                             \
+	17 /* x86_64, DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip                 \
+	    */
 struct ct_stack_tail {
 	__u64 regs[CT_STACK_NREGS];
 	__u32 len; /* bytes of data[] that follow */
