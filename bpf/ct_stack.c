@@ -135,7 +135,7 @@ const struct ct_frame *ct_stack_caller(const struct ct_stack *s)
 const struct ct_frame *ct_stack_source(const struct ct_stack *s)
 {
 	for (int i = 0; s && i < s->n; i++)
-		if (!s->f[i].folded && s->f[i].file && s->f[i].line > 0)
+		if (!s->f[i].system && s->f[i].file && s->f[i].line > 0)
 			return &s->f[i];
 	return NULL;
 }
@@ -213,6 +213,34 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, char **file, int *line)
 }
 
 /*
+ * The compilation unit holding pc. libdw finds it through .debug_aranges; a producer that
+ * writes none (Crystal 1.6) leaves libdw 0.188 without an answer, so then the units' own
+ * address ranges are searched, as binutils' addr2line does.
+ */
+static Dwarf_Die *unit_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Die *mem, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, bias);
+	Dwarf *dw = cu ? NULL : dwfl_module_getdwarf(mod, bias);
+	Dwarf_Off off = 0, next;
+	Dwarf_Aranges *ar;
+	size_t hsize, nar = 0;
+
+	if (cu || !dw || (dwarf_getaranges(dw, &ar, &nar) == 0 && nar > 0))
+		return cu;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Addr base, start, end;
+		ptrdiff_t it = 0;
+
+		if (dwarf_offdie(dw, off + hsize, mem))
+			while ((it = dwarf_ranges(mem, it, &base, &start, &end)) > 0)
+				if (start <= pc - *bias && pc - *bias < end)
+					return mem;
+		off = next;
+	}
+	return NULL;
+}
+
+/*
  * The frames of one pc from DWARF: the innermost function scope with the line table's
  * file:line, then each function it is inlined into, at the call site (as eu-stack -i). The
  * outermost is the real function: named by its ELF symbol when there is one (Crystal's and C++'s
@@ -221,15 +249,17 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, char **file, int *line)
 static void frames_dwarf(struct frames *fr, Dwfl_Module *mod, Dwarf_Addr pc,
 			 const struct ct_frame *proto, const char *sym)
 {
-	Dwarf_Die *scopes = NULL, *cu;
-	Dwfl_Line *l = dwfl_module_getsrc(mod, pc);
-	const char *lf = l ? dwfl_lineinfo(l, NULL, NULL, NULL, NULL, NULL) : NULL;
-	struct ct_frame *f;
+	Dwarf_Die *scopes = NULL, *cu, cumem;
 	Dwarf_Addr bias;
+	Dwarf_Line *l;
+	const char *lf;
+	struct ct_frame *f;
 	char *file = NULL;
 	int n = 0, line = 0, fn[CT_STACK_DEPTH_MAX], k = 0;
 
-	cu = dwfl_module_addrdie(mod, pc, &bias);
+	cu = unit_of(mod, pc, &cumem, &bias);
+	l = cu ? dwarf_getsrc_die(cu, pc - bias) : NULL;
+	lf = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
 	if (cu)
 		n = dwarf_getscopes(cu, pc - bias, &scopes);
 	/* the DIEs that really contain the innermost one (as eu-addr2line -i): the functions it
@@ -250,7 +280,7 @@ static void frames_dwarf(struct frames *fr, Dwfl_Module *mod, Dwarf_Addr pc,
 			break;
 	}
 	if (l)
-		dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+		dwarf_lineno(l, &line);
 	file = lf && line > 0 ? src_path(cu, lf) : NULL;
 	for (int j = 0; j < k || (j == 0 && !k); j++) {
 		bool outer = j == k - 1 || !k;
@@ -283,7 +313,7 @@ static void frame_name(struct frames *fr, Dwfl *dwfl, const struct ct_aspace *as
 {
 	const struct ct_mapping *m = aspace_find(as, lookup);
 	Dwfl_Module *mod = dwfl && m && m->elf ? dwfl_addrmodule(dwfl, lookup) : NULL;
-	struct ct_frame proto = {.addr = pc, .folded = folded}, *f;
+	struct ct_frame proto = {.addr = pc, .folded = folded, .system = m && m->system}, *f;
 	const unsigned char *bits;
 	const char *sym = NULL;
 	GElf_Addr vaddr;

@@ -39,7 +39,8 @@ struct ct_frame {
 	uint64_t offset;     /* the address in the module's ELF (addr2line -e module) */
 	bool has_offset;     /* offset is known (a mapped file holds addr) */
 	bool offset_is_file; /* offset is a file offset: the module's ELF could not be read */
-	bool folded;	     /* libc or the dynamic loader, before the caller's first frame */
+	bool system;	     /* in libc or the dynamic loader */
+	bool folded;	     /* a system frame before the caller's first frame */
 	bool inlined;	     /* function is inlined at this pc (named from DWARF) */
 	char *module;	     /* path of the mapped file */
 	char *build_id;	     /* hex */
@@ -94,7 +95,7 @@ void ct_stack_put(struct ct_stack *s);
 
 /* The first frame that is not folded (the caller), or NULL. */
 const struct ct_frame *ct_stack_caller(const struct ct_stack *s);
-/* The innermost frame that is not folded and has a source line, or NULL. */
+/* The innermost frame outside libc and the loader that has a source line, or NULL. */
 const struct ct_frame *ct_stack_source(const struct ct_stack *s);
 
 /* Words for the enum (renderers). */
