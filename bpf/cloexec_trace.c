@@ -42,6 +42,7 @@
 #include "ct_kernel.h"
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_stack.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS  1000000ULL
@@ -181,7 +182,21 @@ static struct cloexec_trace_bpf *bpf_start(void)
 			goto fail;
 		}
 		skel->rodata->rb_wake_bytes = (uint64_t)opt.ring_kb * 1024 / 2;
+		skel->rodata->rb_stack_bytes = (uint64_t)opt.ring_kb * 1024 / 4 * 3;
 	}
+	/*
+	 * Stacks: the kernel copies this much user stack on each record of an fd made without
+	 * close-on-exec, and reports executable file mappings (mmap). Without stacks, mmap is not
+	 * looked at all. Unwinding is implemented for x86_64.
+	 */
+#if defined(__x86_64__)
+	if (opt.stack_depth)
+		skel->rodata->stack_bytes = CT_STACK_BYTES_DEFAULT;
+#else
+	opt.stack_depth = 0;
+#endif
+	if (!opt.stack_depth)
+		skel->rodata->sc_mask[(SYS_mmap >> 6) & 7] &= ~(1ULL << (SYS_mmap & 63));
 	/* what this kernel has beyond the baseline picks the programs' paths (ct_kernel.c) */
 	if (ct_kernel_configure(skel, opt.verbose))
 		goto fail;
@@ -399,6 +414,7 @@ static int poll_loop(struct run *r, struct ring_buffer *rb)
 		out_flush(ct_out.json);
 		if (now > r->pruned + NS_PER_SEC) {
 			ino_prune(model_last_ts, false);
+			ct_stack_prune(model_last_ts, false);
 			r->pruned = now;
 		}
 		if (run_over(r, rb, now))
@@ -415,6 +431,7 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 
 	events_finish();
 	ct_stats.lost = read_counter(skel, CT_CNT_LOST);
+	ct_stack_stats.skipped = read_counter(skel, CT_CNT_NOSTACK);
 	if (scope_full)
 		fprintf(stderr,
 			"%s: warning: %llu child processes could not be traced (traced set full)\n",
@@ -454,6 +471,7 @@ static void cleanup(struct run *r, struct ring_buffer *rb, struct cloexec_trace_
 	}
 	ring_buffer__free(rb);
 	cloexec_trace_bpf__destroy(skel);
+	ct_stack_prune(0, true);
 	if (ct_out.json && ct_out.json != stdout)
 		fclose(ct_out.json);
 }
@@ -496,6 +514,17 @@ int main(int argc, char **argv)
 	/* tracing starts: the target into the kernel's filter, then CMD runs */
 	if (track_target(skel, &r))
 		goto cleanup;
+	/*
+	 * Stacks are named from local files only (/usr/lib/debug and the binaries): no debuginfod
+	 * downloads while tracing. CMD was forked already and keeps its environment. A -p target
+	 * was not seen starting: its mappings from /proc, now that its mmaps are traced.
+	 */
+	ct_stack_init(opt.stack_depth);
+	if (opt.stack_depth) {
+		unsetenv("DEBUGINFOD_URLS");
+		if (opt.pid)
+			ct_stack_read_proc(opt.pid);
+	}
 	if (r.child && (rc = release_command(&r))) {
 		code = rc == -2 ? EX_USAGE : EX_ENV;
 		goto cleanup;

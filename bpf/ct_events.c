@@ -19,6 +19,7 @@
 #include "ct_names.h"
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_stack.h"
 
 /* An exec record is held at most this long for its creators' verdicts. */
 #define EXEC_HOLD_NS 1000000000ULL
@@ -53,6 +54,7 @@ static void on_fd(const struct ct_event *ev)
 	entry_drop(t, e); /* dup2 onto an open fd closed the old one */
 	ct_file_name(ev, ev->tgid, ev->fd, path, sizeof(path));
 	c = creation_new(ev, path);
+	c->stack = ct_stack_take(ev);
 	e->c = c;
 	e->ino = ev->ino;
 	e->open = true;
@@ -91,16 +93,29 @@ static void bit_change(struct table *t, struct entry *e, bool before, bool after
 	e->coe = after;
 }
 
+/* A clear of a flag that was set, in the creator's table: where the fd became inheritable. */
+static void note_clear(struct table *t, struct entry *e, bool before, const struct ct_event *ev)
+{
+	struct ct_stack *st = ct_stack_take(ev);
+
+	if (e && st && e->c && e->c->files == t->files && before && !(ev->flags & CT_F_CLOEXEC) &&
+	    !e->c->clear_stack)
+		e->c->clear_stack = ct_stack_ref(st);
+	ct_stack_put(st);
+}
+
 static void on_setfd(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
 	struct entry *e = table_get(t, ev->fd);
 	enum ct_set_by by = ev->syscall == CT_SC_FCNTL_SETFD ? CT_SET_FCNTL : CT_SET_IOCTL;
+	bool before = e && e->coe;
 
+	if (e && e->ino && ev->ino && e->ino != ev->ino)
+		e = NULL; /* not the fd we know: a reuse we missed */
+	note_clear(t, e, before, ev);
 	if (!e)
 		return;
-	if (e->ino && ev->ino && e->ino != ev->ino)
-		return; /* not the fd we know: a reuse we missed */
 	/* the bit before the call is the one our model holds for this fd table entry */
 	bit_change(t, e, e->coe, ev->flags & CT_F_CLOEXEC, ev->flags & CT_F_REQ_CLOEXEC, ev->ts_ns,
 		   by);
@@ -449,11 +464,12 @@ int handle_event(void *ctx, void *data, size_t len)
 	/* records without a name end at the header */
 	if (len < CT_EVENT_HDR_SIZE)
 		return 0;
-	if (len > sizeof(ev))
-		len = sizeof(ev);
-	memcpy(&ev, data, len);
+	memcpy(&ev, data, len < sizeof(ev) ? len : sizeof(ev));
 	if (len < sizeof(ev))
 		memset((char *)&ev + len, 0, sizeof(ev) - len);
+	/* address spaces and stacks, as the record arrives (a stack follows the record) */
+	ct_stack_observe(&ev, (const char *)data + sizeof(ev),
+			 len > sizeof(ev) ? len - sizeof(ev) : 0);
 	ct_stats.events++;
 	if (ev.ts_ns > model_last_ts)
 		model_last_ts = ev.ts_ns;

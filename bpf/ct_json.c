@@ -9,6 +9,7 @@
 #include "ct_names.h"
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_render_stack.h"
 
 static const char *const scope_names[] = {
     [CT_SCOPE_COMMAND] = "command",
@@ -71,8 +72,10 @@ void json_fd(struct sbuf *b, const struct creation *c, enum ct_fd_verdict v)
 	if (v == CT_FD_LATE)
 		sb_printf(b, ",\"late_ns\":%llu,\"set_by\":\"%s\"", (unsigned long long)c->late_ns,
 			  set_by_name(c->set_by));
-	sb_printf(b, ",\"redundant_setfd\":%u,\"ino\":%llu}", c->redundant,
+	sb_printf(b, ",\"redundant_setfd\":%u,\"ino\":%llu", c->redundant,
 		  (unsigned long long)c->ino);
+	json_stack(b, c->stack);
+	sb_putc(b, '}');
 }
 
 void json_race(struct sbuf *b, const struct creation *c, const struct witness *w)
@@ -117,6 +120,7 @@ static void json_inherited(struct sbuf *b, const struct ct_inherited *it)
 		sb_puts(b, "null");
 	}
 	sb_printf(b, ",\"verdict\":\"%s\"", inherit_name(it->verdict));
+	json_stack(b, creation_stack(c));
 	if (reason)
 		sb_printf(b, ",\"reason\":\"%s\"}", reason);
 	else
@@ -172,6 +176,10 @@ void json_summary(struct sbuf *b, const struct ct_summary *s)
 		  "\"lost\":%lu,\"records\":%lu,\"timed_out\":%s,",
 		  st->fds, st->atomic, st->late, st->never, st->execs, st->leaked, st->passed,
 		  st->races, st->lost, st->events, jbool(s->timed_out));
+	/* stacks: taken with a record, not taken (ring busy), unwound (not from the cache) */
+	if (ct_stack_on())
+		sb_printf(b, "\"stacks\":{\"taken\":%lu,\"skipped\":%lu,\"unwound\":%lu},",
+			  ct_stack_stats.taken, ct_stack_stats.skipped, ct_stack_stats.unwound);
 	/* how the command ended: its exit code, or -signal */
 	if (s->cmd_status != INT_MIN)
 		sb_printf(b, "\"cmd_exit\":%d,", s->cmd_status);

@@ -19,6 +19,7 @@
 
 #include "ct_model.h"
 #include "ct_opts.h"
+#include "ct_stack.h"
 
 #define NBUCKET	    4096
 #define INO_BUCKETS 4096
@@ -134,10 +135,17 @@ struct creation *creation_new(const struct ct_event *ev, const char *name)
 void creation_put(struct creation *c)
 {
 	if (c && --c->refs == 0) {
+		ct_stack_put(c->stack);
+		ct_stack_put(c->clear_stack);
 		free(c->w);
 		free(c->name);
 		free(c);
 	}
+}
+
+const struct ct_stack *creation_stack(const struct creation *c)
+{
+	return !c ? NULL : c->clear_stack ? c->clear_stack : c->stack;
 }
 
 void creation_add_witness(struct creation *c, const struct witness *w)

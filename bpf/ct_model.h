@@ -17,6 +17,8 @@
 
 #include "cloexec_trace.h"
 
+struct ct_stack; /* ct_stack.h */
+
 /* What set the cloexec bit of a late fd. */
 enum ct_set_by {
 	CT_SET_FCNTL,	    /* fcntl(F_SETFD) */
@@ -52,6 +54,8 @@ struct creation {
 	char *name;	   /* path or socket name, "" if none */
 	struct witness *w; /* copies that exec'd before the bit was known set */
 	int nw, capw;
+	struct ct_stack *stack;	      /* user stack of the creating call (NULL: none taken) */
+	struct ct_stack *clear_stack; /* of the first call that cleared the flag after it was set */
 };
 
 /* An open fd in one table. */
@@ -117,6 +121,9 @@ extern uint64_t model_last_ts; /* time of the latest record */
 struct creation *creation_new(const struct ct_event *ev, const char *name);
 void creation_put(struct creation *c);
 void creation_add_witness(struct creation *c, const struct witness *w);
+/* The stack of the call that made c's fd inheritable: the clear of a flag that was set, else
+ * the creation. NULL: none. */
+const struct ct_stack *creation_stack(const struct creation *c);
 struct creation *ino_find(uint64_t ino, int fd, uint64_t files, uint64_t t);
 void ino_prune(uint64_t now, bool all);
 

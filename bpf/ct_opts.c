@@ -18,8 +18,9 @@
 
 #include "ct_decide.h"
 #include "ct_opts.h"
+#include "ct_stack.h"
 
-struct opts opt = {.linger_ms = 1000, .ready_fd = -1};
+struct opts opt = {.linger_ms = 1000, .ready_fd = -1, .stack_depth = CT_STACK_DEPTH_DEFAULT};
 
 static const char usage_head[] =
     "Usage: " TOOL " [OPTIONS] [-- CMD [ARGS...]]\n"
@@ -32,6 +33,8 @@ static const char usage_head[] =
     "Options:\n"
     "  -j, --json             JSON Lines on stdout (schema: bpf/SCHEMA.md, version 1)\n"
     "  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
+    "      --sarif FILE       also write the findings as a SARIF 2.1.0 log to FILE (code\n"
+    "                         scanning: each at the source line of the call that made it)\n"
     "  -p, --pid PID          trace PID and its future descendants\n";
 
 static const char usage_tail[] =
@@ -44,6 +47,9 @@ static const char usage_tail[] =
     "      --keep-fds         CMD inherits the fds >= 3 we were started with (e.g. a make\n"
     "                         jobserver's), reported as passed (reason caller); default:\n"
     "                         they are closed at CMD's exec, so CMD starts clean\n"
+    "      --stack-depth N    frames of the user stack kept for each fd made without\n"
+    "                         close-on-exec, past libc's (1 to 64; 16)\n"
+    "      --no-stacks        take no stacks (and no file mappings): findings say no place\n"
     "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
     "                         it (the start record is also written only then)\n"
     "  -q, --quiet            text lines for findings only: no atomic fds, no execs that\n"
@@ -68,6 +74,9 @@ static const char usage_tail[] =
     "      watch a running process and its children for a minute\n"
     "  sudo " TOOL " --timeout 10 -o trace.jsonl\n"
     "      the whole system for ten seconds\n"
+    "  sudo " TOOL " --sarif leaks.sarif -- ./server --port 8080\n"
+    "      each finding with the stack of the call that made the fd, as SARIF for code\n"
+    "      scanning (build with -g for file:line)\n"
     "  sudo " TOOL " -q --timeout 30\n"
     "      a live system: only late/never fds, leaks at exec and races, then a summary\n"
     "  " TOOL " -p 1234 -o trace.jsonl --ready-fd 3 3>ready.fifo   (as root)\n"
@@ -291,6 +300,18 @@ static void parse_one(int c, const char *arg, char **argv)
 	case 'R':
 		set_ready_fd(arg);
 		break;
+	case 'D':
+		opt.stack_depth =
+		    (int)parse_num(arg, 1, CT_STACK_DEPTH_MAX, "--stack-depth (1 to 64)");
+		break;
+	case 'S':
+		opt.stack_depth = 0;
+		break;
+	case 'F':
+		if (!*arg)
+			usage_error("empty --sarif file name");
+		opt.sarif = arg;
+		break;
 	case 'h':
 		print_usage();
 		exit(EX_OK);
@@ -329,14 +350,25 @@ static void check_scope(int argc, char **argv)
 void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},	       {"output", required_argument, NULL, 'o'},
-	    {"pid", required_argument, NULL, 'p'},     {"fail-on", required_argument, NULL, 'f'},
-	    {"allow", required_argument, NULL, 'a'},   {"allow-comm", required_argument, NULL, 'A'},
-	    {"linger", required_argument, NULL, 'l'},  {"timeout", required_argument, NULL, 't'},
-	    {"ring-kb", required_argument, NULL, 'r'}, {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},	       {"ready-fd", required_argument, NULL, 'R'},
-	    {"keep-fds", no_argument, NULL, 'K'},      {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},       {0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"fail-on", required_argument, NULL, 'f'},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"allow-comm", required_argument, NULL, 'A'},
+	    {"linger", required_argument, NULL, 'l'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"ring-kb", required_argument, NULL, 'r'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"ready-fd", required_argument, NULL, 'R'},
+	    {"keep-fds", no_argument, NULL, 'K'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"stack-depth", required_argument, NULL, 'D'},
+	    {"no-stacks", no_argument, NULL, 'S'},
+	    {"sarif", required_argument, NULL, 'F'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	int c;
 

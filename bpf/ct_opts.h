@@ -32,9 +32,11 @@ struct opts {
 	long timeout_s;
 	long ring_kb;
 	int verbose;
-	bool quiet;    /* text: leave out atomic fds and execs that inherited nothing */
-	int ready_fd;  /* --ready-fd: "ready\n" once attached, then closed; -1: none */
-	bool keep_fds; /* --keep-fds: CMD inherits our caller's fds, reported as passed */
+	bool quiet;	   /* text: leave out atomic fds and execs that inherited nothing */
+	int ready_fd;	   /* --ready-fd: "ready\n" once attached, then closed; -1: none */
+	bool keep_fds;	   /* --keep-fds: CMD inherits our caller's fds, reported as passed */
+	int stack_depth;   /* --stack-depth: frames per stack; 0: --no-stacks */
+	const char *sarif; /* --sarif FILE: a SARIF 2.1.0 log of the findings */
 	char **cmd;
 };
 

@@ -13,6 +13,7 @@
 #include "ct_names.h"
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_render_stack.h"
 
 #define LINE_FMT "%-11s %-7s %-16s %-8s %-6s %-12s %-44s %s\n"
 
@@ -56,6 +57,22 @@ static void hline(uint64_t t, uint32_t pid, const char *comm, const char *event,
 		out_note_error();
 }
 
+/*
+ * Under a finding's line, in the DETAIL column: "created at FUNCTION (file:line)" (or "flag
+ * cleared at ...") from its stack; nothing when no stack was taken.
+ */
+static void text_where(const struct ct_stack *s)
+{
+	char buf[2 * PATH_MAX], pb[4 * sizeof(buf) + 8];
+
+	if (!s)
+		return;
+	text_created_at(buf, sizeof(buf), s);
+	errno = 0;
+	if (printf("%66s%s\n", "", printable(buf, pb, sizeof(pb))) < 0 || ferror(stdout))
+		out_note_error();
+}
+
 void text_header(void)
 {
 	errno = 0;
@@ -85,6 +102,8 @@ void text_fd(const struct creation *c, enum ct_fd_verdict v)
 		snprintf(detail + n, sizeof(detail) - n, " redundant_setfd=%u", c->redundant);
 	hline(c->t_ns, c->pid, c->comm, "fd", c->fd, fkind_name(creation_fkind(c)), detail,
 	      fd_verdict_name(v));
+	if (v != CT_FD_ATOMIC)
+		text_where(c->stack);
 }
 
 void text_race(const struct creation *c, const struct witness *w)
@@ -124,6 +143,8 @@ static void text_inherited(const struct ct_exec_report *o, const struct ct_inher
 		snprintf(detail + n, sizeof(detail) - n, " [%s]", reason);
 	hline(o->h.ts_ns, o->h.tgid, o->comm, "inherit", x->fd, fkind_name(event_fkind(x)), detail,
 	      inherit_name(it->verdict));
+	if (it->verdict != CT_INH_PASSED)
+		text_where(creation_stack(c));
 }
 
 void text_exec(const struct ct_exec_report *o)
