@@ -42,12 +42,15 @@
 #include "ct_kernel.h"
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_sarif.h"
 #include "ct_stack.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS  1000000ULL
 
 static volatile sig_atomic_t stop_sig;
+static int ct_argc; /* the command line, for the SARIF log's invocation */
+static char **ct_argv;
 
 /* The traced command (-- CMD) and what the poll loop knows about the run. */
 struct run {
@@ -147,6 +150,10 @@ static int open_outputs(void)
 		ct_out.json = stdout;
 	} else {
 		ct_out.human = true;
+	}
+	if (opt.sarif && !ct_sarif_open(opt.sarif, ct_argc, ct_argv)) {
+		fprintf(stderr, "%s: failed to open %s: %s\n", TOOL, opt.sarif, strerror(errno));
+		return -1;
 	}
 	ct_out.line_flush = opt.cmd != NULL;
 	if (ct_out.line_flush)
@@ -448,6 +455,17 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 	fflush(stdout);
 	/* a full disk or a closed pipe: the results are incomplete, say so (exit 3) */
 	err = out_error();
+	if (ct_sarif_on()) {
+		struct ct_sarif_end end = {s.code, ct_stats.lost, ct_stack_stats.skipped,
+					   r->timed_out};
+		int serr = ct_sarif_close(&end);
+
+		if (serr && !err) {
+			fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, opt.sarif,
+				strerror(serr));
+			return EX_ENV;
+		}
+	}
 	if (err) {
 		fprintf(stderr, "%s: failed to write output: %s\n", TOOL, strerror(err));
 		return EX_ENV;
@@ -486,6 +504,8 @@ int main(int argc, char **argv)
 	int code = EX_ENV, rc;
 
 	parse_args(argc, argv);
+	ct_argc = argc;
+	ct_argv = argv;
 	if (env_check())
 		return EX_ENV;
 	if (opt.cmd && opt.keep_fds)

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_sarif_feed.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -223,6 +224,7 @@ void render_fd(const struct creation *c, enum ct_fd_verdict v)
 	}
 	if (ct_out.human)
 		text_fd(c, v);
+	sarif_fd(c, v);
 }
 
 void render_race(const struct creation *c, const struct witness *w)
@@ -235,6 +237,7 @@ void render_race(const struct creation *c, const struct witness *w)
 	}
 	if (ct_out.human)
 		text_race(c, w);
+	sarif_race(c, w);
 }
 
 void render_exec(const struct ct_exec_report *o)
@@ -247,6 +250,7 @@ void render_exec(const struct ct_exec_report *o)
 	}
 	if (ct_out.human)
 		text_exec(o);
+	sarif_exec(o);
 }
 
 void render_lost(unsigned long lost)
