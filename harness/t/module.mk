@@ -17,3 +17,13 @@ STACK_UNIT_OBJS := $(BUILD)/bpf/ct_stack.o $(BUILD)/bpf/ct_aspace.o $(BUILD)/bpf
 $(BUILD)/t/stack_unwind: $(STACK_UNIT_OBJS)
 TEST_CFLAGS_stack_unwind := -Ibpf
 TEST_LDLIBS_stack_unwind := $(STACK_UNIT_OBJS) -ldw -lelf
+
+# The stack fixture's stripped copies (the same code): symbols but no debug info, and nothing.
+FX_STACK := $(BUILD)/t/helpers/fx_stack
+$(FX_STACK)_nodebug: $(FX_STACK)
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-debug -o $@ $<
+$(FX_STACK)_stripped: $(FX_STACK)
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
+HELPERS += $(FX_STACK)_nodebug $(FX_STACK)_stripped
