@@ -290,7 +290,9 @@ static void frames_dwarf(struct frames *fr, Dwfl_Module *mod, Dwarf_Addr pc,
 		if (!f)
 			break;
 		f->inlined = k && dwarf_tag(&scopes[fn[j]]) == DW_TAG_inlined_subroutine;
-		if (outer && sym)
+		/* the ELF symbol, unless it is GCC's clone of the DWARF one (f.constprop.0: f) */
+		if (outer && sym &&
+		    !(name && !strncmp(sym, name, strlen(name)) && sym[strlen(name)] == '.'))
 			name = sym;
 		f->function = name ? xstrdup(name) : NULL;
 		f->file = file;

@@ -16,7 +16,13 @@
 #define _GNU_SOURCE
 #include "fx_common.h"
 
+/* Each function its own frame: not inlined, not cloned (f.constprop.0), no tail calls (the
+ * barrier after each call). */
+#ifdef __clang__
 #define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
 
 static int NOINLINE open_listener(void)
 {
@@ -56,8 +62,11 @@ static void NOINLINE clear_flag(int s)
 	}
 static int NOINLINE deep0(int k)
 {
+	int s = open_listener();
+
 	(void)k;
-	return open_listener();
+	__asm__ volatile("" ::: "memory");
+	return s;
 }
 DEEP(1, deep0)
 DEEP(2, deep1)
