@@ -27,3 +27,9 @@ $(FX_STACK)_stripped: $(FX_STACK)
 	$(call msg,STRIP,$@)
 	$(Q)strip --strip-all -o $@ $<
 HELPERS += $(FX_STACK)_nodebug $(FX_STACK)_stripped
+
+# trace_stack finds the fixture's marked lines in the source tree.
+TEST_CFLAGS_trace_stack := -DSRCDIR='"$(CURDIR)"'
+$(BUILD)/t/trace_stack: $(FX_STACK)_nodebug $(FX_STACK)_stripped
+TEST_CFLAGS_trace_sarif := -DSRCDIR='"$(CURDIR)"'
+$(BUILD)/t/trace_sarif: $(FX_STACK)
