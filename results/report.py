@@ -701,10 +701,13 @@ class Report:
                             held.append("%s: %s" % (val(info.get("comm") or pid),
                                                     val(socks) if socks else "none"))
             notes = [x for x in (r.get("reason"), r.get("notes")) if x]
+            made = r.get("socket_made_at")
+            made = made.get("text") if isinstance(made, dict) else None
             rows.append([
                 val(r.get("runtime")), val(r.get("version")),
                 (val(st), "ok" if st == "ok" else ("bad" if st == "error" else "warn")),
                 (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
+                val(made),
                 val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")), val(helpers),
                 (val(inh), "bad" if leaked else None),
                 val(r.get("passed")),
@@ -713,12 +716,16 @@ class Report:
                  "listener" not in passed else None),
                 (val(agree), "bad" if agree is False else None),
                 "; ".join(val(n) for n in notes) or "-"])
-        d.table(["runtime", "version", "status", "socket", "accept", "redundant fcntl", "spawn",
+        d.table(["runtime", "version", "status", "socket", "socket made at", "accept",
+                 "redundant fcntl", "spawn",
                  "helpers", "child inherited (tracer)", "passed", "child held (/proc)", "rebind",
                  "tracer agrees", "notes"],
                 rows)
         d.p("socket/accept: how the runtime's sockets got the flag by the kernel's bit at "
-            "creation (atomic, late, never); child inherited: what the tracer saw the exec'd "
+            "creation (atomic, late, never); socket made at: where the listener's socket() was "
+            "called (the first frame of its user stack past libc's: function and file:line, or "
+            "the function and module without debug info, or module+offset and build id); "
+            "child inherited: what the tracer saw the exec'd "
             "child hold; child held: what /proc showed the child holding; rebind: binding the "
             "server's port while the child lives. Red marks a socket the child got without "
             "it being passed on purpose (passed).")
