@@ -39,6 +39,12 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define RECV_MAX_MMSG	8
 #define PATH_MAX_DEPTH	32
 #define STACK_SMALL	1024 /* bytes of stack copied while the ring buffer fills up */
+#define STACK_CHUNK	512  /* stack bytes read per bpf_probe_read_user */
+#if defined(__TARGET_ARCH_x86)
+#define x86 1
+#else
+#define x86 0
+#endif
 
 #define S_IFMT	 00170000
 #define S_IFSOCK 0140000
@@ -99,7 +105,7 @@ const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this m
  * space unwinds them with. Only that path pays for it: an fd made atomic takes no stack.
  */
 const volatile __u32 stack_bytes = 0;
-const volatile __u64 rb_stack_bytes = RB_SIZE / 4 * 3; /* no stacks past this much data */
+const volatile __u64 rb_stack_bytes = RB_SIZE / 8 * 3; /* no stacks past this much data */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -121,13 +127,9 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/*
- * Per-CPU scratch: the record being built and, right after it, its stack (sent as one ring
- * buffer record), and buffers for environment strings and paths.
- */
+/* Per-CPU scratch: the record being built, and buffers for environment strings and paths. */
 struct scratch {
 	struct ct_event ev;
-	struct ct_stack_tail st;
 	char env[ENV_CHUNK];
 	char path[2 * CT_NAME_LEN];
 };
@@ -197,14 +199,6 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
 	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC &&
 	    e->type != CT_EV_MAP)
 		size = CT_EVENT_HDR_SIZE;
-	/* the stack right behind the record (scratch.st), in the same ring buffer record */
-	if (e->flags2 & CT_F2_STACK) {
-		__u32 len = ((struct scratch *)e)->st.len;
-
-		if (len > CT_STACK_MAX)
-			len = CT_STACK_MAX;
-		size = sizeof(*e) + CT_STACK_HDR_SIZE + len;
-	}
 	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&rb, e, size, flags))
@@ -401,72 +395,97 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 	return 0;
 }
 
-/*
- * The user stack of the current syscall into the record's tail: the registers at syscall
- * exit and the stack memory from sp upward, a page at a time until stack_bytes or a page that
- * cannot be read (the top of a thread's stack). In a burst it degrades instead of costing
- * records: past a quarter of the ring only STACK_SMALL bytes (enough for the caller's frame and
- * a few more), past 3/4 none (CT_F2_NOSTACK; the reader was woken at half).
- */
-static __always_inline void stack_take(struct ct_event *e)
+/* The user registers at syscall exit, in DWARF order (x86_64: rax rdx rcx rbx rsi rdi rbp rsp
+ * r8..r15 rip). */
+static __always_inline void stack_regs(__u64 *r)
 {
-	struct ct_stack_tail *st = &((struct scratch *)e)->st;
-	__u64 got = 0, sp, want = stack_bytes, used;
-	struct pt_regs *regs;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (!want)
+#if defined(__TARGET_ARCH_x86)
+	r[0] = BPF_CORE_READ(regs, ax);
+	r[1] = BPF_CORE_READ(regs, dx);
+	r[2] = BPF_CORE_READ(regs, cx);
+	r[3] = BPF_CORE_READ(regs, bx);
+	r[4] = BPF_CORE_READ(regs, si);
+	r[5] = BPF_CORE_READ(regs, di);
+	r[6] = BPF_CORE_READ(regs, bp);
+	r[7] = BPF_CORE_READ(regs, sp);
+	r[8] = BPF_CORE_READ(regs, r8);
+	r[9] = BPF_CORE_READ(regs, r9);
+	r[10] = BPF_CORE_READ(regs, r10);
+	r[11] = BPF_CORE_READ(regs, r11);
+	r[12] = BPF_CORE_READ(regs, r12);
+	r[13] = BPF_CORE_READ(regs, r13);
+	r[14] = BPF_CORE_READ(regs, r14);
+	r[15] = BPF_CORE_READ(regs, r15);
+	r[16] = BPF_CORE_READ(regs, ip);
+#else
+	(void)regs; /* stacks are unwound for x86_64 only (the loader keeps stack_bytes 0) */
+#endif
+}
+
+/*
+ * e with the user stack of the current syscall, as one ring record reserved at its full size,
+ * the stack read from user memory straight into it (no second copy): the registers at syscall
+ * exit and the stack from sp upward in STACK_CHUNK pieces, until n bytes or a piece that cannot
+ * be read (the top of a thread's stack).
+ */
+static __always_inline int stack_out(struct ct_event *e, __u32 n)
+{
+	struct ct_stack_tail *st;
+	__u64 sp, got = 0;
+	char *r;
+
+	r = n == STACK_SMALL
+		? bpf_ringbuf_reserve(&rb, sizeof(*e) + CT_STACK_HDR_SIZE + STACK_SMALL, 0)
+		: bpf_ringbuf_reserve(&rb, sizeof(*e) + CT_STACK_HDR_SIZE + stack_bytes, 0);
+	if (!r)
+		return -1;
+	e->flags2 |= CT_F2_STACK;
+	__builtin_memcpy(r, e, sizeof(*e));
+	st = (struct ct_stack_tail *)(r + sizeof(*e));
+	stack_regs(st->regs);
+	sp = st->regs[7];
+	for (__u32 i = 0; i < CT_STACK_MAX / STACK_CHUNK; i++) {
+		if (got + STACK_CHUNK > n ||
+		    bpf_probe_read_user(st->data + got, STACK_CHUNK, (void *)(sp + got)))
+			break;
+		got += STACK_CHUNK;
+	}
+	st->len = (__u32)got;
+	st->pad = 0;
+	/* stacks fill the ring fast: past an eighth of it the reader is woken to drain it */
+	bpf_ringbuf_submit(r, n == STACK_SMALL ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * Send e, with the user stack of the current syscall when stacks are on. Stacks are 23 times a
+ * record's size, so they yield the ring to records early: full ones while it is less than an
+ * eighth full, STACK_SMALL bytes (the caller's frame and a few more; the reader is woken) up to
+ * 3/8, none past that (CT_F2_NOSTACK), so 5/8 of the ring stays for records while the reader is
+ * slow: a stack never costs a record. A record that finds no room is counted lost, as any other.
+ */
+static __always_inline void ev_send_stack(struct ct_event *e)
+{
+	__u64 used = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+
+	if (!stack_bytes || x86 == 0) {
+		ev_send(e, false);
 		return;
-	used = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	}
 	if (used > rb_stack_bytes) {
 		e->flags2 |= CT_F2_NOSTACK;
 		count(CT_CNT_NOSTACK);
+		ev_send(e, false);
 		return;
 	}
-	/* a burst: past a quarter of the ring, the first KiB only (the caller and a few more) */
-	if (used > rb_stack_bytes / 3 && want > STACK_SMALL)
-		want = STACK_SMALL;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-#if defined(__TARGET_ARCH_x86)
-	st->regs[0] = BPF_CORE_READ(regs, ax);
-	st->regs[1] = BPF_CORE_READ(regs, dx);
-	st->regs[2] = BPF_CORE_READ(regs, cx);
-	st->regs[3] = BPF_CORE_READ(regs, bx);
-	st->regs[4] = BPF_CORE_READ(regs, si);
-	st->regs[5] = BPF_CORE_READ(regs, di);
-	st->regs[6] = BPF_CORE_READ(regs, bp);
-	st->regs[7] = BPF_CORE_READ(regs, sp);
-	st->regs[8] = BPF_CORE_READ(regs, r8);
-	st->regs[9] = BPF_CORE_READ(regs, r9);
-	st->regs[10] = BPF_CORE_READ(regs, r10);
-	st->regs[11] = BPF_CORE_READ(regs, r11);
-	st->regs[12] = BPF_CORE_READ(regs, r12);
-	st->regs[13] = BPF_CORE_READ(regs, r13);
-	st->regs[14] = BPF_CORE_READ(regs, r14);
-	st->regs[15] = BPF_CORE_READ(regs, r15);
-	st->regs[16] = BPF_CORE_READ(regs, ip);
-	sp = st->regs[7];
-#else
-	/* stacks are unwound for x86_64 only (the loader keeps stack_bytes 0 elsewhere) */
-	(void)regs;
-	return;
-#endif
-	for (int i = 0; i < CT_STACK_MAX / 4096 + 1; i++) {
-		__u64 addr = sp + got, left = want, chunk = 4096 - (addr & 4095);
-
-		if (got >= left || got >= CT_STACK_MAX)
-			break;
-		left -= got;
-		if (chunk > left)
-			chunk = left;
-		barrier_var(chunk);
-		if (chunk > 4096)
-			break;
-		if (bpf_probe_read_user(st->data + (got & (CT_STACK_MAX - 1)), chunk, (void *)addr))
-			break;
-		got += chunk;
+	if (stack_out(e, used > rb_stack_bytes / 3 && stack_bytes > STACK_SMALL ? STACK_SMALL
+										: stack_bytes)) {
+		count(CT_CNT_LOST);
+		return;
 	}
-	st->len = (__u32)got;
-	e->flags2 |= CT_F2_STACK;
+	count(CT_CNT_EVENTS);
 	count(CT_CNT_STACKS);
 }
 
@@ -494,8 +513,9 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	fill_file(e, (__u64)file);
 	/* only an fd a verdict will name gets a stack: without the flag, not stdio */
 	if (!bit && fd >= 3)
-		stack_take(e);
-	ev_send(e, false);
+		ev_send_stack(e);
+	else
+		ev_send(e, false);
 	return 0;
 }
 
@@ -524,8 +544,9 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	/* the flag is clear now: if it was set before, an inherited fd's story starts here */
 	if (!bit && fd >= 3)
-		stack_take(e);
-	ev_send(e, false);
+		ev_send_stack(e);
+	else
+		ev_send(e, false);
 	return 0;
 }
 

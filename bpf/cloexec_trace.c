@@ -189,7 +189,7 @@ static struct cloexec_trace_bpf *bpf_start(void)
 			goto fail;
 		}
 		skel->rodata->rb_wake_bytes = (uint64_t)opt.ring_kb * 1024 / 2;
-		skel->rodata->rb_stack_bytes = (uint64_t)opt.ring_kb * 1024 / 4 * 3;
+		skel->rodata->rb_stack_bytes = (uint64_t)opt.ring_kb * 1024 / 8 * 3;
 	}
 	/*
 	 * Stacks: the kernel copies this much user stack on each record of an fd made without
