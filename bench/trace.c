@@ -5,6 +5,13 @@
  *   trace_socket/filtered   build/cloexec-trace attached to an unrelated idle process
  *                           (BPF programs run on our syscalls but filter them out)
  *   trace_socket/traced     build/cloexec-trace -p <our pid> (every socket recorded)
+ * and the same with a socket made without SOCK_CLOEXEC (a non-atomic record, the kind that
+ * takes a user stack), to put the stack's cost beside the record's:
+ *   trace_nonatomic/untraced        no tracer
+ *   trace_nonatomic/traced_nostack  -p <our pid> --no-stacks: the record alone
+ *   trace_nonatomic/traced_stack    -p <our pid>: the record and its stack (8 KiB copied,
+ *                                   unwound by the reader; the label counts stacks taken and
+ *                                   skipped: the kernel copies less while the ring fills)
  * The tracer writes its JSON to an unlinked temporary file (--json -o) and says
  * "ready" on a pipe (--ready-fd) once it is attached; timing starts only then, and
  * nothing but the tracer itself runs beside the timed loop. After the run the
@@ -41,6 +48,8 @@ enum trace_mode { T_NONE, T_FILTERED, T_TRACED };
 struct trace_case {
 	const char *name;
 	enum trace_mode mode;
+	int nonatomic;	    /* socket() without SOCK_CLOEXEC */
+	const char *option; /* one more tracer option, or NULL */
 };
 
 struct tracer {
@@ -52,6 +61,7 @@ struct tracer {
 /* The tracer's summary record, the last line of its -o file. */
 struct trace_summary {
 	long long fds, lost;
+	long long stacks, stacks_skipped; /* summary.stacks.taken/skipped; -1: no stacks */
 };
 
 static int read_summary(int fd, struct trace_summary *sum)
@@ -81,6 +91,11 @@ static int read_summary(int fd, struct trace_summary *sum)
 	ok = !strcmp(json_get_str(j, "type", ""), "summary");
 	sum->fds = json_get_int(j, "fds", -1);
 	sum->lost = json_get_int(j, "lost", -1);
+	/* "stacks":{"taken":N,"skipped":N,...}: the one nested member read, by its text */
+	sum->stacks = sum->stacks_skipped = -1;
+	if (strstr(line, "\"stacks\":{"))
+		sscanf(strstr(line, "\"stacks\":{"), "\"stacks\":{\"taken\":%lld,\"skipped\":%lld",
+		       &sum->stacks, &sum->stacks_skipped);
 	json_free(j);
 	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
 }
@@ -136,7 +151,8 @@ static int move_fd(int fd, int want)
  * line. Its JSON goes to an unlinked temporary file it reaches as /dev/fd/4; its
  * stderr is ours, so a failure says why.
  */
-static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, const char *path)
+static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, const char *path,
+			const char *option)
 {
 	int ready[2] = {-1, -1}, idle[2] = {-1, -1};
 	char pidbuf[32], outname[4200], fdarg[16], line[16] = "";
@@ -188,7 +204,7 @@ static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, con
 		    move_fd(ready[1], READY_FD) < 0 || move_fd(t->out, READY_FD + 1) < 0)
 			_exit(3);
 		execl(path, path, "--json", "-o", "/dev/fd/4", "--ready-fd", fdarg, "-p", pidbuf,
-		      (char *)NULL);
+		      option, (char *)NULL);
 		_exit(127);
 	}
 	close(ready[1]);
@@ -256,12 +272,13 @@ static void bm_trace(gb_state *s, void *user)
 			gb_skip_with_errorf(s, "failed to find %s: build it with make", path);
 			return;
 		}
-		if (tracer_start(s, &t, c->mode, path) < 0)
+		if (tracer_start(s, &t, c->mode, path, c->option) < 0)
 			return;
 	}
 	while (gb_keep_running_batch(s, &n)) {
 		for (uint64_t i = 0; i < n; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			int fd =
+			    socket(AF_INET, SOCK_STREAM | (c->nonatomic ? 0 : SOCK_CLOEXEC), 0);
 
 			if (fd < 0) {
 				bench_fail(s, "socket", errno);
@@ -272,7 +289,7 @@ static void bm_trace(gb_state *s, void *user)
 	}
 	gb_set_items_processed(s, (int64_t)gb_iterations_done(s));
 	if (c->mode != T_NONE) {
-		char label[64], why[128];
+		char label[128], why[128];
 
 		/*
 		 * What the tracer recorded of our sockets: one each when traced, none
@@ -283,7 +300,13 @@ static void bm_trace(gb_state *s, void *user)
 			gb_skip_with_error(s, why);
 			return;
 		}
-		snprintf(label, sizeof(label), "fd_events=%lld lost=%lld", sum.fds, sum.lost);
+		if (sum.stacks >= 0)
+			snprintf(label, sizeof(label),
+				 "fd_events=%lld lost=%lld stacks=%lld skipped=%lld", sum.fds,
+				 sum.lost, sum.stacks, sum.stacks_skipped);
+		else
+			snprintf(label, sizeof(label), "fd_events=%lld lost=%lld", sum.fds,
+				 sum.lost);
 		gb_set_label(s, label);
 	}
 	return;
@@ -293,9 +316,12 @@ out:
 }
 
 static const struct trace_case cases[] = {
-    {"trace_socket/untraced", T_NONE},
-    {"trace_socket/filtered", T_FILTERED},
-    {"trace_socket/traced", T_TRACED},
+    {"trace_socket/untraced", T_NONE, 0, NULL},
+    {"trace_socket/filtered", T_FILTERED, 0, NULL},
+    {"trace_socket/traced", T_TRACED, 0, NULL},
+    {"trace_nonatomic/untraced", T_NONE, 1, NULL},
+    {"trace_nonatomic/traced_nostack", T_TRACED, 1, "--no-stacks"},
+    {"trace_nonatomic/traced_stack", T_TRACED, 1, NULL},
 };
 
 void bench_register_trace(void)
