@@ -430,15 +430,15 @@ static __always_inline void stack_regs(__u64 *r)
  * exit and the stack from sp upward in STACK_CHUNK pieces, until n bytes or a piece that cannot
  * be read (the top of a thread's stack).
  */
-static __always_inline int stack_out(struct ct_event *e, __u32 n)
+static __always_inline int stack_out(struct ct_event *e, bool small)
 {
+	__u32 n = small ? STACK_SMALL : stack_bytes;
 	struct ct_stack_tail *st;
 	__u64 sp, got = 0;
 	char *r;
 
-	r = n == STACK_SMALL
-		? bpf_ringbuf_reserve(&rb, sizeof(*e) + CT_STACK_HDR_SIZE + STACK_SMALL, 0)
-		: bpf_ringbuf_reserve(&rb, sizeof(*e) + CT_STACK_HDR_SIZE + stack_bytes, 0);
+	r = small ? bpf_ringbuf_reserve(&rb, sizeof(*e) + CT_STACK_HDR_SIZE + STACK_SMALL, 0)
+		  : bpf_ringbuf_reserve(&rb, sizeof(*e) + CT_STACK_HDR_SIZE + stack_bytes, 0);
 	if (!r)
 		return -1;
 	e->flags2 |= CT_F2_STACK;
@@ -455,7 +455,7 @@ static __always_inline int stack_out(struct ct_event *e, __u32 n)
 	st->len = (__u32)got;
 	st->pad = 0;
 	/* stacks fill the ring fast: past an eighth of it the reader is woken to drain it */
-	bpf_ringbuf_submit(r, n == STACK_SMALL ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(r, small ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -480,8 +480,7 @@ static __always_inline void ev_send_stack(struct ct_event *e)
 		ev_send(e, false);
 		return;
 	}
-	if (stack_out(e, used > rb_stack_bytes / 3 && stack_bytes > STACK_SMALL ? STACK_SMALL
-										: stack_bytes)) {
+	if (stack_out(e, used > rb_stack_bytes / 3 && stack_bytes > STACK_SMALL)) {
 		count(CT_CNT_LOST);
 		return;
 	}

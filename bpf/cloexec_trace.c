@@ -198,7 +198,7 @@ static struct cloexec_trace_bpf *bpf_start(void)
 	 */
 #if defined(__x86_64__)
 	if (opt.stack_depth)
-		skel->rodata->stack_bytes = CT_STACK_BYTES_DEFAULT;
+		skel->rodata->stack_bytes = (uint32_t)opt.stack_bytes;
 #else
 	opt.stack_depth = 0;
 #endif

@@ -20,7 +20,10 @@
 #include "ct_opts.h"
 #include "ct_stack.h"
 
-struct opts opt = {.linger_ms = 1000, .ready_fd = -1, .stack_depth = CT_STACK_DEPTH_DEFAULT};
+struct opts opt = {.linger_ms = 1000,
+		   .ready_fd = -1,
+		   .stack_depth = CT_STACK_DEPTH_DEFAULT,
+		   .stack_bytes = CT_STACK_BYTES_DEFAULT};
 
 static const char usage_head[] =
     "Usage: " TOOL " [OPTIONS] [-- CMD [ARGS...]]\n"
@@ -49,6 +52,9 @@ static const char usage_tail[] =
     "                         they are closed at CMD's exec, so CMD starts clean\n"
     "      --stack-depth N    frames of the user stack kept for each fd made without\n"
     "                         close-on-exec, past libc's (1 to 64; 16)\n"
+    "      --stack-bytes N    bytes of user stack the kernel copies per stack, a multiple of\n"
+    "                         512 from 512 to 16384 (8192): fewer cost less, and reach fewer\n"
+    "                         frames (16 frames took 1.7 KB in C, 3.2 in Crystal, 7 in PHP)\n"
     "      --no-stacks        take no stacks (and no file mappings): findings say no place\n"
     "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
     "                         it (the start record is also written only then)\n"
@@ -307,6 +313,11 @@ static void parse_one(int c, const char *arg, char **argv)
 	case 'S':
 		opt.stack_depth = 0;
 		break;
+	case 'B':
+		opt.stack_bytes = parse_num(arg, 512, CT_STACK_MAX, "--stack-bytes (512 to 16384)");
+		if (opt.stack_bytes % 512)
+			usage_error("invalid --stack-bytes '%s' (a multiple of 512)", arg);
+		break;
 	case 'F':
 		if (!*arg)
 			usage_error("empty --sarif file name");
@@ -366,6 +377,7 @@ void parse_args(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"stack-depth", required_argument, NULL, 'D'},
 	    {"no-stacks", no_argument, NULL, 'S'},
+	    {"stack-bytes", required_argument, NULL, 'B'},
 	    {"sarif", required_argument, NULL, 'F'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},

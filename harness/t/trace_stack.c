@@ -422,12 +422,17 @@ static void test_off(void)
 
 static void test_usage(void)
 {
-	static const char *const bad[] = {"0", "65", "x", ""};
+	static const char *const bad[][2] = {
+	    {"--stack-depth", "0"},	{"--stack-depth", "65"},  {"--stack-depth", "x"},
+	    {"--stack-depth", ""},	{"--stack-bytes", "511"}, {"--stack-bytes", "1000"},
+	    {"--stack-bytes", "16896"}, {"--stack-bytes", "8k"},
+	};
 	char tracer[PATH_MAX], err[256];
 
 	tl_path("cloexec-trace", tracer, sizeof(tracer));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *argv[] = {tracer, "--stack-depth", (char *)bad[i], "--", "/bin/true", NULL};
+		char *argv[] = {tracer, (char *)bad[i][0], (char *)bad[i][1],
+				"--",	"/bin/true",	   NULL};
 		char *e;
 		int code;
 
@@ -435,8 +440,8 @@ static void test_usage(void)
 		code = tlab_run(argv, NULL, err, 30000);
 		e = lab_read_file(err, NULL);
 		unlink(err);
-		is_int(code, 2, "--stack-depth '%s' is a usage error (exit 2)", bad[i]);
-		is_int(tlab_count_lines(e), 1, "--stack-depth '%s': one line on stderr", bad[i]);
+		is_int(code, 2, "%s '%s' is a usage error (exit 2)", bad[i][0], bad[i][1]);
+		is_int(tlab_count_lines(e), 1, "%s '%s': one line on stderr", bad[i][0], bad[i][1]);
 		free(e);
 	}
 }
