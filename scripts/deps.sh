@@ -13,9 +13,13 @@
 #                              `make test` uses it so an unprivileged run still tests
 set -u
 
-core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libjansson-dev
+core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config libjansson-dev
       libbenchmark-dev libbenchmark-tools python3 python3-scipy python3-numpy
       perl gnuplot-nox iproute2 procps util-linux
+      # the tracer's stacks (libdw) and their tests: binutils' nm and strip, the SARIF schema from
+      # the npm registry (scripts/sarif-schema.sh) checked with python3-jsonschema (+ rfc3987:
+      # its uri formats)
+      binutils npm python3-jsonschema python3-rfc3987
       # packaging (make install, make deb) and its tests: man pages, completion, the Debian
       # package and lintian, JUnit output of make test
       scdoc debhelper dpkg-dev lintian man-db bash-completion libtap-formatter-junit-perl)
@@ -47,6 +51,8 @@ for p in "${want[@]}"; do
 	# (e.g. nodejs from NodeSource satisfies `nodejs`).
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
 	case "$st" in *" installed") continue ;; esac
+	# npm also comes with another source's nodejs (NodeSource's ships it): a working npm is enough
+	[ "$p" = npm ] && command -v npm >/dev/null && continue
 	missing+=("$p")
 done
 missing=($(printf '%s\n' "${missing[@]}" | sort -u))
