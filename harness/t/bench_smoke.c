@@ -30,6 +30,7 @@
 #define RUN_TIMEOUT_MS 75000
 #define FILTER                                                                                     \
 	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_socket/|"           \
+	"trace_nonatomic/|"                                                                        \
 	"spawn_(fork|posix)/[^/]+/fds:(16|1024)/)"
 
 #define MAX_GROUPS   64
@@ -212,7 +213,8 @@ static void check_run_json(const char *path, int bpf_ok)
 	for (size_t i = 0; i < tj_len(rows); i++) {
 		const json_t *r = tj_at(rows, i);
 		const char *rn = tj_str(r, "run_name", ""), *rt = tj_str(r, "run_type", "");
-		int is_trace = !strncmp(rn, "trace_socket/", 13);
+		int is_trace =
+		    !strncmp(rn, "trace_socket/", 13) || !strncmp(rn, "trace_nonatomic/", 16);
 
 		if (check_name(rn, why, sizeof(why), 1) < 0) {
 			if (bad_names++ < 5)
@@ -249,9 +251,10 @@ static void check_run_json(const char *path, int bpf_ok)
 			continue;
 		}
 		if (!strncmp(rn, "trace_socket/traced/", 20) ||
-		    !strncmp(rn, "trace_socket/filtered/", 22)) {
+		    !strncmp(rn, "trace_socket/filtered/", 22) ||
+		    !strncmp(rn, "trace_nonatomic/traced_", 23)) {
 			long long ev = -1, lost = -1, iters = tj_int(r, "iterations", 0);
-			int traced = rn[13] == 't';
+			int traced = strstr(rn, "/traced") != NULL;
 
 			/* traced: each socket of ours recorded (or lost); filtered: none */
 			if (sscanf(tj_str(r, "label", ""), "fd_events=%lld lost=%lld", &ev,

@@ -38,9 +38,9 @@ static int trace_agrees(const json_t *row)
 
 		if (j && !strcmp(tj_str(j, "type", ""), "fd") && tj_int(j, "ino", -1) == ino &&
 		    !strcmp(tj_str(j, "syscall", ""), "socket"))
-			found = want && !strcmp(tj_str(json_object_get(j, "created_at"), "function",
-						       ""),
-						want);
+			found =
+			    want &&
+			    !strcmp(tj_str(json_object_get(j, "created_at"), "function", ""), want);
 		json_decref(j);
 	}
 	if (f)
@@ -150,11 +150,12 @@ int main(void)
 	check_c(&m, "c-posix-spawn");
 	row = mx_row(&m, "crystal");
 	if (ran(row, "crystal")) {
-		ok(strstr(tj_str(made(row), "function", ""), "Crystal::System::Socket#create_handle") !=
-		       NULL,
+		ok(strstr(tj_str(made(row), "function", ""),
+			  "Crystal::System::Socket#create_handle") != NULL,
 		   "crystal: made in Crystal::System::Socket#create_handle (%s)",
 		   tj_str(made(row), "function", ""));
-		ok(strstr(tj_str(made(row), "file", ""), "/crystal/system/unix/socket.cr") != NULL &&
+		ok(strstr(tj_str(made(row), "file", ""), "/crystal/system/unix/socket.cr") !=
+			   NULL &&
 		       tj_int(made(row), "line", 0) > 0,
 		   "crystal: with its line in the stdlib (%s:%lld)", tj_str(made(row), "file", ""),
 		   tj_int(made(row), "line", 0));
