@@ -40,6 +40,19 @@ static uint64_t stack_top(void)
 	return hi;
 }
 
+/*
+ * The raw copy of our stack, as the kernel makes it: byte by byte and not instrumented (under
+ * ASan the stack holds redzones between variables, which a copy of the whole stack crosses).
+ */
+static void __attribute__((noinline, no_sanitize_address))
+raw_copy(uint8_t *dst, uint64_t src, size_t n)
+{
+	const volatile uint8_t *s = (const volatile uint8_t *)(uintptr_t)src;
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = s[i];
+}
+
 /* Registers and stack as the BPF side takes them (DWARF order rax..r15, rip). */
 static void __attribute__((noinline)) capture(void)
 {
@@ -64,7 +77,7 @@ static void __attribute__((noinline)) capture(void)
 	top = stack_top();
 	tail_len =
 	    top > sp && top - sp < CT_STACK_BYTES_DEFAULT ? top - sp : CT_STACK_BYTES_DEFAULT;
-	memcpy(tail.data, (void *)sp, tail_len);
+	raw_copy(tail.data, sp, tail_len);
 	tail.len = (uint32_t)tail_len;
 }
 
@@ -178,9 +191,10 @@ static void test_through_libc(void)
 	ic = find_fn(s, "cmp");
 	is = find_fn(s, "sorter");
 	for (int i = ic + 1; s && ic >= 0 && i < is; i++)
-		libc += s->f[i].module && strstr(s->f[i].module, "libc.so") && !s->f[i].folded;
+		libc += s->f[i].module && strstr(s->f[i].module, ".so") && !s->f[i].folded;
 	ok(ic >= 0 && is > ic, "cmp() and, further up, sorter() (frames %d, %d)", ic, is);
-	cmp_int(libc, ">=", 1, "libc's qsort frames between them, not folded (not leading)");
+	/* libc's qsort (under ASan: libasan's interceptor) */
+	cmp_int(libc, ">=", 1, "the library's qsort frames between them, not folded (not leading)");
 	if (is > 0)
 		is_int(s->f[is].line, line_sorter_call,
 		       "sorter's frame is the line that calls qsort");
