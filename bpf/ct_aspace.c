@@ -422,8 +422,10 @@ bool aspace_read_proc(uint32_t tgid)
 
 	snprintf(fn, sizeof(fn), "/proc/%u/maps", tgid);
 	f = fopen(fn, "re");
-	if (!f)
+	if (!f) {
+		proc_set(tgid, aspace_new());
 		return false;
+	}
 	as = aspace_new();
 	while (getline(&line, &cap, f) > 0) {
 		unsigned long long start, end, off, ino;

@@ -46,7 +46,8 @@ struct ct_aspace *aspace_of(uint32_t tgid);
 const struct ct_mapping *aspace_find(const struct ct_aspace *as, uint64_t addr);
 /* as's libdwfl session with every mapping reported (NULL: none could be made). */
 Dwfl *aspace_dwfl(struct ct_aspace *as, void *thread_arg);
-/* tgid's address space from /proc/PID/maps, replacing what we had. */
+/* tgid's address space from /proc/PID/maps, replacing what we had; when it cannot be read, an
+ * empty one (its stacks say the mappings are unknown, and /proc is not asked again). */
 bool aspace_read_proc(uint32_t tgid);
 /* Every address space and open session: gone. */
 void aspace_free_all(void);

@@ -83,10 +83,12 @@ void json_race(struct sbuf *b, const struct creation *c, const struct witness *w
 	sb_printf(b,
 		  "{\"v\":1,\"type\":\"race\",\"t_ns\":%llu,\"fd\":%d,\"ino\":%llu,"
 		  "\"creator_pid\":%u,\"fork_child\":%u,\"exec_pid\":%u,\"window_ns\":%llu,"
-		  "\"fork_t_ns\":%llu}",
+		  "\"fork_t_ns\":%llu",
 		  (unsigned long long)w->exec_t, c->fd, (unsigned long long)c->ino, c->pid,
 		  w->fork_child, w->exec_pid, (unsigned long long)c->late_ns,
 		  (unsigned long long)w->fork_t);
+	json_stack(b, c->stack); /* where the fd was made: the race's stack is its creation's */
+	sb_putc(b, '}');
 }
 
 /* One entry of an exec record's "inherited" list. */

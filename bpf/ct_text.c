@@ -114,6 +114,7 @@ void text_race(const struct creation *c, const struct witness *w)
 		 w->fork_child, (unsigned long long)c->late_ns, w->exec_pid);
 	hline(w->exec_t, c->pid, c->comm, "race", c->fd, fkind_name(creation_fkind(c)), detail,
 	      "race");
+	text_where(c->stack);
 }
 
 /* One inherited fd: its address or path, who created it, and why it is passed. */
