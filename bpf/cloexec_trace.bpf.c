@@ -942,23 +942,31 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
 	return 0;
 }
 
-/* The file mapping of p that holds addr as a MAP record (image: the program exec mapped). */
+/*
+ * The file mapping of p that holds addr as a MAP record: the program exec mapped (image, named
+ * by mm->exe_file, the file as exec opened it: overlayfs (6.6+) maps a backing file whose path
+ * is the lower layer's), or its interpreter (named by the mapping's file).
+ */
 static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bool image)
 {
 	struct vma_ctx c = {};
 	struct ct_event *e;
+	__u64 file;
 
 	if (!addr || bpf_find_vma(p, addr, vma_cb, &c, 0) || !c.file)
 		return;
+	file = image ? (__u64)BPF_CORE_READ(p, mm, exe_file) : c.file;
 	e = ev_begin(CT_EV_MAP);
 	if (!e)
 		return;
-	fill_file(e, c.file);
+	fill_file(e, file ? file : c.file);
 	e->u.map.start = c.start;
 	e->u.map.end = c.end;
 	e->u.map.pgoff = c.pgoff;
 	if (image)
 		e->flags |= CT_F_IMAGE;
+	else
+		e->flags2 |= CT_F2_INTERP;
 	ev_send(e, false);
 }
 

@@ -101,6 +101,7 @@ enum ct_kind {
 #define CT_F2_DELETED 0x02 /* the inode has no links left (unlinked file, memfd) */
 #define CT_F2_STACK   0x04 /* FD, SETFD: a struct ct_stack_tail follows the record */
 #define CT_F2_NOSTACK 0x08 /* FD, SETFD: a stack was due but not taken (ring buffer busy) */
+#define CT_F2_INTERP  0x10 /* MAP: the interpreter exec mapped (ld.so), at AT_BASE */
 
 /* File system magic numbers (statfs f_type) the record's fs_magic is compared with. */
 #define CT_ANON_INODE_MAGIC 0x09041934 /* anon_inodefs: eventfd, epoll, timerfd, ... */

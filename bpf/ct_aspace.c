@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,43 @@ static void aspace_add(struct ct_aspace *as, uint64_t start, uint64_t end, uint6
 	as->m[as->n++] = m;
 }
 
+/*
+ * The interpreter's mapping, named by the program's PT_INTERP: the file exec opened. The
+ * mapping's own file may have no usable path (overlayfs maps a backing file, 6.6+, whose path is
+ * the lower layer's). false: no PT_INTERP could be read (then the mapping's path is used).
+ */
+static bool interp_map(struct ct_aspace *as, const struct ct_event *ev)
+{
+	char interp[PATH_MAX] = "";
+	size_t phnum;
+	Elf *elf;
+	int fd;
+
+	if (!as->n || !as->m[0].elf)
+		return false;
+	fd = open(as->m[0].path, O_RDONLY | O_CLOEXEC);
+	elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	for (size_t i = 0; elf && !elf_getphdrnum(elf, &phnum) && i < phnum; i++) {
+		GElf_Phdr ph;
+		size_t n;
+		const char *raw = elf_rawfile(elf, &n);
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_INTERP || !raw ||
+		    ph.p_offset + ph.p_filesz > n || ph.p_filesz >= sizeof(interp))
+			continue;
+		memcpy(interp, raw + ph.p_offset, ph.p_filesz);
+		interp[ph.p_filesz] = 0;
+	}
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	if (interp[0] != '/')
+		return false;
+	aspace_add(as, ev->u.map.start, ev->u.map.end, ev->u.map.pgoff, 0, interp);
+	return true;
+}
+
 void aspace_observe(const struct ct_event *ev)
 {
 	char path[CT_NAME_LEN + 1];
@@ -327,6 +365,9 @@ void aspace_observe(const struct ct_event *ev)
 		as = aspace_own(ev->tgid);
 		memcpy(path, ev->name, CT_NAME_LEN);
 		path[CT_NAME_LEN] = 0;
+		/* the interpreter: the program's PT_INTERP, what exec opened (see interp_map) */
+		if ((ev->flags2 & CT_F2_INTERP) && interp_map(as, ev))
+			break;
 		if (path[0] == '/' && !(ev->flags & CT_F_TRUNC))
 			aspace_add(as, ev->u.map.start, ev->u.map.end, ev->u.map.pgoff, ev->ino,
 				   path);

@@ -95,8 +95,9 @@ void sarif_race(const struct creation *c, const struct witness *w)
 	add(CT_SARIF_RACE, msg, c, c->stack, w->exec_pid, NULL, c->fd);
 }
 
-/* One inherited fd that leaked: into which program, made where. */
-static void sarif_inherited(const struct ct_exec_report *o, const struct ct_inherited *it)
+/* One inherited fd that leaked (rule leaked, or helper): into which program, made where. */
+static void sarif_inherited(const struct ct_exec_report *o, const struct ct_inherited *it,
+			    enum ct_sarif_rule rule)
 {
 	const struct creation *c = it->c;
 	const struct ct_stack *st = creation_stack(c);
@@ -124,14 +125,15 @@ static void sarif_inherited(const struct ct_exec_report *o, const struct ct_inhe
 		snprintf(msg + n, sizeof(msg) - (size_t)n, "%s%s).",
 			 spawn_name(o->spawn) ? ", via " : "",
 			 spawn_name(o->spawn) ? spawn_name(o->spawn) : "");
-	add(CT_SARIF_LEAKED, msg, c, st, o->h.tgid, o->fname, it->x.fd);
+	add(rule, msg, c, st, o->h.tgid, o->fname, it->x.fd);
 }
 
 void sarif_exec(const struct ct_exec_report *o)
 {
 	if (!ct_sarif_on())
 		return;
+	/* with issue 12's verdict helper: CT_INH_HELPER -> CT_SARIF_HELPER, the same way */
 	for (int i = 0; i < o->n; i++)
 		if (o->it[i].verdict == CT_INH_LEAKED)
-			sarif_inherited(o, &o->it[i]);
+			sarif_inherited(o, &o->it[i], CT_SARIF_LEAKED);
 }

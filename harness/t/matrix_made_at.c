@@ -141,11 +141,11 @@ int main(void)
 	struct mx m;
 
 	lab_clean_fds(0);
-	tap_timeout(150);
+	tap_timeout(250);
 	if (!mx_setup(&m, why, sizeof(why)))
 		skip_all("BPF tracing cannot run here: %s", why);
 	plan_lazy();
-	mx_run(&m, "c-plain,c-posix-spawn,crystal,php,lua", 140);
+	mx_run(&m, "c-plain,c-posix-spawn,crystal,php,lua", 240);
 	check_c(&m, "c-plain");
 	check_c(&m, "c-posix-spawn");
 	row = mx_row(&m, "crystal");

@@ -83,7 +83,13 @@ static void check_at(const char *name, const json_t *rec, const char *function, 
 {
 	const json_t *at = json_object_get(rec, "created_at");
 
-	is_str(tj_str(at, "function", NULL), function, "%s: created_at names %s()", name, function);
+	if (!is_str(tj_str(at, "function", NULL), function, "%s: created_at names %s()", name,
+		    function)) {
+		char *dump = json_dumps(json_object_get(rec, "stack"), JSON_COMPACT);
+
+		diag("%s: the record's stack: %.3000s", name, dump ? dump : "none");
+		free(dump);
+	}
 	ok(ends_with(tj_str(at, "file", ""), "/harness/t/helpers/fx_stack.c"),
 	   "%s: in fx_stack.c (%s)", name, tj_str(at, "file", ""));
 	is_int(tj_int(at, "line", -1), line, "%s: at the marked line", name);
