@@ -2,7 +2,9 @@
 #
 # bench/module.mk - the benchmarks: a C binding to Google Benchmark (gbench.h/.cc),
 # the benchmarks in C (bench/*.c -> build/cloexec-bench), a static do-nothing
-# program they exec (build/bench/exit0), `make bench` and the binding's tests.
+# program they exec (build/bench/exit0), the floor of any syscall tracer (an empty
+# tp_btf/sys_exit program: bench/floor.bpf.c, loaded by build/bench/cloexec-floor),
+# `make bench` and the binding's tests.
 #
 #   make bench            full run (>= 9 repetitions, random interleaving, ~10 min)
 #   make bench QUICK=1    short run (5 repetitions, < 1 min)
@@ -10,12 +12,15 @@
 
 BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
 BENCH_GB_OBJ := $(BUILD)/bench/gbench.o
-BENCH_SRCS   := $(filter-out bench/exit0.c,$(wildcard bench/*.c))
+# Not part of cloexec-bench: the exit0 program, the floor's BPF side and its loader.
+BENCH_OWN    := bench/exit0.c bench/floor.c $(wildcard bench/*.bpf.c)
+BENCH_SRCS   := $(filter-out $(BENCH_OWN),$(wildcard bench/*.c))
 BENCH_OBJS   := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 BENCH_BIN    := $(BUILD)/cloexec-bench
 BENCH_EXIT0  := $(BUILD)/bench/exit0
+BENCH_FLOOR  := $(BUILD)/bench/cloexec-floor
 
-BINS += $(BENCH_BIN) $(BENCH_EXIT0)
+BINS += $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
 
 $(BENCH_GB_OBJ): bench/gbench.cc | $(BUILD)/.build-root
 	$(call msg,CXX,$@)
@@ -36,11 +41,31 @@ $(BENCH_EXIT0): bench/exit0.c | $(BUILD)/.build-root
 	$(Q)mkdir -p $(@D) && $(CC) -O2 -Wall -Wextra -Werror -static -nostdlib -fno-stack-protector \
 		-fno-pie -no-pie $< -o $@
 
+# The floor: bench/floor.bpf.c -> object -> skeleton, like the top Makefile's bpf/ rules
+# (shortest stem: floor.bpf.o takes this rule, not the %.o one above).
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/bench/$*.bpf.d -MT $@ -c $< -o $@.tmp.o && \
+		$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+$(BUILD)/bench/floor.o: $(BUILD)/bench/floor.skel.h
+$(BUILD)/bench/floor.o: CFLAGS += -I$(BUILD)/bench
+
+# libbpf linked statically, as for the tracer (LIBBPF_LIBS, top Makefile); relinked when it changes.
+$(BENCH_FLOOR): $(BUILD)/bench/floor.o $(wildcard $(LIBBPF_A))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBBPF_LIBS) $(LDLIBS)
+
 # Tests of the binding and the smoke run link the binding object and the C++ runtime.
 TEST_CFLAGS_bench_binding := -Ibench
 TEST_LDLIBS_bench_binding := $(BENCH_GB_OBJ) $(BENCH_LIBS)
 $(BUILD)/t/bench_binding: $(BENCH_GB_OBJ)
-$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0)
+$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
 
 # --- make bench --------------------------------------------------------------------------------
 BENCH_REPS    ?= $(if $(QUICK),5,12)
@@ -48,7 +73,7 @@ BENCH_MINTIME ?= $(if $(QUICK),0.02,0.2)
 BENCH_FILTER  ?= .
 BENCH_OUTDIR  ?= results/bench
 
-bench: $(BENCH_BIN) $(BENCH_EXIT0)
+bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
 	$(Q)$(PYTHON) bench/pairs.py --check-pairs bench/pairs.txt
 	$(Q)mkdir -p $(BENCH_OUTDIR); \
 	commit=$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit); \
