@@ -4,23 +4,24 @@
 # the benchmarks in C (bench/*.c -> build/cloexec-bench), a static do-nothing
 # program they exec (build/bench/exit0), the floor of any syscall tracer (an empty
 # tp_btf/sys_exit program: bench/floor.bpf.c, loaded by build/bench/cloexec-floor),
-# `make bench` and the binding's tests.
+# the long runs (build/bench/cloexec-load), `make bench` and the binding's tests.
 #
-#   make bench            full run (>= 9 repetitions, random interleaving, ~10 min)
-#   make bench QUICK=1    short run (5 repetitions, < 1 min)
-#   make bench BENCH_FILTER=socket_   only matching benchmarks
+#   make bench            full run (>= 9 repetitions, random interleaving; 60 s load runs)
+#   make bench QUICK=1    short run (5 repetitions, 5 s load runs)
+#   make bench BENCH_FILTER=socket_ BENCH_LOAD=   only matching benchmarks, no load runs
 
 BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
 BENCH_GB_OBJ := $(BUILD)/bench/gbench.o
-# Not part of cloexec-bench: the exit0 program, the floor's BPF side and its loader.
-BENCH_OWN    := bench/exit0.c bench/floor.c $(wildcard bench/*.bpf.c)
+# Not part of cloexec-bench: the exit0 program, the floor's BPF side and loader, cloexec-load.
+BENCH_OWN    := bench/exit0.c bench/floor.c bench/load.c $(wildcard bench/*.bpf.c)
 BENCH_SRCS   := $(filter-out $(BENCH_OWN),$(wildcard bench/*.c))
 BENCH_OBJS   := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 BENCH_BIN    := $(BUILD)/cloexec-bench
 BENCH_EXIT0  := $(BUILD)/bench/exit0
 BENCH_FLOOR  := $(BUILD)/bench/cloexec-floor
+BENCH_LOADER := $(BUILD)/bench/cloexec-load
 
-BINS += $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
+BINS += $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 
 $(BENCH_GB_OBJ): bench/gbench.cc | $(BUILD)/.build-root
 	$(call msg,CXX,$@)
@@ -61,11 +62,16 @@ $(BENCH_FLOOR): $(BUILD)/bench/floor.o $(wildcard $(LIBBPF_A))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBBPF_LIBS) $(LDLIBS)
 
+# The long runs (sustained load, record rate, a traced build, footprint): JSON rows.
+$(BENCH_LOADER): $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o $(LIBLAB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o -o $@ $(LIBLAB) -lm $(LDLIBS)
+
 # Tests of the binding and the smoke run link the binding object and the C++ runtime.
 TEST_CFLAGS_bench_binding := -Ibench
 TEST_LDLIBS_bench_binding := $(BENCH_GB_OBJ) $(BENCH_LIBS)
 $(BUILD)/t/bench_binding: $(BENCH_GB_OBJ)
-$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
+$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 
 # --- make bench --------------------------------------------------------------------------------
 BENCH_REPS    ?= $(if $(QUICK),5,12)

@@ -216,6 +216,7 @@ int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
 	memset(t, 0, sizeof(*t));
 	t->kind = o->kind;
 	t->out = -1;
+	t->self_exit_ms = o->self_exit_ms;
 	if (o->kind == TC_NONE)
 		return 0;
 	tc_path(o->kind, path, sizeof(path));
@@ -340,12 +341,15 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 	if (t->kind == TC_NONE)
 		return 0;
 	if (t->pid > 0) {
+		if (t->self_exit_ms > 0 && wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
+			goto ended;
 		kill(t->pid, SIGINT);
 		if (wait4_timeout(t->pid, &st, &r->ru, STOP_TIMEOUT_MS) < 0) {
 			kill(t->pid, SIGKILL);
 			wait4_timeout(t->pid, NULL, &r->ru, STOP_TIMEOUT_MS);
 			st = -1;
 		}
+	ended:
 		r->status = st;
 	}
 	/* the program's write ends are closed now: the readers see EOF */

@@ -45,6 +45,12 @@ struct tc_opts {
 	const char *const *extra; /* more tracer arguments (NULL-terminated), or NULL */
 	struct tc_sink *json;	  /* TC_TRACER: JSON into this sink; NULL: an unlinked temp file */
 	struct tc_sink *text;	  /* the program's stdout into this sink; NULL: /dev/null */
+	/*
+	 * tc_stop first waits this long for the tracer to end by itself (its -p target is gone)
+	 * before it sends SIGINT: a signal that interrupts the tracer's write to a full pipe
+	 * makes it fail ("failed to write output: Interrupted system call", exit 3).
+	 */
+	int self_exit_ms;
 };
 
 struct tc {
@@ -53,6 +59,7 @@ struct tc {
 	int out; /* the JSON temp file (TC_TRACER without a json sink), else -1 */
 	struct tc_sink *json, *text;
 	double start_s; /* fork to "ready" */
+	int self_exit_ms;
 };
 
 struct tc_result {

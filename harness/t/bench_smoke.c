@@ -46,6 +46,16 @@ static int ngroups;
 
 static char tmpdir[] = "/tmp/bench_smoke.XXXXXX";
 
+/* The directory part of a path ("." when it has none); a static buffer. */
+static const char *dirname_of(const char *path)
+{
+	static char d[PATH_MAX];
+	const char *sl = strrchr(path, '/');
+
+	snprintf(d, sizeof(d), "%.*s", sl ? (int)(sl - path) : 1, sl ? path : ".");
+	return d;
+}
+
 static struct json *load_json(const char *path)
 {
 	char err[160];
@@ -403,6 +413,61 @@ static void check_pairs_json(const char *path)
 	json_free(doc);
 }
 
+/* A row of cloexec-load's JSON: figure, config and (when given) phase. */
+static const struct json *load_row(const struct json *rows, const char *fig, const char *cfg,
+				   const char *phase)
+{
+	for (size_t i = 0; i < json_len(rows); i++) {
+		const struct json *r = json_at(rows, i);
+
+		if (!strcmp(json_get_str(r, "figure", ""), fig) &&
+		    (!cfg || !strcmp(json_get_str(r, "config", ""), cfg)) &&
+		    (!phase || !strcmp(json_get_str(r, "phase", ""), phase)))
+			return r;
+	}
+	return NULL;
+}
+
+/* cloexec-load's long runs, very short (they cannot rot); no timed checks. */
+static void check_load(const char *path, int bpf_ok)
+{
+	struct json *doc = load_json(path);
+	const struct json *rows = json_get(doc, "rows"), *r, *t;
+
+	if (!ok(doc && !strcmp(json_get_str(doc, "schema", ""), "cloexec-load/1"),
+		"cloexec-load wrote JSON of schema cloexec-load/1")) {
+		skip(5, "no load JSON");
+		json_free(doc);
+		return;
+	}
+	if (!bpf_ok) {
+		ok(json_get_str(doc, "skipped", NULL) != NULL, "without BPF it says why it skipped");
+		skip(4, "the long runs need root and BTF");
+		json_free(doc);
+		return;
+	}
+	r = load_row(rows, "churn", "tracer", NULL);
+	t = json_get(r, "tracer");
+	ok(load_row(rows, "churn", "untraced", NULL) && load_row(rows, "churn", "floor", NULL) &&
+	       json_get_int(r, "fds", 0) > 0 &&
+	       json_get_int(t, "atomic", -1) + json_get_int(t, "lost", 0) >=
+		   json_get_int(r, "fds", 0),
+	   "churn: untraced, floor and tracer rows; the tracer counted every atomic fd (or lost it)");
+	r = load_row(rows, "rate", "tracer", "result");
+	ok(r && json_get(r, "held_per_s") && load_row(rows, "rate", "floor", "capacity"),
+	   "rate: the producers' capacity under the floor and a result row");
+	r = load_row(rows, "build", "tracer", NULL);
+	ok(r && load_row(rows, "build", "untraced", NULL) && load_row(rows, "build", "floor", NULL) &&
+	       json_get_num(r, "wall_s", 0) > 0 && json_get_int(json_get(r, "tracer"), "fds", 0) > 0,
+	   "build: one build per configuration, the traced one seen by the tracer");
+	r = load_row(rows, "footprint", "tracer", NULL);
+	ok(r && json_get_num(r, "json_bytes_per_1m", 0) > 0 &&
+	       json_get_num(r, "text_bytes_per_1m", 0) > 0 && json_get_int(r, "maxrss_kb", 0) > 0 &&
+	       json_get_int(load_row(rows, "footprint", "floor", NULL), "maxrss_kb", 0) > 0,
+	   "footprint: the tracer's RSS and output bytes, and the floor loader's RSS");
+	json_free(doc);
+}
+
 int main(void)
 {
 	char bench[PATH_MAX], pairs[PATH_MAX], out[PATH_MAX], err[PATH_MAX], js[PATH_MAX];
@@ -599,6 +664,25 @@ int main(void)
 			st = run(argv, out, err, 20000);
 			ok(exited(st, 1), "pairs.py --validate rejects NaN (not JSON)");
 		}
+	}
+
+	/* cloexec-load, very briefly. */
+	{
+		char loader[PATH_MAX], lj[PATH_MAX], src[PATH_MAX];
+		char *argv[] = {loader, "--quick", "-d", "0.3", "-s", "0.2", "-r", "1",
+				"--build-max", "2", "--fds", "2000", "--src", src, "-o", lj, NULL};
+
+		/* the tree above bench/pairs.txt: its C sources are what the build compiles */
+		snprintf(src, sizeof(src), "%s", dirname_of(pairs));
+		snprintf(src, sizeof(src), "%s", dirname_of(src));
+		snprintf(lj, sizeof(lj), "%s/load.json", tmpdir);
+		if (!lab_build_path("bench/cloexec-load", loader, sizeof(loader)))
+			bail("bench_smoke: cannot find cloexec-load");
+		st = run(argv, out, err, 60000);
+		if (!ok(exited(st, 0), "cloexec-load's short runs exit 0"))
+			show_file(err, 20);
+		check_load(lj, bpf_ok);
+		unlink(lj);
 	}
 
 	unlink(out);
