@@ -78,14 +78,17 @@ BENCH_REPS    ?= $(if $(QUICK),5,12)
 BENCH_MINTIME ?= $(if $(QUICK),0.02,0.2)
 BENCH_FILTER  ?= .
 BENCH_OUTDIR  ?= results/bench
+# The long runs of cloexec-load (issue 13's figures d-g; empty: none). QUICK: 5 s instead of 60 s.
+BENCH_LOAD    ?= churn rate build footprint
+BENCH_LOAD_ARGS ?= $(if $(QUICK),--quick)
 
-bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
+bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 	$(Q)$(PYTHON) bench/pairs.py --check-pairs bench/pairs.txt
 	$(Q)mkdir -p $(BENCH_OUTDIR); \
 	commit=$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit); \
 	stem=$$(date -u +%Y%m%d-%H%M%S)-$$commit-$$(hostname -s); \
 	out=$(BENCH_OUTDIR)/$$stem.json; \
-	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s)"; \
+	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s; load: $$(cat /proc/loadavg))"; \
 	CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_BIN) --benchmark_filter='$(BENCH_FILTER)' \
 		--benchmark_repetitions=$(BENCH_REPS) --benchmark_min_time=$(BENCH_MINTIME) \
 		--benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=false \
@@ -97,4 +100,18 @@ bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR)
 	$(PYTHON) bench/pairs.py --pairs bench/pairs.txt $$out > $(BENCH_OUTDIR)/$$stem.pairs.txt; \
 	prc=$$?; cat $(BENCH_OUTDIR)/$$stem.pairs.txt; [ $$prc -eq 0 ] || exit $$prc; \
 	ln -sf $$stem.pairs.json $(BENCH_OUTDIR)/latest.pairs.json && \
-	ln -sf $$stem.pairs.txt $(BENCH_OUTDIR)/latest.pairs.txt && exit $$rc
+	ln -sf $$stem.pairs.txt $(BENCH_OUTDIR)/latest.pairs.txt || exit 1; \
+	load=; if [ -n "$(strip $(BENCH_LOAD))" ]; then \
+		load=$(BENCH_OUTDIR)/$$stem.load.json; \
+		echo "bench: the long runs ($(BENCH_LOAD)) -> $$load (load: $$(cat /proc/loadavg))"; \
+		CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_LOADER) $(BENCH_LOAD_ARGS) --src . \
+			-o $$load $(BENCH_LOAD); lrc=$$?; \
+		[ $$lrc -eq 0 ] || [ $$lrc -eq 1 ] || exit $$lrc; [ $$rc -ne 0 ] || rc=$$lrc; \
+		ln -sf $$stem.load.json $(BENCH_OUTDIR)/latest.load.json || exit 1; \
+	fi; \
+	echo "bench: the tracer's goals against the floor (bench/goals.py; load: $$(cat /proc/loadavg))"; \
+	$(PYTHON) bench/goals.py $$out $${load:+--load $$load} --out $(BENCH_OUTDIR)/$$stem.goals.json \
+		> $(BENCH_OUTDIR)/$$stem.goals.txt; grc=$$?; cat $(BENCH_OUTDIR)/$$stem.goals.txt; \
+	[ $$grc -eq 0 ] || exit $$grc; \
+	ln -sf $$stem.goals.json $(BENCH_OUTDIR)/latest.goals.json && \
+	ln -sf $$stem.goals.txt $(BENCH_OUTDIR)/latest.goals.txt && exit $$rc

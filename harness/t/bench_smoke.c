@@ -666,9 +666,9 @@ int main(void)
 		}
 	}
 
-	/* cloexec-load, very briefly. */
+	/* cloexec-load, very briefly, and bench/goals.py on both files. */
 	{
-		char loader[PATH_MAX], lj[PATH_MAX], src[PATH_MAX];
+		char loader[PATH_MAX], lj[PATH_MAX], src[PATH_MAX], goals[PATH_MAX];
 		char *argv[] = {loader, "--quick", "-d", "0.3", "-s", "0.2", "-r", "1",
 				"--build-max", "2", "--fds", "2000", "--src", src, "-o", lj, NULL};
 
@@ -682,6 +682,21 @@ int main(void)
 		if (!ok(exited(st, 0), "cloexec-load's short runs exit 0"))
 			show_file(err, 20);
 		check_load(lj, bpf_ok);
+		snprintf(goals, sizeof(goals), "%s/goals.py", dirname_of(pairs));
+		if (have_py) {
+			char *gargv[] = {PYTHON, goals, "--load", lj, js, NULL};
+			char *text;
+
+			st = run(gargv, out, err, 20000);
+			text = lab_read_file(out, NULL);
+			if (!ok(exited(st, 0) && text && strstr(text, "trace_getppid/filtered") &&
+				    strstr(text, "goal"),
+				"goals.py reads both files and prints each figure with its goal"))
+				show_file(err, 10);
+			free(text);
+		} else {
+			skip(1, "%s is not installed", PYTHON);
+		}
 		unlink(lj);
 	}
 
