@@ -341,7 +341,9 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 	if (t->kind == TC_NONE)
 		return 0;
 	if (t->pid > 0) {
-		if (t->self_exit_ms > 0 && wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
+		/* only the tracer ends by itself (its target gone); the floor waits for SIGINT */
+		if (t->kind == TC_TRACER && t->self_exit_ms > 0 &&
+		    wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
 			goto ended;
 		kill(t->pid, SIGINT);
 		if (wait4_timeout(t->pid, &st, &r->ru, STOP_TIMEOUT_MS) < 0) {

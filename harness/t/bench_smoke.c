@@ -679,8 +679,8 @@ int main(void)
 		if (!lab_build_path("bench/cloexec-load", loader, sizeof(loader)))
 			bail("bench_smoke: cannot find cloexec-load");
 		st = run(argv, out, err, 60000);
-		if (!ok(exited(st, 0), "cloexec-load's short runs exit 0"))
-			show_file(err, 20);
+		if (!ok(exited(st, 0), "cloexec-load's short runs exit 0 (status 0x%x)", st))
+			show_file(err, 60);
 		check_load(lj, bpf_ok);
 		snprintf(goals, sizeof(goals), "%s/goals.py", dirname_of(pairs));
 		if (have_py) {
