@@ -173,6 +173,7 @@ def load_figures(load):
         if refs.get("floor"):
             f["floor_rate_per_s"] = ls.median(refs["floor"])
             f["floor_rate_range"] = [min(refs["floor"]), max(refs["floor"])]
+            f["floor_runs"] = len(refs["floor"])
             f["ratio_to_floor"] = (t.get("rate_per_s") or 0) / f["floor_rate_per_s"]
         if refs.get("untraced"):
             f["untraced_rate_per_s"] = ls.median(refs["untraced"])
@@ -200,6 +201,9 @@ def load_figures(load):
         f["unpaced_per_s"] = r.get("unpaced_per_s")
         if cap_t:
             f["unpaced_lost"] = (cap_t[-1].get("tracer") or {}).get("lost")
+        f["hold"] = [{"target_per_s": x.get("target_per_s"), "achieved_per_s":
+                      x.get("achieved_per_s"), "lost": (x.get("tracer") or {}).get("lost")}
+                     for x in hold]
         f["limit"] = ("the producers' speed under the tracer (nothing lost unpaced)"
                       if r.get("limit") == "producers" else "records lost above this rate")
     out.append(f)
@@ -325,19 +329,25 @@ def describe(f):
                     _ns(f["floor_iqr_ns"]), f["n"][0], f["n"][1], _other(f)))
     if n == "churn":
         rng = f.get("floor_rate_range") or [None, None]
-        return ("%s under the floor (median of %s; %s-%s), %s untraced" % (
-                    _rate(f.get("floor_rate_per_s")), "3 runs", _rate(rng[0]), _rate(rng[1]),
-                    _rate(f.get("untraced_rate_per_s"))),
+        return ("%s under the floor (median of %s runs; %s-%s), %s untraced" % (
+                    _rate(f.get("floor_rate_per_s")), f.get("floor_runs", "?"), _rate(rng[0]),
+                    _rate(rng[1]), _rate(f.get("untraced_rate_per_s"))),
                 "%s lost of %s fds (%s, x%.2f of the floor) in %.0f s" % (
                     f["lost"], f["fds"], _rate(f["rate_per_s"]), f.get("ratio_to_floor") or 0,
                     f["duration_s"] or 0),
                 "tracer counted %s; max RSS %s KiB" % (f.get("counted"), f.get("maxrss_kb")))
     if n == "rate":
         return ("producers' capacity %s under the floor" % _rate(f.get("floor_capacity_per_s")),
-                "%s held for %.0f s with 0 lost" % (_rate(f["held_per_s"]), f["duration_s"]
-                                                    or 0),
-                "unpaced under the tracer %s (lost %s); limit: %s" % (
-                    _rate(f.get("unpaced_per_s")), f.get("unpaced_lost"), f.get("limit")))
+                ("%s held for %.0f s with 0 lost" % (_rate(f["held_per_s"]),
+                                                     f["duration_s"] or 0)
+                 if f["held_per_s"] else "no rate held for %.0f s with 0 lost (%d long runs)" %
+                 (f["duration_s"] or 0, f.get("hold_runs", 0))),
+                "unpaced under the tracer %s in a %s run (lost %s); long runs: %s; limit: %s" % (
+                    _rate(f.get("unpaced_per_s")), "short", f.get("unpaced_lost"),
+                    ", ".join("%s -> %s lost %s" % ("max" if h["target_per_s"] is None else
+                                                    _rate(h["target_per_s"]),
+                                                    _rate(h["achieved_per_s"]), h["lost"])
+                              for h in f.get("hold", [])) or "-", f.get("limit")))
     if n == "build":
         return ("untraced %.2f s; floor %.2f s (%+.1f%%)" % (
                     f["untraced_median_s"], f.get("floor_median_s") or 0,

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -262,8 +263,15 @@ static void root_main(const struct trial *tr, int go, int nul, struct shared *sh
 	char b;
 	int bad = 0;
 
-	while (read(go, &b, 1) < 0 && errno == EINTR)
-		;
+	ssize_t r;
+
+	/* dies with us; and runs nothing unless told "go" (EOF: we are gone or gave up) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	do
+		r = read(go, &b, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(125);
 	if (tr->argv) {
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -278,6 +286,7 @@ static void root_main(const struct trial *tr, int go, int nul, struct shared *sh
 	for (int i = 1; i < tr->producers; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			produce(tr, i, nul, sh);
 			_exit(0);
 		}
@@ -506,7 +515,7 @@ static int rate_run(const char *phase, enum tc_kind k, double rate, double secon
 static void fig_rate(void)
 {
 	double cap = 0, unpaced = 0, lo = 0, hi, r, got = 0, best = 0;
-	int held = 0, ok;
+	int held = 0, ok, lost_once = 0;
 
 	/* what the producers create with the floor loaded, then unpaced under the tracer */
 	if (rate_run("capacity", TC_FLOOR, 0, opt.short_s, &ok, &cap) < 0 ||
@@ -546,6 +555,7 @@ static void fig_rate(void)
 			best = got;
 			break;
 		}
+		lost_once = 1;
 		if (r == 0)
 			r = got; /* unpaced lost this time: pace below what it reached */
 		r *= 0.6;
@@ -556,12 +566,13 @@ result:
 		"\"duration_s\":%.3f,\"capacity_floor_per_s\":%.0f,\"unpaced_per_s\":%.0f,"
 		"\"limit\":\"%s\"}",
 		op_names[OP_DUP3_PLAIN], opt.producers, best, opt.duration, cap, unpaced,
-		lo == 0 && best > 0 ? "producers" : "lost");
+		lo == 0 && best > 0 && !lost_once ? "producers" : "lost");
 	fprintf(stderr,
 		"load: rate result: %.0f/s held for %g s with 0 lost (limit: %s; unpaced under the "
 		"tracer %.0f/s, under the floor %.0f/s)\n",
 		best, opt.duration,
-		lo == 0 && best > 0 ? "the producers' speed under the tracer" : "records lost",
+		lo == 0 && best > 0 && !lost_once ? "the producers' speed under the tracer"
+						  : "records lost",
 		unpaced, cap);
 }
 
