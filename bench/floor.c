@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TOOL	   "cloexec-floor"
-#define EX_OK	   0
-#define EX_USAGE   2
-#define EX_ENV	   3
+#define TOOL	 "cloexec-floor"
+#define EX_OK	 0
+#define EX_USAGE 2
+#define EX_ENV	 3
 
 static volatile sig_atomic_t stop_sig;
 

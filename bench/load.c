@@ -175,18 +175,18 @@ struct trial {
 	enum tc_kind kind;
 	enum op op;
 	int producers;
-	double seconds;		/* producers stop after this long ... */
-	long long max_fds;	/* ... or after this many fds in all (0: no limit) */
-	double rate;		/* fds per second in all, paced; 0: as fast as they can */
+	double seconds;		 /* producers stop after this long ... */
+	long long max_fds;	 /* ... or after this many fds in all (0: no limit) */
+	double rate;		 /* fds per second in all, paced; 0: as fast as they can */
 	const char *const *argv; /* instead of producers: ROOT execs this (the build) */
 	const char *chdir_to;
-	int text;		/* also count the tracer's text output (footprint) */
+	int text; /* also count the tracer's text output (footprint) */
 };
 
 struct trial_out {
-	long long fds;	/* what the producers created */
-	double wall_s;	/* "go" to ROOT reaped */
-	double cpu_s;	/* ROOT and its reaped descendants (wait4) */
+	long long fds; /* what the producers created */
+	double wall_s; /* "go" to ROOT reaped */
+	double cpu_s;  /* ROOT and its reaped descendants (wait4) */
 	int root_status;
 	struct tc_result res;
 };
@@ -228,7 +228,8 @@ static void produce(const struct trial *tr, int idx, int nul, struct shared *sh)
 		long long cap = (long long)(rate * 4 * TICK_NS / 1e9) + 1;
 
 		while (done < limit && t < end) {
-			long long due = (long long)(rate * (double)(t - t0) / 1e9) + 1, n = due - done;
+			long long due = (long long)(rate * (double)(t - t0) / 1e9) + 1,
+				  n = due - done;
 			struct timespec ts;
 
 			if (n > cap)
@@ -297,8 +298,8 @@ static void root_main(const struct trial *tr, int go, int nul, struct shared *sh
 	for (int i = 1; i < tr->producers; i++) {
 		int st;
 
-		if (kids[i] > 0 && (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st) ||
-				    WEXITSTATUS(st)))
+		if (kids[i] > 0 &&
+		    (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st) || WEXITSTATUS(st)))
 			bad = 1;
 	}
 	_exit(bad);
@@ -310,8 +311,11 @@ static int run_trial(const struct trial *tr, struct trial_out *o, char *why, siz
 	static const char *const both[] = {"--fail-on", "none", NULL};
 	struct tc_sink json, text;
 	struct tc t;
-	struct tc_opts to = {.kind = tr->kind, .json = &json, .text = tr->text ? &text : NULL,
-			     .extra = tr->text ? both : json_only, .self_exit_ms = 10000};
+	struct tc_opts to = {.kind = tr->kind,
+			     .json = &json,
+			     .text = tr->text ? &text : NULL,
+			     .extra = tr->text ? both : json_only,
+			     .self_exit_ms = 10000};
 	struct shared *sh;
 	struct rusage ru;
 	int go[2], nul, st = 0, ret = -1;
@@ -377,8 +381,10 @@ static int run_trial(const struct trial *tr, struct trial_out *o, char *why, siz
 			close(pfd);
 		}
 		if (pr == 0 || stop_sig) {
-			snprintf(why, len, stop_sig ? "interrupted" : "the workload did not end "
-								      "within %d s",
+			snprintf(why, len,
+				 stop_sig ? "interrupted"
+					  : "the workload did not end "
+					    "within %d s",
 				 bound_ms / 1000);
 			lab_kill_reap(root);
 			tc_stop(&t, NULL, NULL, 0);
@@ -445,7 +451,8 @@ static void fig_churn(void)
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !stop_sig; i++) {
 		int sustained = kinds[i] == TC_TRACER;
-		struct trial tr = {.kind = kinds[i], .op = OP_DUP3_CLOEXEC,
+		struct trial tr = {.kind = kinds[i],
+				   .op = OP_DUP3_CLOEXEC,
 				   .producers = opt.producers,
 				   .seconds = sustained ? opt.duration : ref};
 		struct trial_out o;
@@ -459,8 +466,8 @@ static void fig_churn(void)
 			continue;
 		}
 		churn_row(kinds[i], sustained ? "sustained" : "reference", &tr, &o);
-		fprintf(stderr, "load: churn, %s: %lld fds in %.1f s (%.0f/s)", tc_kind_name(kinds[i]),
-			o.fds, o.wall_s, (double)o.fds / o.wall_s);
+		fprintf(stderr, "load: churn, %s: %lld fds in %.1f s (%.0f/s)",
+			tc_kind_name(kinds[i]), o.fds, o.wall_s, (double)o.fds / o.wall_s);
 		if (sustained)
 			fprintf(stderr, ", tracer counted %lld, lost %lld, max RSS %ld KiB",
 				o.res.sum.fds, o.res.sum.lost, o.res.ru.ru_maxrss);
@@ -478,8 +485,11 @@ static void fig_churn(void)
 static int rate_run(const char *phase, enum tc_kind k, double rate, double seconds, int *held,
 		    double *achieved)
 {
-	struct trial tr = {.kind = k, .op = OP_DUP3_PLAIN, .producers = opt.producers,
-			   .seconds = seconds, .rate = rate};
+	struct trial tr = {.kind = k,
+			   .op = OP_DUP3_PLAIN,
+			   .producers = opt.producers,
+			   .seconds = seconds,
+			   .rate = rate};
 	struct trial_out o;
 	char why[300], tgt[32] = "max";
 	int reached;
@@ -679,8 +689,9 @@ static void fig_build(void)
 	fprintf(f, "\nall:");
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(files[i]);
-		int tools = !strncmp(files[i], "bench/", 6) || !strncmp(files[i], "bpf/", 4) ||
-			    (!strncmp(files[i], "harness/", 8) && strncmp(files[i], "harness/t/", 10));
+		int tools =
+		    !strncmp(files[i], "bench/", 6) || !strncmp(files[i], "bpf/", 4) ||
+		    (!strncmp(files[i], "harness/", 8) && strncmp(files[i], "harness/t/", 10));
 
 		if (l < 2 || strcmp(files[i] + l - 2, ".c") || strstr(files[i], ".bpf.c") ||
 		    (!strcmp(opt.build_set, "tools") && !tools) ||
@@ -717,8 +728,10 @@ static void fig_build(void)
 			}
 			for (int c = 0; c < 3 && !stop_sig; c++) {
 				struct trial tr = {.kind = round ? order[c] : TC_NONE,
-						   .producers = 1, .seconds = 1800,
-						   .argv = argv, .chdir_to = dir};
+						   .producers = 1,
+						   .seconds = 1800,
+						   .argv = argv,
+						   .chdir_to = dir};
 				struct trial_out o;
 				char rm[2 * PATH_MAX + 64];
 
@@ -748,14 +761,13 @@ static void fig_build(void)
 			}
 		}
 	}
-out:
-	{
-		char rm[PATH_MAX + 16];
+out : {
+	char rm[PATH_MAX + 16];
 
-		snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
-		if (system(rm) != 0)
-			fprintf(stderr, "%s: failed to remove %s\n", TOOL, dir);
-	}
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
+	if (system(rm) != 0)
+		fprintf(stderr, "%s: failed to remove %s\n", TOOL, dir);
+}
 	for (int i = 0; i < n; i++)
 		free(files[i]);
 	free(files);
@@ -771,12 +783,18 @@ static void fig_footprint(void)
 	char why[300];
 
 	for (size_t i = 0; i < 2 && !stop_sig; i++) {
-		struct trial tr = {.kind = TC_TRACER, .op = ops[i], .producers = 1,
-				   .seconds = 3600, .max_fds = opt.fp_fds, .rate = rate, .text = 1};
+		struct trial tr = {.kind = TC_TRACER,
+				   .op = ops[i],
+				   .producers = 1,
+				   .seconds = 3600,
+				   .max_fds = opt.fp_fds,
+				   .rate = rate,
+				   .text = 1};
 		struct trial_out o;
 		double per = o.fds = 0;
 
-		fprintf(stderr, "load: footprint, %s, %lld fds ...\n", op_names[ops[i]], opt.fp_fds);
+		fprintf(stderr, "load: footprint, %s, %lld fds ...\n", op_names[ops[i]],
+			opt.fp_fds);
 		if (run_trial(&tr, &o, why, sizeof(why)) < 0) {
 			fail("footprint", why);
 			errors++;
@@ -798,8 +816,11 @@ static void fig_footprint(void)
 	}
 	/* the floor: what a loader with one empty program holds */
 	{
-		struct trial tr = {.kind = TC_FLOOR, .op = OP_DUP3_CLOEXEC, .producers = 1,
-				   .seconds = 1, .max_fds = 1000};
+		struct trial tr = {.kind = TC_FLOOR,
+				   .op = OP_DUP3_CLOEXEC,
+				   .producers = 1,
+				   .seconds = 1,
+				   .max_fds = 1000};
 		struct trial_out o;
 
 		if (run_trial(&tr, &o, why, sizeof(why)) < 0) {
@@ -931,12 +952,17 @@ static void host_block(void)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"out", required_argument, NULL, 'o'},     {"duration", required_argument, NULL, 'd'},
-	    {"short", required_argument, NULL, 's'},   {"producers", required_argument, NULL, 'P'},
-	    {"rounds", required_argument, NULL, 'r'},  {"src", required_argument, NULL, 'S'},
-	    {"build-set", required_argument, NULL, 'B'}, {"fds", required_argument, NULL, 'F'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"short", required_argument, NULL, 's'},
+	    {"producers", required_argument, NULL, 'P'},
+	    {"rounds", required_argument, NULL, 'r'},
+	    {"src", required_argument, NULL, 'S'},
+	    {"build-set", required_argument, NULL, 'B'},
+	    {"fds", required_argument, NULL, 'F'},
 	    {"build-max", required_argument, NULL, 'M'},
-	    {"quick", no_argument, NULL, 'q'},	       {"help", no_argument, NULL, 'h'},
+	    {"quick", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -1049,7 +1075,8 @@ int main(int argc, char **argv)
 		f = fopen(tmp, "we");
 		if (!f || fwrite(rows, 1, rows_len, f) != rows_len || fclose(f) != 0 ||
 		    rename(tmp, opt.out) < 0) {
-			fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, opt.out, strerror(errno));
+			fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, opt.out,
+				strerror(errno));
 			unlink(tmp);
 			return EX_ENV;
 		}

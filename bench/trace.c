@@ -143,8 +143,7 @@ static void bm_trace(gb_state *s, void *user)
 		 * The floor loader lives in the build tree (make install does not install it
 		 * yet): an installed cloexec-bench skips these runs, a build tree has it.
 		 */
-		if (o.kind == TC_FLOOR &&
-		    access(tc_path(TC_FLOOR, why, sizeof(why)), X_OK) < 0) {
+		if (o.kind == TC_FLOOR && access(tc_path(TC_FLOOR, why, sizeof(why)), X_OK) < 0) {
 			bench_env_skip(s, "%s not found (built by make in the source tree)", why);
 			goto out_nul;
 		}
@@ -174,7 +173,8 @@ static void bm_trace(gb_state *s, void *user)
 			case W_SOCKET:
 			case W_SOCKET_PLAIN:
 				fd = socket(AF_INET,
-					    SOCK_STREAM | (c->work == W_SOCKET ? SOCK_CLOEXEC : 0), 0);
+					    SOCK_STREAM | (c->work == W_SOCKET ? SOCK_CLOEXEC : 0),
+					    0);
 				break;
 			default:
 				fd = dup3(nul, DUP_TARGET_FD, c->work == W_DUP3 ? O_CLOEXEC : 0);

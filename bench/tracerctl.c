@@ -57,7 +57,8 @@ int tc_cloexec_all(void)
 	return 0;
 }
 
-/* wait4 with a bound: 0 with the status and rusage when pid ended within ms, -1 (ETIMEDOUT) when not. */
+/* wait4 with a bound: 0 with the status and rusage when pid ended within ms, -1 (ETIMEDOUT) when
+ * not. */
 static int wait4_timeout(pid_t pid, int *st, struct rusage *ru, int ms)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -256,8 +257,8 @@ int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
 		int n = 0, nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		/* high copies first: a low source fd may be one of the targets */
 		int rhi = fcntl(ready[1], F_DUPFD_CLOEXEC, 64);
-		int jhi = o->kind != TC_TRACER ? -1
-					       : fcntl(jw >= 0 ? jw : t->out, F_DUPFD_CLOEXEC, 64);
+		int jhi =
+		    o->kind != TC_TRACER ? -1 : fcntl(jw >= 0 ? jw : t->out, F_DUPFD_CLOEXEC, 64);
 
 		/*
 		 * Ends with us: a benchmark killed (a test's timeout) leaves no program of
@@ -392,7 +393,8 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 			}
 			r->have_summary = got == 0;
 			if (got < 0) {
-				snprintf(why, len, "cloexec-trace's output does not end with a summary");
+				snprintf(why, len,
+					 "cloexec-trace's output does not end with a summary");
 				ret = -1;
 			}
 		}

@@ -63,9 +63,9 @@ struct tc {
 };
 
 struct tc_result {
-	int status;	   /* wait status */
-	struct rusage ru;  /* of the program (ru_maxrss in KiB) */
-	int have_summary;  /* TC_TRACER: 1 when the summary was read */
+	int status;	  /* wait status */
+	struct rusage ru; /* of the program (ru_maxrss in KiB) */
+	int have_summary; /* TC_TRACER: 1 when the summary was read */
 	struct tc_summary sum;
 	uint64_t json_bytes, text_bytes; /* what the sinks or the temp file received */
 };
