@@ -132,6 +132,11 @@ def micro_figures(benches, metric="real_time"):
             fe, flo, fhi, freached = ls.shift_ci(fl, nb)
             f.update(untraced_median_ns=ls.median(nb), floor_cost_ns=fe,
                      floor_cost_ci95_ns=[flo, fhi])
+        if reached and hi < 0:
+            # nothing the tracer runs costs less than the empty program: the run was disturbed
+            f["verdict"] = "undecided"
+            f["note"] = ("below its floor (the whole interval < 0): a disturbed run, no tracer "
+                         "costs less than an empty program")
         lost = lost_in(benches, cand_rn)
         if lost:
             f["verdict"] = "undecided"
