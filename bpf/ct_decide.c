@@ -102,18 +102,23 @@ static bool allowed_comm(const char *comm, const char *filename)
 	return false;
 }
 
-/* The calls that put an existing file at an fd number without the flag: dup and its kin. */
+/*
+ * The calls that put an existing file at a number the caller chose, without the flag: dup2,
+ * dup3, F_DUPFD (the lowest free from a number). Not dup() (the lowest free fd) nor a new file
+ * (open, socket, accept...): a call that makes an fd without the flag by default is how fds
+ * leak, not how they are handed over.
+ */
 static bool dup_call(unsigned sc)
 {
-	return sc == CT_SC_DUP || sc == CT_SC_DUP2 || sc == CT_SC_DUP3 || sc == CT_SC_FCNTL_DUPFD;
+	return sc == CT_SC_DUP2 || sc == CT_SC_DUP3 || sc == CT_SC_FCNTL_DUPFD;
 }
 
 /*
- * Passed by the child: the exec'ing process made the fd inheritable itself (a dup onto a number
- * without the flag, or the bit cleared by F_SETFD/FIONCLEX) in a table of its own (made by its
- * fork for it, not shared with another process when it did so or at the exec), after its fork
- * and before its first exec since: the window in which a spawner sets up what its target gets
- * (ExtraFiles, posix_spawn_file_actions_adddup2, pass_fds, socket activation). A process that
+ * Passed by the child: the exec'ing process made the fd inheritable itself (a dup2/dup3/F_DUPFD
+ * onto a number without the flag, or the bit cleared by F_SETFD/FIONCLEX) in a table of its own
+ * (made by its fork for it, not shared with another process when it did so or at the exec), after
+ * its fork and before its first exec since: the window in which a spawner sets up what its target
+ * gets (ExtraFiles, posix_spawn_file_actions_adddup2, pass_fds, socket activation). A process that
  * has exec'd once already runs a program: what it makes inheritable is its own (a shell's
  * `exec 3<file` serves every later command), so it does not count; such a program can declare
  * the fd (LISTEN_FDS with LISTEN_PID, its own pid). An fd inherited unchanged is no hand-over.

@@ -584,6 +584,20 @@ const struct tl_case tl_cases[] = {
 			 .listen = 1},
 		},
 	},
+	/* made by the child, but as fds leak: an open, a dup() to the lowest free number */
+	{
+		.topic = "passing",
+		.name = "the forked child opens a file and dup()s the listener",
+		.fixture = "fx_child_open",
+		.exit_want = 1,
+		.w = {
+			LISTENER,
+			{.role = "opened", .syscall = "openat", .kind = "file", .verdict = "never",
+			 .at_exec = "leaked", .in_child = 1},
+			{.role = "duped", .syscall = "dup", .kind = "tcp", .verdict = "never",
+			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+		},
+	},
 	/* not the child's own: a shared table, or a process that had exec'd already */
 	{
 		.topic = "passing",
