@@ -49,6 +49,9 @@ struct tracer {
 	int out;    /* the tracer's -o file, already unlinked */
 };
 
+/* bpf/SCHEMA.md's version, which the summary record must carry ("v"). */
+#define TRACE_SCHEMA 2
+
 /* The tracer's summary record, the last line of its -o file. */
 struct trace_summary {
 	long long fds, lost;
@@ -78,7 +81,8 @@ static int read_summary(int fd, struct trace_summary *sum)
 	j = json_parse(line, strlen(line), err, sizeof(err));
 	if (!j)
 		return -1;
-	ok = !strcmp(json_get_str(j, "type", ""), "summary");
+	ok = !strcmp(json_get_str(j, "type", ""), "summary") &&
+	     json_get_int(j, "v", -1) == TRACE_SCHEMA;
 	sum->fds = json_get_int(j, "fds", -1);
 	sum->lost = json_get_int(j, "lost", -1);
 	json_free(j);
