@@ -49,7 +49,8 @@ int main(void)
 	row = mx_row(&m, "crystal-fixed");
 	if (mx_check_row(row, "crystal-fixed", &t)) {
 		is_str(t.socket_verdict, "atomic", "crystal-fixed: the listener is atomic");
-		is_str(t.accept_syscall, "accept4", "crystal-fixed: the connection comes from accept4");
+		is_str(t.accept_syscall, "accept4",
+		       "crystal-fixed: the connection comes from accept4");
 		is_str(t.accept_verdict, "atomic", "crystal-fixed: and is atomic");
 		is_int(t.child_listener + t.child_conn, 0,
 		       "crystal-fixed: sleep inherits neither socket");

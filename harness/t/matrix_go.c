@@ -81,7 +81,8 @@ static void check_seed(const json_t *row, const char *name, int noclose)
 	       noclose ? "inherited" : "did not inherit");
 	if (noclose)
 		is_str(t.child_listener_verdict, "leaked",
-		       "%s: the listener is leaked to sleep, the grandchild of the hand-over", name);
+		       "%s: the listener is leaked to sleep, the grandchild of the hand-over",
+		       name);
 	else
 		is_int(t.child_conn, 0, "%s: sleep did not inherit the connection either", name);
 	is_int(t.passed_any, 1, "%s: one passed entry in the whole trace", name);

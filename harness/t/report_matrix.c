@@ -79,7 +79,7 @@ int main(void)
 	snprintf(err, sizeof(err), "%s/report.err", m.tmp);
 	{
 		char *argv[] = {"/usr/bin/python3", script, "--matrix", mj,  "--repro", "none",
-				"--bench",	    "none", "--out",	  out, "-q",	  NULL};
+				"--bench",	    "none", "--out",	out, "-q",	NULL};
 
 		rc = tlab_run(argv, NULL, err, 60000);
 	}
@@ -91,7 +91,8 @@ int main(void)
 	}
 	snprintf(page_p, sizeof(page_p), "%s/report.html", out);
 	page = lab_read_file(page_p, NULL);
-	ok(page && strstr(page, "<th>fate of inherited fds</th>") && strstr(page, "<th>CI gate</th>"),
+	ok(page && strstr(page, "<th>fate of inherited fds</th>") &&
+	       strstr(page, "<th>CI gate</th>"),
 	   "the matrix table has the columns fate of inherited fds and CI gate");
 	check_row(mx_row(&m, "java"), page, "helper, closed_before_exec", 0);
 	check_row(mx_row(&m, "crystal"), page, "leaked, held_at_exit", 1);

@@ -296,7 +296,8 @@ static void mx_helper_exec(const json_t *r, long long li, struct mx_trace *t)
 
 		t->helper_inh++;
 		t->helper_helper += !strcmp(tj_str(e, "verdict", ""), "helper");
-		t->helper_closed_before_exec += !strcmp(tj_str(e, "fate", ""), "closed_before_exec");
+		t->helper_closed_before_exec +=
+		    !strcmp(tj_str(e, "fate", ""), "closed_before_exec");
 		if (tj_int(e, "ino", -2) == li && tj_int(e, "fd", -1) == 3) {
 			snprintf(t->helper_fd3_verdict, sizeof(t->helper_fd3_verdict), "%s",
 				 tj_str(e, "verdict", ""));

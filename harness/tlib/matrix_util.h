@@ -56,13 +56,13 @@ struct mx_trace {
 	/* the execs on the way to the final child (a shell, jspawnhelper, a Go child): every exec
 	 * record but the last of each final child pid, with their fates applied (fate records) */
 	int helper_execs;
-	int helper_inh;			  /* fds they inherited */
-	int helper_helper;		  /* ... with the final verdict helper */
-	int helper_closed_before_exec;	  /* ... whose fate is closed_before_exec */
-	char helper_fd3_verdict[16];	  /* a helper's entry for the listener at fd 3, if any */
+	int helper_inh;		       /* fds they inherited */
+	int helper_helper;	       /* ... with the final verdict helper */
+	int helper_closed_before_exec; /* ... whose fate is closed_before_exec */
+	char helper_fd3_verdict[16];   /* a helper's entry for the listener at fd 3, if any */
 	char helper_fd3_reason[16];
 	char helper_fd3_fate[24];
-	char child_listener_fate[24];	  /* the final child's listener entry's fate */
+	char child_listener_fate[24];		  /* the final child's listener entry's fate */
 	long long summary_helper, summary_leaked; /* the trace's summary */
 };
 

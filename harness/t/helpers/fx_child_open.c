@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * fx_child_open - truth: fds a forked child makes before its exec without choosing their number
- * are no hand-over: it opens a file (fx_child itself) without O_CLOEXEC (it lands on fd 3, the lowest free) and
- * dup()s the parent's SOCK_CLOEXEC listener (the lowest free again, fd 4; dup clears the flag),
- * then execs fx_child, which holds both. Only a dup onto a number the child chose (dup2, dup3,
- * F_DUPFD) or a cleared flag is a hand-over; a call that makes an fd without the flag by default
- * is how fds leak: both are leaked.
+ * are no hand-over: it opens a file (fx_child itself) without O_CLOEXEC (it lands on fd 3, the
+ * lowest free) and dup()s the parent's SOCK_CLOEXEC listener (the lowest free again, fd 4; dup
+ * clears the flag), then execs fx_child, which holds both. Only a dup onto a number the child chose
+ * (dup2, dup3, F_DUPFD) or a cleared flag is a hand-over; a call that makes an fd without the flag
+ * by default is how fds leak: both are leaked.
  */
 #define _GNU_SOURCE
 #include "fx_common.h"
