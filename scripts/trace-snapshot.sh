@@ -5,7 +5,9 @@
 # tests (harness/t/helpers/fx_*, with the arguments and options the trace_* tests use) and write
 # its output, normalized, into OUTDIR. Per case: NAME.txt (text, from a run with `-o FILE`, then
 # the exit code), NAME.jsonl (the JSON of that run), NAME.json-stdout.jsonl (a second run with
-# --json on stdout, then its exit code) and NAME.err (stderr of both runs).
+# --json on stdout, then its exit code), NAME.err (stderr of both runs) and NAME.verdicts (the
+# verdicts of the JSON run alone, scripts/trace-verdicts.py: a diff of them across a change of
+# the output's form, e.g. a schema version, shows the verdicts that changed and nothing else).
 # scripts/trace-normalize.py masks what varies per run (times, pids, tids, inodes, ports,
 # temporary names, record counts) and sorts the lines (their order across processes follows
 # the reader's polls); fx_thread_churn and fx_race, where threads race, are counted or kept as sets.
@@ -14,13 +16,14 @@
 #   scripts/trace-snapshot.sh /tmp/before        # on the old tree, after make
 #   scripts/trace-snapshot.sh /tmp/after         # on the new tree, after make
 #   diff -r /tmp/before /tmp/after               # empty: the same modulo times and pids
+#   diff /tmp/before/X.verdicts /tmp/after/X.verdicts   # the verdicts only
 # Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF, as the tracer does. Takes ~40 s.
 # Exit 0 done, 1 a normalization failed, 2 usage, 3 the tracer or a fixture is missing.
 set -u
 out=${1:-}
 build=${2:-build}
 if [ -z "$out" ] || [ "$out" = -h ] || [ "$out" = --help ]; then
-	sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'
 	[ -z "$out" ] && exit 2 || exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -134,6 +137,13 @@ for c in "${cases[@]}"; do
 	for f in "$name.txt" "$name.jsonl" "$name.json-stdout.jsonl" "$name.err"; do
 		python3 "$here/trace-normalize.py" "$mode" <"$tmp/$f" >"$out/$f" || rc=1
 	done
+	# (no JSON file: the tracer refused the options, e.g. an older one; no verdicts then)
+	if [ -f "$tmp/$name.jsonl" ]; then
+		python3 "$here/trace-verdicts.py" "$mode" <"$tmp/$name.jsonl" >"$out/$name.verdicts" ||
+			rc=1
+	else
+		: >"$out/$name.verdicts"
+	fi
 done
 echo "trace-snapshot: ${#cases[@]} cases in $out"
 exit $rc
