@@ -21,7 +21,7 @@
 #include "ct_decide.h"
 
 /* A record reached the reader at most this long after the kernel took its time. */
-#define ORDER_SLACK_NS 100000000ULL
+#define ORDER_SLACK_NS 250000000ULL
 
 /* Queue a record (the queue takes over the caller's reference, or the report). */
 void order_fd(struct creation *c, enum ct_fd_verdict v, uint64_t t);
