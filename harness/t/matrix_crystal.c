@@ -27,16 +27,11 @@ static void check_gate(const json_t *row, const char *name)
 
 int main(void)
 {
-	char why[256];
 	const json_t *row;
 	struct mx_trace t;
 	struct mx m;
 
-	lab_clean_fds(0);
-	tap_timeout(100);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, 100);
 	mx_run(&m, "crystal,crystal-fixed", 90);
 
 	row = mx_row(&m, "crystal");

@@ -91,14 +91,9 @@ static void check_seed(const json_t *row, const char *name, int noclose)
 
 int main(void)
 {
-	char why[256];
 	struct mx m;
 
-	lab_clean_fds(0);
-	tap_timeout(120);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, 120);
 	mx_run(&m, "go,go-extrafiles,go-extrafiles-seed,go-extrafiles-noclose", 110);
 	mx_check_plain(mx_row(&m, "go"), "go");
 	check_extrafiles(mx_row(&m, "go-extrafiles"));

@@ -40,14 +40,9 @@ int main(void)
 {
 	static const char *const rows[] = {"node", "ruby", "perl", "java",
 					   "rust", "php",  "tcl",  "lua"};
-	char why[256];
 	struct mx m;
 
-	lab_clean_fds(0);
-	tap_timeout(170);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, 170);
 	mx_run(&m, "node,ruby,perl,java,rust,php,tcl,lua", 160);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		mx_check_plain(mx_row(&m, rows[i]), rows[i]);

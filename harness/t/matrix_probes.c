@@ -26,18 +26,14 @@ static const char *const modes[] = {"bgshell", "probe", "resetfd", "handdup", "s
 
 int main(void)
 {
-	char why[256], server[PATH_MAX + 32], add[NMODES][PATH_MAX + 96];
+	char server[PATH_MAX + 32], add[NMODES][PATH_MAX + 96];
 	const char *extra[2 * NMODES + 1];
 	const json_t *row;
 	struct mx m;
 	struct mx_trace t;
 	int rc;
 
-	lab_clean_fds(0);
-	tap_timeout(120);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, 120);
 	snprintf(server, sizeof(server), "%s/fixtures/probes/server.py", m.root);
 	if (access(server, R_OK) != 0)
 		bail("%s is missing", server);

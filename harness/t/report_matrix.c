@@ -61,17 +61,13 @@ static void check_row(const json_t *r, const char *page, const char *fate, int f
 
 int main(void)
 {
-	char why[256], script[PATH_MAX + 32], mj[PATH_MAX + 32], out[PATH_MAX + 32];
+	char script[PATH_MAX + 32], mj[PATH_MAX + 32], out[PATH_MAX + 32];
 	char page_p[PATH_MAX + 64], err[PATH_MAX + 32];
 	char *page;
 	struct mx m;
 	int rc;
 
-	lab_clean_fds(0);
-	tap_timeout(120);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, 120);
 	mx_run(&m, "java,crystal,go-extrafiles-seed", 100);
 	snprintf(script, sizeof(script), "%s/results/report.py", m.root);
 	snprintf(mj, sizeof(mj), "%s/matrix.json", m.tmp);

@@ -85,6 +85,17 @@ int mx_setup(struct mx *m, char *why, size_t whylen)
 	return 1;
 }
 
+void mx_begin(struct mx *m, unsigned timeout_s)
+{
+	char why[256];
+
+	lab_clean_fds(0);
+	tap_timeout(timeout_s);
+	if (!mx_setup(m, why, sizeof(why)))
+		skip_all("BPF tracing cannot run here: %s", why);
+	plan_lazy();
+}
+
 void mx_cleanup(struct mx *m)
 {
 	json_decref(m->doc);
@@ -632,14 +643,10 @@ void mx_check_plain(const json_t *row, const char *name)
  */
 int mx_main_plain(const char *rows, int timeout_s)
 {
-	char why[256], names[256], *name, *save = NULL;
+	char names[256], *name, *save = NULL;
 	struct mx m;
 
-	lab_clean_fds(0);
-	tap_timeout((unsigned)timeout_s + 10);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, (unsigned)timeout_s + 10);
 	mx_run(&m, rows, timeout_s);
 	snprintf(names, sizeof(names), "%s", rows);
 	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save))

@@ -80,6 +80,11 @@ struct mx_direct {
  * tracing can run, else 0 with the reason in why (the caller skips).
  */
 int mx_setup(struct mx *m, char *why, size_t whylen);
+/*
+ * The start of a matrix test: clean fds, bounded by timeout_s, mx_setup (SKIP all with the
+ * reason when BPF tracing cannot run), plan_lazy.
+ */
+void mx_begin(struct mx *m, unsigned timeout_s);
 void mx_cleanup(struct mx *m);
 /*
  * Run the matrix runner for the comma-separated runtimes in only, with the tracer given (NULL:

@@ -13,14 +13,10 @@
 int main(int argc, char **argv)
 {
 	pid_t pid;
-	int l, m;
+	int m;
 
 	fx_init(argc, argv);
-	l = fx_tcp(SOCK_CLOEXEC, 1);
-	m = fcntl(l, F_DUPFD_CLOEXEC, 10);
-	if (m < 0)
-		fx_die("move the listener above fd 10");
-	close(l);
+	m = fx_listener_high();
 	fx_report("listener", m);
 	fflush(stdout);
 	pid = fork();

@@ -29,15 +29,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	fx_init(argc, argv);
-	listener = fx_tcp(SOCK_CLOEXEC, 1);
-	if (listener < 10) {
-		int m = fcntl(listener, F_DUPFD_CLOEXEC, 10);
-
-		if (m < 0)
-			fx_die("move the listener above fd 10");
-		close(listener);
-		listener = m;
-	}
+	listener = fx_listener_high();
 	fx_report("listener", listener);
 	fflush(stdout);
 	pid = clone(child_main, stack + sizeof(stack), CLONE_FILES | SIGCHLD, NULL);

@@ -93,15 +93,7 @@ int main(int argc, char **argv)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
 	/* Keep fds 3 and 4 free so dup2 really creates new fds there. */
-	l = fx_tcp(SOCK_CLOEXEC, 1);
-	if (l < 10) {
-		int m = fcntl(l, F_DUPFD_CLOEXEC, 10);
-
-		if (m < 0)
-			fx_die("move the listener above fd 10");
-		close(l);
-		l = m;
-	}
+	l = fx_listener_high();
 	fx_report("listener", l);
 	if (!strcmp(mode, "extra")) {
 		o = fx_tcp(SOCK_CLOEXEC, 1);

@@ -15,20 +15,6 @@
 #define _GNU_SOURCE
 #include "fx_common.h"
 
-/* A SOCK_CLOEXEC listener at fd 10 or above, so that fd 3 is free for the dup2. */
-static int listener_high(void)
-{
-	int l = fx_tcp(SOCK_CLOEXEC, 1), m;
-
-	if (l >= 10)
-		return l;
-	m = fcntl(l, F_DUPFD_CLOEXEC, 10);
-	if (m < 0)
-		fx_die("move the listener above fd 10");
-	close(l);
-	return m;
-}
-
 /* The second image: no fx_init (it would close fd 3), fx_child beside us. */
 static int stage2(const char *mode, int hold)
 {
@@ -37,7 +23,7 @@ static int stage2(const char *mode, int hold)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(fx_child_path, sizeof(fx_child_path), "%s/fx_child", lab_exe_dir());
 	if (!strcmp(mode, "own")) {
-		int l = listener_high();
+		int l = fx_listener_high();
 
 		fx_report("listener", l);
 		if (dup2(l, 3) != 3)
@@ -51,9 +37,7 @@ static int stage2(const char *mode, int hold)
 
 int main(int argc, char **argv)
 {
-	char self[PATH_MAX];
 	const char *mode;
-	pid_t pid;
 	int l = -1;
 
 	if (argc >= 3 && !strcmp(argv[1], "--stage2"))
@@ -64,24 +48,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fx_reexec: usage: fx_reexec own|carry [--hold]\n");
 		return 2;
 	}
-	snprintf(self, sizeof(self), "%s/fx_reexec", lab_exe_dir());
 	if (!strcmp(mode, "carry")) {
-		l = listener_high();
+		l = fx_listener_high();
 		fx_report("listener", l);
 	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		fx_die("fork");
-	if (pid == 0) {
-		if (l >= 0) {
-			if (dup2(l, 3) != 3)
-				_exit(126);
-			fx_report("fd3", 3);
-		}
-		execl(self, self, "--stage2", mode, fx_hold ? "--hold" : NULL, (char *)NULL);
-		_exit(127);
-	}
-	printf("fx exec role=child pid=%d\n", (int)pid);
-	return fx_done(fx_wait(pid) ? 1 : 0);
+	return fx_fork_reexec("fx_reexec", "--stage2", mode, l, "child");
 }

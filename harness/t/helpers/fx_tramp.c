@@ -40,23 +40,6 @@ static void close_all(void)
 		fx_die("close_range");
 }
 
-/* Fork a grandchild that execs fx_child; wait for it. */
-static int grandchild(void)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		fx_die("fork");
-	if (pid == 0) {
-		execv(fx_child_path, fx_child_argv());
-		_exit(127);
-	}
-	printf("fx exec role=grandchild pid=%d\n", (int)pid);
-	return fx_wait(pid) ? 1 : 0;
-}
-
 /* The helper: no fx_init (it would close what it inherited). */
 static int helper(const char *what)
 {
@@ -77,10 +60,10 @@ static int helper(const char *what)
 			if (fcntl(fd, F_GETFD) >= 0 && (fcntl(fd, F_DUPFD, 20) < 0 || close(fd)))
 				fx_die("move fd %d", fd);
 	} else if (!strcmp(what, "fork")) {
-		return grandchild();
+		return fx_fork_exec("grandchild") ? 1 : 0;
 	} else if (!strcmp(what, "forkclose")) {
 		close_all();
-		return grandchild();
+		return fx_fork_exec("grandchild") ? 1 : 0;
 	} else if (!strcmp(what, "hold")) {
 		return 0;
 	}
@@ -97,10 +80,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	char self[PATH_MAX];
 	int l = -1, p[2], known = 0;
 	const char *what;
-	pid_t pid;
 
 	if (argc >= 3 && !strcmp(argv[1], "--helper")) {
 		fx_hold = argc > 3 && !strcmp(argv[3], "--hold");
@@ -114,7 +95,6 @@ int main(int argc, char **argv)
 		known |= !strcmp(what, whats[i]);
 	if (!known)
 		usage();
-	snprintf(self, sizeof(self), "%s/fx_tramp", lab_exe_dir());
 	if (!strcmp(argv[1], "leak")) {
 		fx_report("sock", fx_tcp(0, 1));
 		if (pipe(p) < 0)
@@ -122,30 +102,8 @@ int main(int argc, char **argv)
 		fx_report("pipe_r", p[0]);
 		fx_report("pipe_w", p[1]);
 	} else {
-		l = fx_tcp(SOCK_CLOEXEC, 1);
-		if (l < 10) {
-			int m = fcntl(l, F_DUPFD_CLOEXEC, 10);
-
-			if (m < 0)
-				fx_die("move the listener above fd 10");
-			close(l);
-			l = m;
-		}
+		l = fx_listener_high();
 		fx_report("listener", l);
 	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		fx_die("fork");
-	if (pid == 0) {
-		if (l >= 0) {
-			if (dup2(l, 3) != 3)
-				_exit(126);
-			fx_report("fd3", 3);
-		}
-		execl(self, self, "--helper", what, fx_hold ? "--hold" : NULL, (char *)NULL);
-		_exit(127);
-	}
-	printf("fx exec role=helper pid=%d\n", (int)pid);
-	return fx_done(fx_wait(pid) ? 1 : 0);
+	return fx_fork_reexec("fx_tramp", "--helper", what, l, "helper");
 }
