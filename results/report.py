@@ -773,7 +773,7 @@ class Report:
             (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
             val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")), val(helpers),
             (val(inh), "bad" if leaked else None),
-            val(r.get("passed")),
+            val((r.get("passed") or []) + (r.get("passed_helpers") or [])),
             ("; ".join(held) or "-", "bad" if held_leak else None),
             (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") and
              "listener" not in passed else None),
