@@ -753,6 +753,9 @@ class Report:
         # What the runtime handed over on purpose (LISTEN_FDS, ExtraFiles) is not a leak.
         passed = set(x for x in r.get("passed") or [] if isinstance(x, str)) \
             if isinstance(r.get("passed"), list) else set()
+        # ...nor what went to a program on the way ("listener (to server)": the seeds' Go child)
+        passed |= set(x.split(" (to ")[0] for x in r.get("passed_helpers") or []
+                      if isinstance(x, str))
         leaked = isinstance(inh, list) and any(str(x) not in passed for x in inh)
         held, held_leak = [], False
         obs = r.get("observed") if isinstance(r.get("observed"), dict) else {}
