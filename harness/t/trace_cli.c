@@ -315,6 +315,25 @@ static void last_line(const char *s, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(s + n - p), p);
 }
 
+/* Whether the TIME column (the first, seconds since the start) never goes back. */
+static int times_in_order(const char *s)
+{
+	double prev = 0, t;
+	int n = 0;
+
+	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (sscanf(p, "%lf ", &t) != 1 || !strchr("0123456789", *p))
+			continue;
+		if (t < prev) {
+			diag("TIME %.6f after %.6f: %.80s", t, prev, p);
+			return 0;
+		}
+		prev = t;
+		n++;
+	}
+	return n > 0;
+}
+
 /* How many lines of s start with prefix. */
 static int lines_starting(const char *s, const char *prefix)
 {
@@ -363,6 +382,7 @@ static void test_text_and_info(void)
 	is_str(got, want,
 	       "text mode: the last line on stdout is the summary, with the JSON's counts");
 	is_int(lines_starting(r.other, "summary: "), 1, "text mode: one summary line");
+	ok(times_in_order(r.other), "text mode: the lines are in TIME order");
 	if (tap_tests_failed() != failed)
 		diag("text output: %.1000s", r.other);
 	tl_free(&r);

@@ -15,10 +15,13 @@
  * hand-over (reason child) stays passed and what its program passes on leaks.
  * Then a fate that becomes known after its exec record was written (--fate-wait 0, the helper
  * held on a pipe until the test has read its exec record): the exec record says "open", a fate
- * record follows with the final verdict, in JSON and in text.
+ * record follows with the final verdict, in JSON and in text; and a program still holding its
+ * fds when the trace ends (held_at_end).
  */
 #define _GNU_SOURCE
 #include "trace_lib.h"
+
+#include <sys/prctl.h>
 
 struct fate_case {
 	const char *name;
@@ -207,10 +210,11 @@ struct live {
 	size_t nout, cap;
 };
 
-static void live_start(struct live *l, int json)
+/* cloexec-trace [--json] --fate-wait 0 -- FIXTURE ARGS (fargs: the fixture's name, its args). */
+static void live_start(struct live *l, int json, const char *const *fargs)
 {
-	char tracer[PATH_MAX], fx[PATH_MAX];
-	const char *argv[12];
+	char tracer[PATH_MAX], fx[PATH_MAX], rel[128];
+	const char *argv[16];
 	int in[2], out[2], n = 0;
 
 	snprintf(l->dir, sizeof(l->dir), "/tmp/cloexec-trace-fate.XXXXXX");
@@ -223,9 +227,10 @@ static void live_start(struct live *l, int json)
 	argv[n++] = "--fate-wait";
 	argv[n++] = "0";
 	argv[n++] = "--";
-	argv[n++] = tl_path("t/helpers/fx_tramp", fx, sizeof(fx));
-	argv[n++] = "leak";
-	argv[n++] = "slow";
+	snprintf(rel, sizeof(rel), "t/helpers/%s", fargs[0]);
+	argv[n++] = tl_path(rel, fx, sizeof(fx));
+	for (int i = 1; fargs[i] && n < 15; i++)
+		argv[n++] = fargs[i];
 	argv[n] = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		bail("failed to create pipes: %s", strerror(errno));
@@ -281,19 +286,29 @@ static int live_wait(struct live *l, const char *want, int timeout_ms)
 	}
 }
 
-static int live_finish(struct live *l)
+/* The tracer's exit status (-1: it had to be killed). */
+static int live_reap(struct live *l)
 {
 	int st, code = -1;
 
-	close(l->in_w);
-	if (!live_wait(l, NULL, 30000))
-		diag("the tracer's output did not end in time");
-	close(l->out_r);
 	if (lab_wait_timeout(l->pid, &st, 30000) < 0)
 		lab_kill_reap(l->pid);
 	else
 		code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	tap_untrack_child(l->pid);
+	return code;
+}
+
+/* Release the fixture (EOF on its stdin), read the output to its end, reap the tracer. */
+static int live_finish(struct live *l)
+{
+	int code;
+
+	close(l->in_w);
+	if (!live_wait(l, NULL, 30000))
+		diag("the tracer's output did not end in time");
+	close(l->out_r);
+	code = live_reap(l);
 	unlink(l->err);
 	rmdir(l->dir);
 	return code;
@@ -334,7 +349,7 @@ static void slow_json(void)
 
 	memset(&r, 0, sizeof(r));
 	r.done_rc = -1;
-	live_start(&l, 1);
+	live_start(&l, 1, (const char *const[]){"fx_tramp", "leak", "slow", NULL});
 	/* the helper blocks on stdin until we have seen its exec record */
 	ok(live_wait(&l, "\"filename\":\"", 30000) &&
 	       live_wait(&l, "fx_tramp\",\"old_comm\"", 30000),
@@ -383,7 +398,7 @@ static void slow_text(void)
 	struct live l;
 	int code;
 
-	live_start(&l, 0);
+	live_start(&l, 0, (const char *const[]){"fx_tramp", "leak", "slow", NULL});
 	ok(live_wait(&l, " exec ", 30000) && live_wait(&l, "-> fate open leaked\n", 30000),
 	   "%s: the helper's inherit lines say the fate is open", name);
 	code = live_finish(&l);
@@ -398,6 +413,54 @@ static void slow_text(void)
 	free(l.out);
 }
 
+/*
+ * A program that still holds what it inherited when the trace ends (SIGINT to the tracer, which
+ * ends CMD; fx_child, held on our pipe, lives on): its exec record said "open", the fate record
+ * says held_at_end, leaked, and the exit code is 1. fx_child is reparented to us (subreaper) and
+ * reaped once released.
+ */
+static void held_at_end(void)
+{
+	const char *name = "a program still holding its fds when the trace ends";
+	const json_t *cx[2], *it;
+	struct live l;
+	struct tl_run r;
+	int code, child = -1, st;
+
+	memset(&r, 0, sizeof(r));
+	r.done_rc = -1;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		bail("failed to become a subreaper: %s", strerror(errno));
+	live_start(&l, 1, (const char *const[]){"fx_socket_plain", "--hold", NULL});
+	ok(live_wait(&l, "fx_child\",\"old_comm\"", 30000),
+	   "%s: fx_child's exec record is written while fx_child holds the socket", name);
+	kill(l.pid, SIGINT);
+	ok(live_wait(&l, "\"type\":\"summary\"", 30000), "%s: the trace ends with a summary", name);
+	code = live_reap(&l);
+	close(l.in_w); /* now fx_child may go */
+	if (!live_wait(&l, NULL, 30000))
+		diag("the output did not end in time");
+	close(l.out_r);
+	unlink(l.err);
+	rmdir(l.dir);
+	parse_lines(&r, l.out ? l.out : (char[]){0});
+	if (execs_of(&r, "fx_child", cx, 2) == 1)
+		child = (int)tj_int(cx[0], "pid", -1);
+	if (child > 0 && lab_wait_timeout(child, &st, 30000) < 0)
+		lab_kill_reap(child);
+	is_int(code, 1, "%s: the tracer exits 1 (a leak, held to the end)", name);
+	tl_check_order(&r, name);
+	it = child > 0 ? tl_inherited(cx[0], 3) : NULL;
+	is_str(tj_str(it, "fate", ""), "held_at_end", "%s: fd 3's fate is held_at_end", name);
+	ok(tj_bool(it, "fate_record", 0), "%s: it came in a fate record, after the exec record",
+	   name);
+	is_str(tj_str(it, "verdict", ""), "leaked", "%s: fd 3 is leaked", name);
+	if (tap_tests_failed())
+		diag("%s: output: %.2000s", name, l.out ? l.out : "");
+	free(l.out);
+	tl_free(&r);
+}
+
 int main(void)
 {
 	tl_start(180);
@@ -409,5 +472,6 @@ int main(void)
 	}
 	slow_json();
 	slow_text();
+	held_at_end();
 	return done_testing();
 }
