@@ -86,8 +86,9 @@ static void usage(FILE *f)
 	       "Benchmarks of close-on-exec strategies through Google Benchmark. Names are\n"
 	       "<group>/<variant>[/args]; bench/pairs.txt names each group's baseline.\n"
 	       "Families: socket_{inet,inet6,unix}, accept_{tcp,unix}, pipe, dup3, dupfd, openat,\n"
-	       "spawn_{fork,posix} (args: fds:N open fds), trace_socket (needs root and\n"
-	       "build/cloexec-trace).\n"
+	       "spawn_{fork,posix} (args: fds:N open fds), trace_{getppid,socket,dup3,dup3_plain,\n"
+	       "socket_plain}: untraced, under the floor (build/bench/cloexec-floor), filtered or\n"
+	       "traced by build/cloexec-trace (need root).\n"
 	       "\n"
 	       "Options (all of Google Benchmark's flags are accepted):\n"
 	       "  --benchmark_list_tests=true        list the benchmark names and exit\n"
@@ -182,6 +183,15 @@ static void add_host_context(void)
 	gb_add_context("cores", line);
 	snprintf(line, sizeof(line), "%ld", bench_nofile);
 	gb_add_context("rlimit_nofile", line);
+	/* when 1, every BPF program run also pays its run-time accounting: the floor grows */
+	f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	if (f) {
+		if (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			gb_add_context("bpf_stats_enabled", line);
+		}
+		fclose(f);
+	}
 }
 
 /*

@@ -2,20 +2,26 @@
 #
 # bench/module.mk - the benchmarks: a C binding to Google Benchmark (gbench.h/.cc),
 # the benchmarks in C (bench/*.c -> build/cloexec-bench), a static do-nothing
-# program they exec (build/bench/exit0), `make bench` and the binding's tests.
+# program they exec (build/bench/exit0), the floor of any syscall tracer (an empty
+# tp_btf/sys_exit program: bench/floor.bpf.c, loaded by build/bench/cloexec-floor),
+# the long runs (build/bench/cloexec-load), `make bench` and the binding's tests.
 #
-#   make bench            full run (>= 9 repetitions, random interleaving, ~10 min)
-#   make bench QUICK=1    short run (5 repetitions, < 1 min)
-#   make bench BENCH_FILTER=socket_   only matching benchmarks
+#   make bench            full run (>= 9 repetitions, random interleaving; 60 s load runs)
+#   make bench QUICK=1    short run (5 repetitions, 5 s load runs)
+#   make bench BENCH_FILTER=socket_ BENCH_LOAD=   only matching benchmarks, no load runs
 
 BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
 BENCH_GB_OBJ := $(BUILD)/bench/gbench.o
-BENCH_SRCS   := $(filter-out bench/exit0.c,$(wildcard bench/*.c))
+# Not part of cloexec-bench: the exit0 program, the floor's BPF side and loader, cloexec-load.
+BENCH_OWN    := bench/exit0.c bench/floor.c bench/load.c $(wildcard bench/*.bpf.c)
+BENCH_SRCS   := $(filter-out $(BENCH_OWN),$(wildcard bench/*.c))
 BENCH_OBJS   := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 BENCH_BIN    := $(BUILD)/cloexec-bench
 BENCH_EXIT0  := $(BUILD)/bench/exit0
+BENCH_FLOOR  := $(BUILD)/bench/cloexec-floor
+BENCH_LOADER := $(BUILD)/bench/cloexec-load
 
-BINS += $(BENCH_BIN) $(BENCH_EXIT0)
+BINS += $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 
 $(BENCH_GB_OBJ): bench/gbench.cc | $(BUILD)/.build-root
 	$(call msg,CXX,$@)
@@ -36,25 +42,53 @@ $(BENCH_EXIT0): bench/exit0.c | $(BUILD)/.build-root
 	$(Q)mkdir -p $(@D) && $(CC) -O2 -Wall -Wextra -Werror -static -nostdlib -fno-stack-protector \
 		-fno-pie -no-pie $< -o $@
 
+# The floor: bench/floor.bpf.c -> object -> skeleton, like the top Makefile's bpf/ rules
+# (shortest stem: floor.bpf.o takes this rule, not the %.o one above).
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/bench/$*.bpf.d -MT $@ -c $< -o $@.tmp.o && \
+		$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+$(BUILD)/bench/floor.o: $(BUILD)/bench/floor.skel.h
+$(BUILD)/bench/floor.o: CFLAGS += -I$(BUILD)/bench
+
+# libbpf linked statically, as for the tracer (LIBBPF_LIBS, top Makefile); relinked when it changes.
+$(BENCH_FLOOR): $(BUILD)/bench/floor.o $(wildcard $(LIBBPF_A))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBBPF_LIBS) $(LDLIBS)
+
+# The long runs (sustained load, record rate, a traced build, footprint): JSON rows.
+$(BENCH_LOADER): $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o $(LIBLAB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o -o $@ $(LIBLAB) -lm $(LDLIBS)
+
 # Tests of the binding and the smoke run link the binding object and the C++ runtime.
 TEST_CFLAGS_bench_binding := -Ibench
 TEST_LDLIBS_bench_binding := $(BENCH_GB_OBJ) $(BENCH_LIBS)
 $(BUILD)/t/bench_binding: $(BENCH_GB_OBJ)
-$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0)
+$(BUILD)/t/bench_smoke: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 
 # --- make bench --------------------------------------------------------------------------------
 BENCH_REPS    ?= $(if $(QUICK),5,12)
 BENCH_MINTIME ?= $(if $(QUICK),0.02,0.2)
 BENCH_FILTER  ?= .
 BENCH_OUTDIR  ?= results/bench
+# The long runs of cloexec-load (issue 13's figures d-g; empty: none). QUICK: 5 s instead of 60 s.
+BENCH_LOAD    ?= churn rate build footprint
+BENCH_LOAD_ARGS ?= $(if $(QUICK),--quick)
 
-bench: $(BENCH_BIN) $(BENCH_EXIT0)
+bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 	$(Q)$(PYTHON) bench/pairs.py --check-pairs bench/pairs.txt
 	$(Q)mkdir -p $(BENCH_OUTDIR); \
 	commit=$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit); \
 	stem=$$(date -u +%Y%m%d-%H%M%S)-$$commit-$$(hostname -s); \
 	out=$(BENCH_OUTDIR)/$$stem.json; \
-	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s)"; \
+	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s; load: $$(cat /proc/loadavg))"; \
 	CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_BIN) --benchmark_filter='$(BENCH_FILTER)' \
 		--benchmark_repetitions=$(BENCH_REPS) --benchmark_min_time=$(BENCH_MINTIME) \
 		--benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=false \
@@ -66,4 +100,18 @@ bench: $(BENCH_BIN) $(BENCH_EXIT0)
 	$(PYTHON) bench/pairs.py --pairs bench/pairs.txt $$out > $(BENCH_OUTDIR)/$$stem.pairs.txt; \
 	prc=$$?; cat $(BENCH_OUTDIR)/$$stem.pairs.txt; [ $$prc -eq 0 ] || exit $$prc; \
 	ln -sf $$stem.pairs.json $(BENCH_OUTDIR)/latest.pairs.json && \
-	ln -sf $$stem.pairs.txt $(BENCH_OUTDIR)/latest.pairs.txt && exit $$rc
+	ln -sf $$stem.pairs.txt $(BENCH_OUTDIR)/latest.pairs.txt || exit 1; \
+	load=; if [ -n "$(strip $(BENCH_LOAD))" ]; then \
+		load=$(BENCH_OUTDIR)/$$stem.load.json; \
+		echo "bench: the long runs ($(BENCH_LOAD)) -> $$load (load: $$(cat /proc/loadavg))"; \
+		CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_LOADER) $(BENCH_LOAD_ARGS) --src . \
+			-o $$load $(BENCH_LOAD); lrc=$$?; \
+		[ $$lrc -eq 0 ] || [ $$lrc -eq 1 ] || exit $$lrc; [ $$rc -ne 0 ] || rc=$$lrc; \
+		ln -sf $$stem.load.json $(BENCH_OUTDIR)/latest.load.json || exit 1; \
+	fi; \
+	echo "bench: the tracer's goals against the floor (bench/goals.py; load: $$(cat /proc/loadavg))"; \
+	$(PYTHON) bench/goals.py $$out $${load:+--load $$load} --out $(BENCH_OUTDIR)/$$stem.goals.json \
+		> $(BENCH_OUTDIR)/$$stem.goals.txt; grc=$$?; cat $(BENCH_OUTDIR)/$$stem.goals.txt; \
+	[ $$grc -eq 0 ] || exit $$grc; \
+	ln -sf $$stem.goals.json $(BENCH_OUTDIR)/latest.goals.json && \
+	ln -sf $$stem.goals.txt $(BENCH_OUTDIR)/latest.goals.txt && exit $$rc

@@ -1,305 +1,240 @@
 // SPDX-License-Identifier: MIT
 /*
- * trace.c - the tracer's overhead on the traced program: socket()+close() with
- *   trace_socket/untraced   no tracer running
- *   trace_socket/filtered   build/cloexec-trace attached to an unrelated idle process
- *                           (BPF programs run on our syscalls but filter them out)
- *   trace_socket/traced     build/cloexec-trace -p <our pid> (every socket recorded)
- * The tracer writes its JSON to an unlinked temporary file (--json -o) and says
- * "ready" on a pipe (--ready-fd) once it is attached; timing starts only then, and
- * nothing but the tracer itself runs beside the timed loop. After the run the
- * tracer is stopped and its summary record (the file's last line) gives the label
- * fd_events=N (summary.fds: many when traced, 0 when filtered out, a check that the
- * tracer really was attached or really filtered) and lost=N (records dropped).
- * Needs root and kernel BTF, else the run is skipped with the reason.
+ * trace.c - what tracing costs the programs it runs beside, each next to the floor of any
+ * syscall tracer (build/bench/cloexec-floor: an empty tp_btf/sys_exit program) measured in
+ * the same run. Variants (the second part of each name):
+ *   untraced   no BPF program loaded by us
+ *   floor      cloexec-floor attached: every syscall pays the empty program
+ *   filtered   cloexec-trace -p <an idle child>: its programs run on our syscalls and filter
+ *              them out (we are not in the traced tree)
+ *   traced     cloexec-trace -p <our pid>: we are the traced tree
+ * Groups (the work of one iteration):
+ *   trace_getppid       getppid()                          untraced, floor, filtered
+ *   trace_socket        socket(SOCK_CLOEXEC) + close       untraced, floor, filtered, traced
+ *   trace_dup3          dup3(O_CLOEXEC) + close            untraced, floor, traced
+ *   trace_dup3_plain    dup3(0) + close (fd without flag)  untraced, floor, traced
+ *   trace_socket_plain  socket() + close (without flag)    untraced, floor, traced
+ * The atomic pairs are what the tracer should count in the kernel; the plain ones are the
+ * records a verdict needs (an fd without the flag, with its identity: path, socket kind).
+ * The program writes its JSON to an unlinked temporary file and says "ready" on a pipe once
+ * attached (tracerctl.h); timing starts only then. Each run is a fixed number of iterations,
+ * so the program starts once per repetition; for the traced groups few enough that the
+ * records fit the tracer's ring buffer. After the run the tracer is stopped and its summary
+ * gives the label fd_events=N lost=M records=R (summary.fds, .lost, .records): one fd per
+ * iteration when traced, 0 when filtered (the smoke test checks it; bench/goals.py does not
+ * count a traced figure whose records were lost). Needs root and kernel BTF, else the run is
+ * skipped with the reason.
  */
 #define _GNU_SOURCE
 #include "bench.h"
-#include "json.h"
 #include "lab.h"
+#include "tracerctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TRACER_START_TIMEOUT_MS 30000
-#define TRACER_STOP_TIMEOUT_MS	10000
-#define TRACE_ITERATIONS	20000
-#define READY_FD		3 /* the fd the tracer gets for --ready-fd */
+#define DUP_TARGET_FD 100 /* dup3 onto this fd (grown table: no expand_files) */
 
-enum trace_mode { T_NONE, T_FILTERED, T_TRACED };
+enum trace_mode { T_UNTRACED, T_FLOOR, T_FILTERED, T_TRACED };
+enum trace_work { W_GETPPID, W_SOCKET, W_SOCKET_PLAIN, W_DUP3, W_DUP3_PLAIN };
 
 struct trace_case {
 	const char *name;
 	enum trace_mode mode;
+	enum trace_work work;
+	uint64_t iterations;
 };
 
-struct tracer {
-	pid_t tracer, idle;
-	int idle_w; /* write end that keeps the idle process blocked */
-	int out;    /* the tracer's -o file, already unlinked */
-};
-
-/* bpf/SCHEMA.md's version, which the summary record must carry ("v"). */
-#define TRACE_SCHEMA 2
-
-/* The tracer's summary record, the last line of its -o file. */
-struct trace_summary {
-	long long fds, lost;
-};
-
-static int read_summary(int fd, struct trace_summary *sum)
+/* An idle child for the filtered runs: blocked on a pipe until we close its write end. */
+static pid_t idle_start(int *wfd)
 {
-	char buf[4096], err[128];
-	struct json *j;
-	struct stat st;
-	off_t off;
-	ssize_t r;
-	char *line;
-	int ok;
+	int p[2];
+	pid_t pid;
 
-	if (fstat(fd, &st) < 0 || st.st_size == 0)
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
-	r = pread(fd, buf, sizeof(buf) - 1, off);
-	if (r <= 0)
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
 		return -1;
-	while (r > 0 && buf[r - 1] == '\n')
-		r--;
-	buf[r] = 0;
-	line = strrchr(buf, '\n');
-	line = line ? line + 1 : buf;
-	j = json_parse(line, strlen(line), err, sizeof(err));
-	if (!j)
-		return -1;
-	ok = !strcmp(json_get_str(j, "type", ""), "summary") &&
-	     json_get_int(j, "v", -1) == TRACE_SCHEMA;
-	sum->fds = json_get_int(j, "fds", -1);
-	sum->lost = json_get_int(j, "lost", -1);
-	json_free(j);
-	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
+	}
+	if (pid == 0) {
+		char b;
+
+		close(p[1]);
+		while (read(p[0], &b, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	*wfd = p[1];
+	return pid;
 }
 
-/*
- * Stop and reap everything; fills *sum from the tracer's summary (0), or says
- * in why what went wrong (-1).
- */
-static int tracer_stop(struct tracer *t, struct trace_summary *sum, char *why, size_t len)
+static void idle_stop(pid_t pid, int wfd)
 {
-	int st = -1, ret = -1;
+	int st;
 
-	if (t->tracer > 0) {
-		kill(t->tracer, SIGINT);
-		if (lab_wait_timeout(t->tracer, &st, TRACER_STOP_TIMEOUT_MS) < 0) {
-			lab_kill_reap(t->tracer);
-			st = -1;
-		}
-	}
-	/* exit 0 or 1 (findings): the trace ended normally and wrote its summary */
-	if (t->out >= 0 && sum) {
-		if (st < 0)
-			snprintf(why, len, "cloexec-trace did not stop within %d ms of SIGINT",
-				 TRACER_STOP_TIMEOUT_MS);
-		else if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
-			snprintf(why, len, "cloexec-trace ended with %s %d",
-				 WIFEXITED(st) ? "exit" : "signal",
-				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		else if ((ret = read_summary(t->out, sum)) < 0)
-			snprintf(why, len, "cloexec-trace's output does not end with a summary");
-	}
-	if (t->out >= 0)
-		close(t->out);
-	if (t->idle_w >= 0)
-		close(t->idle_w);
-	if (t->idle > 0 && lab_wait_timeout(t->idle, &st, TRACER_STOP_TIMEOUT_MS) < 0)
-		lab_kill_reap(t->idle);
-	t->tracer = t->idle = 0;
-	t->idle_w = t->out = -1;
-	return ret;
+	if (wfd >= 0)
+		close(wfd);
+	if (pid > 0 && lab_wait_timeout(pid, &st, 10000) < 0)
+		lab_kill_reap(pid);
 }
 
-/* In the tracer's child: fd becomes exactly fd want (FD_CLOEXEC clear); the copy is cloexec. */
-static int move_fd(int fd, int want)
+/* One untimed iteration's fd has the flag the variant promises (atomic: set, plain: clear). */
+static int check_work(gb_state *s, enum trace_work w, int nul)
 {
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+	int fd = -1, want = w == W_SOCKET || w == W_DUP3;
 
-	return hi < 0 || dup2(hi, want) < 0 ? -1 : 0;
-}
-
-/*
- * Start the tracer on target (our pid or an idle child) and wait for its "ready"
- * line. Its JSON goes to an unlinked temporary file it reaches as /dev/fd/4; its
- * stderr is ours, so a failure says why.
- */
-static int tracer_start(gb_state *s, struct tracer *t, enum trace_mode mode, const char *path)
-{
-	int ready[2] = {-1, -1}, idle[2] = {-1, -1};
-	char pidbuf[32], outname[4200], fdarg[16], line[16] = "";
-	const char *tmp = getenv("TMPDIR");
-	pid_t target = getpid();
-	struct pollfd p;
-	ssize_t r = 0;
-	int pr, err;
-
-	t->tracer = t->idle = 0;
-	t->idle_w = t->out = -1;
-	snprintf(outname, sizeof(outname), "%s/cloexec-bench-trace.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	t->out = mkostemp(outname, O_CLOEXEC);
-	if (t->out < 0)
-		goto fail_errno;
-	unlink(outname);
-	if (mode == T_FILTERED) {
-		if (pipe2(idle, O_CLOEXEC) < 0)
-			goto fail_errno;
-		t->idle = fork();
-		if (t->idle < 0)
-			goto fail_errno;
-		if (t->idle == 0) {
-			char b;
-
-			close(idle[1]);
-			while (read(idle[0], &b, 1) < 0 && errno == EINTR)
-				;
-			_exit(0);
-		}
-		close(idle[0]);
-		t->idle_w = idle[1];
-		idle[0] = idle[1] = -1;
-		target = t->idle;
-	}
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)target);
-	snprintf(fdarg, sizeof(fdarg), "%d", READY_FD);
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		goto fail_errno;
-
-	t->tracer = fork();
-	if (t->tracer < 0)
-		goto fail_errno;
-	if (t->tracer == 0) {
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (bench_cloexec_all() < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 ||
-		    move_fd(ready[1], READY_FD) < 0 || move_fd(t->out, READY_FD + 1) < 0)
-			_exit(3);
-		execl(path, path, "--json", "-o", "/dev/fd/4", "--ready-fd", fdarg, "-p", pidbuf,
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	ready[1] = -1;
-
-	/* "ready\n", or EOF when the tracer failed before tracing */
-	p = (struct pollfd){.fd = ready[0], .events = POLLIN};
-	do
-		pr = poll(&p, 1, TRACER_START_TIMEOUT_MS);
-	while (pr < 0 && errno == EINTR);
-	if (pr > 0) {
-		do
-			r = read(ready[0], line, sizeof(line) - 1);
-		while (r < 0 && errno == EINTR);
-	}
-	close(ready[0]);
-	if (pr <= 0 || r != 6 || memcmp(line, "ready\n", 6)) {
-		int st;
-
-		if (pr > 0 && lab_wait_timeout(t->tracer, &st, TRACER_STOP_TIMEOUT_MS) == 0) {
-			t->tracer = 0;
-			gb_skip_with_errorf(s, "cloexec-trace exited before it was ready (%s %d)",
-					    WIFEXITED(st) ? "exit" : "signal",
-					    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		} else {
-			gb_skip_with_errorf(s, "cloexec-trace was not ready within %d ms",
-					    pr > 0 ? TRACER_STOP_TIMEOUT_MS
-						   : TRACER_START_TIMEOUT_MS);
-		}
-		tracer_stop(t, NULL, NULL, 0);
+	if (w == W_GETPPID)
+		return 0;
+	if (w == W_SOCKET || w == W_SOCKET_PLAIN)
+		fd = socket(AF_INET, SOCK_STREAM | (w == W_SOCKET ? SOCK_CLOEXEC : 0), 0);
+	else
+		fd = dup3(nul, DUP_TARGET_FD, w == W_DUP3 ? O_CLOEXEC : 0);
+	if (fd < 0) {
+		bench_fail(s, w == W_DUP3 || w == W_DUP3_PLAIN ? "dup3" : "socket", errno);
 		return -1;
 	}
+	if (bench_is_cloexec(fd) != want) {
+		gb_skip_with_errorf(s, "fd %d has FD_CLOEXEC %s, expected %s", fd,
+				    want ? "clear" : "set", want ? "set" : "clear");
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
-
-fail_errno:
-	err = errno;
-	for (int i = 0; i < 2; i++) {
-		if (ready[i] >= 0)
-			close(ready[i]);
-		if (idle[i] >= 0)
-			close(idle[i]);
-	}
-	tracer_stop(t, NULL, NULL, 0);
-	bench_fail(s, "start tracer", err);
-	return -1;
 }
 
 static void bm_trace(gb_state *s, void *user)
 {
 	const struct trace_case *c = user;
-	struct tracer t = {.idle_w = -1, .out = -1};
-	struct trace_summary sum;
-	char path[4096];
+	struct tc t = {.out = -1};
+	struct tc_opts o = {.kind = TC_NONE};
+	struct tc_result res;
+	pid_t idle = 0;
+	int idle_w = -1, nul;
+	char why[300];
 	uint64_t n = 0;
 
-	if (c->mode != T_NONE) {
-		char why[200];
-
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nul < 0) {
+		bench_fail(s, "open /dev/null", errno);
+		return;
+	}
+	if (check_work(s, c->work, nul) < 0)
+		goto out_nul;
+	if (c->mode != T_UNTRACED) {
 		if (!lab_bpf_usable(why, sizeof(why))) {
 			bench_env_skip(s, "%s", why);
-			return;
+			goto out_nul;
 		}
-		if (!lab_build_path("cloexec-trace", path, sizeof(path)) ||
-		    access(path, X_OK) < 0) {
-			gb_skip_with_errorf(s, "failed to find %s: build it with make", path);
-			return;
+		o.kind = c->mode == T_FLOOR ? TC_FLOOR : TC_TRACER;
+		/*
+		 * The floor loader lives in the build tree (make install does not install it
+		 * yet): an installed cloexec-bench skips these runs, a build tree has it.
+		 */
+		if (o.kind == TC_FLOOR && access(tc_path(TC_FLOOR, why, sizeof(why)), X_OK) < 0) {
+			bench_env_skip(s, "%s not found (built by make in the source tree)", why);
+			goto out_nul;
 		}
-		if (tracer_start(s, &t, c->mode, path) < 0)
-			return;
+		o.target = getpid();
+		if (c->mode == T_FILTERED) {
+			idle = idle_start(&idle_w);
+			if (idle < 0) {
+				bench_fail(s, "fork an idle process", errno);
+				goto out_nul;
+			}
+			o.target = idle;
+		}
+		/* the program gets no fd of ours but its pipes (tracerctl.c) */
+		if (tc_start(&t, &o, why, sizeof(why)) < 0) {
+			gb_skip_with_error(s, why);
+			goto out;
+		}
 	}
 	while (gb_keep_running_batch(s, &n)) {
 		for (uint64_t i = 0; i < n; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			int fd;
 
+			switch (c->work) {
+			case W_GETPPID:
+				syscall(SYS_getppid); /* the syscall itself, never a cached value */
+				continue;
+			case W_SOCKET:
+			case W_SOCKET_PLAIN:
+				fd = socket(AF_INET,
+					    SOCK_STREAM | (c->work == W_SOCKET ? SOCK_CLOEXEC : 0),
+					    0);
+				break;
+			default:
+				fd = dup3(nul, DUP_TARGET_FD, c->work == W_DUP3 ? O_CLOEXEC : 0);
+				break;
+			}
 			if (fd < 0) {
-				bench_fail(s, "socket", errno);
+				bench_fail(s, c->work >= W_DUP3 ? "dup3" : "socket", errno);
+				tc_stop(&t, NULL, NULL, 0);
 				goto out;
 			}
 			close(fd);
 		}
 	}
 	gb_set_items_processed(s, (int64_t)gb_iterations_done(s));
-	if (c->mode != T_NONE) {
-		char label[64], why[128];
+	if (tc_stop(&t, &res, why, sizeof(why)) < 0) {
+		gb_skip_with_error(s, why);
+		goto out;
+	}
+	if (o.kind == TC_TRACER) {
+		char label[96];
 
 		/*
-		 * What the tracer recorded of our sockets: one each when traced, none
-		 * when filtered out. A label, not a counter: a counter that is 0 in
-		 * every repetition gives cv = NaN in the JSON.
+		 * What the tracer recorded of our fds: one each when traced, none when
+		 * filtered out. A label, not a counter: a counter that is 0 in every
+		 * repetition gives cv = NaN in the JSON.
 		 */
-		if (tracer_stop(&t, &sum, why, sizeof(why)) < 0) {
-			gb_skip_with_error(s, why);
-			return;
-		}
-		snprintf(label, sizeof(label), "fd_events=%lld lost=%lld", sum.fds, sum.lost);
+		snprintf(label, sizeof(label), "fd_events=%lld lost=%lld records=%lld", res.sum.fds,
+			 res.sum.lost, res.sum.records);
 		gb_set_label(s, label);
 	}
-	return;
 out:
-	if (c->mode != T_NONE)
-		tracer_stop(&t, NULL, NULL, 0);
+	idle_stop(idle, idle_w);
+out_nul:
+	close(nul);
 }
 
+/*
+ * Iterations per run: enough for tens of ms; for traced fd work at most 20000 (one record
+ * each, about 7 MiB: the tracer's 8 MiB ring holds a whole run even if its reader stalls).
+ */
+#define IT_SYSCALL 200000
+#define IT_FD	   20000
+
 static const struct trace_case cases[] = {
-    {"trace_socket/untraced", T_NONE},
-    {"trace_socket/filtered", T_FILTERED},
-    {"trace_socket/traced", T_TRACED},
+    {"trace_getppid/untraced", T_UNTRACED, W_GETPPID, IT_SYSCALL},
+    {"trace_getppid/floor", T_FLOOR, W_GETPPID, IT_SYSCALL},
+    {"trace_getppid/filtered", T_FILTERED, W_GETPPID, IT_SYSCALL},
+    {"trace_socket/untraced", T_UNTRACED, W_SOCKET, IT_FD},
+    {"trace_socket/floor", T_FLOOR, W_SOCKET, IT_FD},
+    {"trace_socket/filtered", T_FILTERED, W_SOCKET, IT_FD},
+    {"trace_socket/traced", T_TRACED, W_SOCKET, IT_FD},
+    {"trace_dup3/untraced", T_UNTRACED, W_DUP3, IT_FD},
+    {"trace_dup3/floor", T_FLOOR, W_DUP3, IT_FD},
+    {"trace_dup3/traced", T_TRACED, W_DUP3, IT_FD},
+    {"trace_dup3_plain/untraced", T_UNTRACED, W_DUP3_PLAIN, IT_FD},
+    {"trace_dup3_plain/floor", T_FLOOR, W_DUP3_PLAIN, IT_FD},
+    {"trace_dup3_plain/traced", T_TRACED, W_DUP3_PLAIN, IT_FD},
+    {"trace_socket_plain/untraced", T_UNTRACED, W_SOCKET_PLAIN, IT_FD},
+    {"trace_socket_plain/floor", T_FLOOR, W_SOCKET_PLAIN, IT_FD},
+    {"trace_socket_plain/traced", T_TRACED, W_SOCKET_PLAIN, IT_FD},
 };
 
 void bench_register_trace(void)
@@ -311,9 +246,9 @@ void bench_register_trace(void)
 			continue;
 		/*
 		 * A fixed count: the library's iteration-count search would start the
-		 * tracer once per probe; this way once per repetition.
+		 * program once per probe; this way once per repetition.
 		 */
-		gb_iterations(b, TRACE_ITERATIONS);
+		gb_iterations(b, cases[i].iterations);
 		gb_use_real_time(b);
 	}
 }

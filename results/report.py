@@ -464,8 +464,8 @@ def find_latest_bench(bench_dir):
         return latest
     # isfile: a dangling latest.json (its run deleted) is passed over for the newest real run.
     runs = [p for p in glob.glob(os.path.join(bench_dir, "*.json"))
-            if not p.endswith(".pairs.json") and not os.path.basename(p).startswith(".") and
-            os.path.isfile(p)]
+            if not p.endswith((".pairs.json", ".load.json", ".goals.json")) and
+            not os.path.basename(p).startswith(".") and os.path.isfile(p)]
     if not runs:
         return None
     return max(runs, key=lambda p: (os.path.basename(p), os.path.getmtime(p)))
@@ -1094,6 +1094,73 @@ class Report:
                 d.note(n)
 
 
+# --- the tracer's performance goals (issue 13): bench/goals.py's figures ---------------------
+
+def load_beside(bench_path):
+    """The cloexec-load JSON written beside a bench run (following a latest.json link)."""
+    for p in (os.path.realpath(bench_path), bench_path):
+        c = (p[:-5] if p.endswith(".json") else p) + ".load.json"
+        if os.path.exists(c):
+            return c
+    return None
+
+
+def _goals_module():
+    """bench/goals.py, which computes every figure (one implementation for make bench and us)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench",
+                        "goals.py")
+    spec = importlib.util.spec_from_file_location("cloexec_goals", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def goals_section(r, bench_path, have_bench):
+    """The section: each figure with its floor, its goal and whether the goal is met."""
+    d = r.doc
+    d.h(2, "Tracer performance goals (issue 13)", "goals")
+    d.p("Each figure is read against its floor, measured in the same run: an empty "
+        "`tp_btf/sys_exit` BPF program (build/bench/cloexec-floor), which every syscall tracer "
+        "pays on every syscall of every process. Figures a-c are ns per iteration over the "
+        "floor (Hodges-Lehmann estimate, 95% distribution-free interval, from the trace_* "
+        "groups); d-g come from the long runs of cloexec-load. A goal is met only when the whole "
+        "interval lies within it, not met when it lies beyond it, and undecided otherwise.")
+    load_path = load_beside(bench_path) if have_bench else None
+    if not have_bench:
+        d.note("No benchmark run: run `make bench` (or `make bench QUICK=1`).")
+        return
+    if not load_path:
+        d.note("No cloexec-load run beside %s (figures d-g): `make bench` writes "
+               "<stem>.load.json (BENCH_LOAD empty skips it)." % bench_path)
+    try:
+        g = _goals_module()
+        figs = g.figures(bench_path, load_path, r.a.metric)
+    except (OSError, ImportError) as e:
+        warn("warning: the goals section: %s" % e)
+        d.note("The goals could not be computed: %s" % e)
+        return
+    except Exception as e:  # goals.BadInput: a corrupt load file, one line, nothing written
+        if type(e).__name__ != "BadInput":
+            raise
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        sys.exit(2)
+    rows = []
+    for f in figs:
+        floor, fig, spread = g.describe(f)
+        cls = {"met": "ok", "not met": "bad", "reported": None}.get(f.get("verdict"), "warn")
+        rows.append([f["figure"], f["name"], f.get("what", ""), floor, fig, spread,
+                     f.get("goal", "-"), (f.get("verdict", "-"), cls)])
+    d.table(["", "figure", "what", "floor (same run)", "figure", "spread", "goal", "goal met"],
+            rows)
+    notes = ["%s %s: %s" % (f["figure"], f["name"], f["note"]) for f in figs
+             if f.get("note") and f.get("status") == "ok"]
+    if notes:
+        d.bullets(notes)
+    if load_path:
+        d.p("Long runs: %s (schema cloexec-load/1, results/FORMATS.md)." % _short(load_path))
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         # One line, exit 2 (argparse's own code), and a pointer to --help.
@@ -1311,6 +1378,7 @@ def main():
         r.matrix(docs["matrix"], paths["matrix"])
         kernels_section(d, os.path.join(res, "kernels.json"))
         r.bench(bdoc, benches, bench_path, pairs_doc, pairs_path, spec)
+        goals_section(r, bench_path, bdoc is not None)
         if not r.charts.gnuplot:
             warn("note: gnuplot not found, the report has no charts (make deps installs "
                  "gnuplot-nox)")

@@ -29,7 +29,7 @@
 #define REPS	       3
 #define RUN_TIMEOUT_MS 75000
 #define FILTER                                                                                     \
-	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_socket/|"           \
+	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_|"                  \
 	"spawn_(fork|posix)/[^/]+/fds:(16|1024)/)"
 
 #define MAX_GROUPS   64
@@ -46,6 +46,16 @@ static struct group {
 static int ngroups;
 
 static char tmpdir[] = "/tmp/bench_smoke.XXXXXX";
+
+/* The directory part of a path ("." when it has none); a static buffer. */
+static const char *dirname_of(const char *path)
+{
+	static char d[PATH_MAX];
+	const char *sl = strrchr(path, '/');
+
+	snprintf(d, sizeof(d), "%.*s", sl ? (int)(sl - path) : 1, sl ? path : ".");
+	return d;
+}
 
 static json_t *load_json(const char *path)
 {
@@ -212,7 +222,7 @@ static void check_run_json(const char *path, int bpf_ok)
 	for (size_t i = 0; i < tj_len(rows); i++) {
 		const json_t *r = tj_at(rows, i);
 		const char *rn = tj_str(r, "run_name", ""), *rt = tj_str(r, "run_type", "");
-		int is_trace = !strncmp(rn, "trace_socket/", 13);
+		int is_trace = !strncmp(rn, "trace_", 6);
 
 		if (check_name(rn, why, sizeof(why), 1) < 0) {
 			if (bad_names++ < 5)
@@ -248,10 +258,9 @@ static void check_run_json(const char *path, int bpf_ok)
 			}
 			continue;
 		}
-		if (!strncmp(rn, "trace_socket/traced/", 20) ||
-		    !strncmp(rn, "trace_socket/filtered/", 22)) {
+		if (is_trace && (strstr(rn, "/traced/") || strstr(rn, "/filtered/"))) {
 			long long ev = -1, lost = -1, iters = tj_int(r, "iterations", 0);
-			int traced = rn[13] == 't';
+			int traced = strstr(rn, "/traced/") != NULL;
 
 			/* traced: each socket of ours recorded (or lost); filtered: none */
 			if (sscanf(tj_str(r, "label", ""), "fd_events=%lld lost=%lld", &ev,
@@ -359,6 +368,62 @@ static void check_pairs_json(const char *path)
 	json_decref(doc);
 }
 
+/* A row of cloexec-load's JSON: figure, config and (when given) phase. */
+static const json_t *load_row(const json_t *rows, const char *fig, const char *cfg,
+			      const char *phase)
+{
+	for (size_t i = 0; i < tj_len(rows); i++) {
+		const json_t *r = tj_at(rows, i);
+
+		if (!strcmp(tj_str(r, "figure", ""), fig) &&
+		    (!cfg || !strcmp(tj_str(r, "config", ""), cfg)) &&
+		    (!phase || !strcmp(tj_str(r, "phase", ""), phase)))
+			return r;
+	}
+	return NULL;
+}
+
+/* cloexec-load's long runs, very short (they cannot rot); no timed checks. */
+static void check_load(const char *path, int bpf_ok)
+{
+	json_t *doc = load_json(path);
+	const json_t *rows = json_object_get(doc, "rows"), *r, *t;
+
+	if (!ok(doc && !strcmp(tj_str(doc, "schema", ""), "cloexec-load/1"),
+		"cloexec-load wrote JSON of schema cloexec-load/1")) {
+		skip(5, "no load JSON");
+		json_decref(doc);
+		return;
+	}
+	if (!bpf_ok) {
+		ok(tj_str(doc, "skipped", NULL) != NULL, "without BPF it says why it skipped");
+		skip(4, "the long runs need root and BTF");
+		json_decref(doc);
+		return;
+	}
+	r = load_row(rows, "churn", "tracer", NULL);
+	t = json_object_get(r, "tracer");
+	ok(load_row(rows, "churn", "untraced", NULL) && load_row(rows, "churn", "floor", NULL) &&
+	       tj_int(r, "fds", 0) > 0 &&
+	       tj_int(t, "atomic", -1) + tj_int(t, "lost", 0) >= tj_int(r, "fds", 0),
+	   "churn: untraced, floor and tracer rows; the tracer counted every atomic fd (or lost "
+	   "it)");
+	r = load_row(rows, "rate", "tracer", "result");
+	ok(r && json_object_get(r, "held_per_s") && load_row(rows, "rate", "floor", "capacity"),
+	   "rate: the producers' capacity under the floor and a result row");
+	r = load_row(rows, "build", "tracer", NULL);
+	ok(r && load_row(rows, "build", "untraced", NULL) &&
+	       load_row(rows, "build", "floor", NULL) && tj_num(r, "wall_s", 0) > 0 &&
+	       tj_int(json_object_get(r, "tracer"), "fds", 0) > 0,
+	   "build: one build per configuration, the traced one seen by the tracer");
+	r = load_row(rows, "footprint", "tracer", NULL);
+	ok(r && tj_num(r, "json_bytes_per_1m", 0) > 0 && tj_num(r, "text_bytes_per_1m", 0) > 0 &&
+	       tj_int(r, "maxrss_kb", 0) > 0 &&
+	       tj_int(load_row(rows, "footprint", "floor", NULL), "maxrss_kb", 0) > 0,
+	   "footprint: the tracer's RSS and output bytes, and the floor loader's RSS");
+	json_decref(doc);
+}
+
 int main(void)
 {
 	char bench[PATH_MAX], pairs[PATH_MAX], out[PATH_MAX], err[PATH_MAX], js[PATH_MAX];
@@ -367,7 +432,7 @@ int main(void)
 	int st, bpf_ok, have_py;
 
 	lab_clean_fds(0);
-	tap_timeout(85);
+	tap_timeout(120);
 	plan_lazy();
 
 	if (!lab_build_path("cloexec-bench", bench, sizeof(bench)) || access(bench, X_OK) < 0)
@@ -544,6 +609,41 @@ int main(void)
 			st = tlab_run(argv, out, err, 20000);
 			ok(st == 1, "pairs.py --validate rejects NaN (not JSON)");
 		}
+	}
+
+	/* cloexec-load, very briefly, and bench/goals.py on both files. */
+	{
+		char loader[PATH_MAX], lj[PATH_MAX], src[PATH_MAX], goals[PATH_MAX];
+		char *argv[] = {loader,	 "--quick", "-d",	   "0.3", "-s",	   "0.2",
+				"-r",	 "1",	    "--build-max", "2",	  "--fds", "2000",
+				"--src", src,	    "-o",	   lj,	  NULL};
+
+		/* the tree above bench/pairs.txt: its C sources are what the build compiles */
+		snprintf(src, sizeof(src), "%s", dirname_of(pairs));
+		snprintf(src, sizeof(src), "%s", dirname_of(src));
+		snprintf(lj, sizeof(lj), "%s/load.json", tmpdir);
+		if (!lab_build_path("bench/cloexec-load", loader, sizeof(loader)))
+			bail("bench_smoke: cannot find cloexec-load");
+		st = tlab_run(argv, out, err, 60000);
+		if (!ok(st == 0, "cloexec-load's short runs exit 0 (got %d)", st))
+			show_file(err, 60);
+		check_load(lj, bpf_ok);
+		snprintf(goals, sizeof(goals), "%s/goals.py", dirname_of(pairs));
+		if (have_py) {
+			char *gargv[] = {PYTHON, goals, "--load", lj, js, NULL};
+			char *text;
+
+			st = tlab_run(gargv, out, err, 20000);
+			text = lab_read_file(out, NULL);
+			if (!ok(st == 0 && text && strstr(text, "trace_getppid/filtered") &&
+				    strstr(text, "goal"),
+				"goals.py reads both files and prints each figure with its goal"))
+				show_file(err, 10);
+			free(text);
+		} else {
+			skip(1, "%s is not installed", PYTHON);
+		}
+		unlink(lj);
 	}
 
 	unlink(out);

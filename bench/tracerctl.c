@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tracerctl.c - start/stop cloexec-trace or cloexec-floor beside a benchmark (tracerctl.h):
+ * fork, hand over the ready pipe (fd 3) and the JSON output (fd 4) with every other fd
+ * close-on-exec, wait for "ready", and at the end SIGINT, wait4 (rusage), drain the output
+ * and read the summary record.
+ */
+#define _GNU_SOURCE
+#include "tracerctl.h"
+#include "json.h"
+#include "lab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define START_TIMEOUT_MS 30000
+#define STOP_TIMEOUT_MS	 10000
+#define READY_FD	 3 /* the program's --ready-fd */
+#define JSON_FD		 4 /* the tracer's -o /dev/fd/4 */
+
+const char *tc_kind_name(enum tc_kind k)
+{
+	return k == TC_FLOOR ? "floor" : k == TC_TRACER ? "tracer" : "untraced";
+}
+
+const char *tc_path(enum tc_kind k, char *buf, size_t len)
+{
+	return lab_build_path(k == TC_FLOOR ? "bench/cloexec-floor" : "cloexec-trace", buf, len);
+}
+
+int tc_cloexec_all(void)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	for (int fd = 3; fd < 65536; fd++) /* kernels before 5.11 */
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+			return -1;
+	return 0;
+}
+
+/* wait4 with a bound: 0 with the status and rusage when pid ended within ms, -1 (ETIMEDOUT) when
+ * not. */
+static int wait4_timeout(pid_t pid, int *st, struct rusage *ru, int ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pid_t r;
+
+	if (pfd >= 0) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		int pr;
+
+		do
+			pr = poll(&p, 1, ms);
+		while (pr < 0 && errno == EINTR);
+		close(pfd);
+		if (pr == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	do
+		r = wait4(pid, st, 0, ru);
+	while (r < 0 && errno == EINTR);
+	return r == pid ? 0 : -1;
+}
+
+static void *sink_main(void *arg)
+{
+	struct tc_sink *s = arg;
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		n = read(s->rfd, buf, cap);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		__atomic_add_fetch(&s->bytes, (uint64_t)n, __ATOMIC_RELAXED);
+		/* keep the last sizeof(tail) bytes */
+		if ((size_t)n >= TC_TAIL) {
+			memcpy(s->tail, buf + n - TC_TAIL, TC_TAIL);
+			s->tail_len = TC_TAIL;
+		} else {
+			size_t keep = TC_TAIL - (size_t)n;
+
+			if (s->tail_len > keep) {
+				memmove(s->tail, s->tail + s->tail_len - keep, keep);
+				s->tail_len = keep;
+			}
+			memcpy(s->tail + s->tail_len, buf, (size_t)n);
+			s->tail_len += (size_t)n;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+int tc_sink_open(struct tc_sink *s, int *wfd)
+{
+	int p[2];
+
+	memset(s, 0, sizeof(*s));
+	s->rfd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups; a smaller pipe works too */
+	s->rfd = p[0];
+	if (pthread_create(&s->th, NULL, sink_main, s)) {
+		close(p[0]);
+		close(p[1]);
+		s->rfd = -1;
+		errno = EAGAIN;
+		return -1;
+	}
+	s->running = 1;
+	*wfd = p[1];
+	return 0;
+}
+
+int tc_sink_close(struct tc_sink *s)
+{
+	if (s->running)
+		pthread_join(s->th, NULL);
+	s->running = 0;
+	if (s->rfd >= 0)
+		close(s->rfd);
+	s->rfd = -1;
+	return 0;
+}
+
+/* bpf/SCHEMA.md's version, which the summary record must carry ("v"). */
+#define TRACE_SCHEMA 2
+
+int tc_parse_summary(const char *line, struct tc_summary *sum)
+{
+	char err[128];
+	struct json *j = json_parse(line, strlen(line), err, sizeof(err));
+	int ok;
+
+	if (!j)
+		return -1;
+	ok = !strcmp(json_get_str(j, "type", ""), "summary") &&
+	     json_get_int(j, "v", -1) == TRACE_SCHEMA;
+	sum->fds = json_get_int(j, "fds", -1);
+	sum->atomic = json_get_int(j, "atomic", -1);
+	sum->late = json_get_int(j, "late", -1);
+	sum->never = json_get_int(j, "never", -1);
+	sum->execs = json_get_int(j, "execs", -1);
+	sum->lost = json_get_int(j, "lost", -1);
+	sum->records = json_get_int(j, "records", -1);
+	json_free(j);
+	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
+}
+
+/* The last line of a text (the summary); buf is changed. */
+static int summary_of_tail(char *buf, size_t n, struct tc_summary *sum)
+{
+	char *line;
+
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = 0;
+	line = strrchr(buf, '\n');
+	return tc_parse_summary(line ? line + 1 : buf, sum);
+}
+
+static int summary_of_file(int fd, struct tc_summary *sum, uint64_t *bytes)
+{
+	char buf[8192];
+	struct stat st;
+	off_t off;
+	ssize_t r;
+
+	if (fstat(fd, &st) < 0 || st.st_size == 0)
+		return -1;
+	*bytes = (uint64_t)st.st_size;
+	off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+	r = pread(fd, buf, sizeof(buf) - 1, off);
+	if (r <= 0)
+		return -1;
+	return summary_of_tail(buf, (size_t)r, sum);
+}
+
+/* In the child: fd becomes exactly want (FD_CLOEXEC clear). */
+static int place_fd(int hi, int want)
+{
+	return dup2(hi, want) < 0 ? -1 : 0;
+}
+
+int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
+{
+	int ready[2] = {-1, -1}, jw = -1, tw = -1, pr, err;
+	char path[4096], outname[4200], pidbuf[32], line[16] = "";
+	const char *tmp = getenv("TMPDIR");
+	struct pollfd p;
+	ssize_t r = 0;
+	unsigned long long t0;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = o->kind;
+	t->out = -1;
+	t->self_exit_ms = o->self_exit_ms;
+	if (o->kind == TC_NONE)
+		return 0;
+	tc_path(o->kind, path, sizeof(path));
+	if (access(path, X_OK) < 0) {
+		snprintf(why, len, "failed to find %s: build it with make", path);
+		return -1;
+	}
+	if (o->kind == TC_TRACER && !o->json) {
+		snprintf(outname, sizeof(outname), "%s/cloexec-bench-trace.XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
+		t->out = mkostemp(outname, O_CLOEXEC);
+		if (t->out < 0)
+			goto fail_errno;
+		unlink(outname);
+	}
+	if (o->kind == TC_TRACER && o->json) {
+		if (tc_sink_open(o->json, &jw) < 0)
+			goto fail_errno;
+		t->json = o->json;
+	}
+	if (o->text) {
+		if (tc_sink_open(o->text, &tw) < 0)
+			goto fail_errno;
+		t->text = o->text;
+	}
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		goto fail_errno;
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)o->target);
+
+	t0 = lab_now_ns();
+	t->pid = fork();
+	if (t->pid < 0)
+		goto fail_errno;
+	if (t->pid == 0) {
+		const char *argv[32];
+		int n = 0, nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		/* high copies first: a low source fd may be one of the targets */
+		int rhi = fcntl(ready[1], F_DUPFD_CLOEXEC, 64);
+		int jhi =
+		    o->kind != TC_TRACER ? -1 : fcntl(jw >= 0 ? jw : t->out, F_DUPFD_CLOEXEC, 64);
+
+		/*
+		 * Ends with us: a benchmark killed (a test's timeout) leaves no program of
+		 * ours attached, which would tax every syscall of the machine from then on.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(3);
+		if (tc_cloexec_all() < 0 || nul < 0 || rhi < 0 || dup2(nul, 0) < 0 ||
+		    dup2(tw >= 0 ? tw : nul, 1) < 0 || place_fd(rhi, READY_FD) < 0 ||
+		    (o->kind == TC_TRACER && (jhi < 0 || place_fd(jhi, JSON_FD) < 0)))
+			_exit(3);
+		argv[n++] = path;
+		if (o->kind == TC_TRACER) {
+			argv[n++] = "-o";
+			argv[n++] = "/dev/fd/4";
+			for (int i = 0; o->extra && o->extra[i] && n < 24; i++)
+				argv[n++] = o->extra[i];
+			argv[n++] = "-p";
+			argv[n++] = pidbuf;
+		}
+		argv[n++] = "--ready-fd";
+		argv[n++] = "3";
+		argv[n] = NULL;
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(ready[1]);
+	ready[1] = -1;
+	if (jw >= 0)
+		close(jw);
+	if (tw >= 0)
+		close(tw);
+	jw = tw = -1;
+
+	/* "ready\n", or EOF when the program failed before it was attached */
+	p = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	do
+		pr = poll(&p, 1, START_TIMEOUT_MS);
+	while (pr < 0 && errno == EINTR);
+	if (pr > 0) {
+		do
+			r = read(ready[0], line, sizeof(line) - 1);
+		while (r < 0 && errno == EINTR);
+	}
+	close(ready[0]);
+	t->start_s = (double)(lab_now_ns() - t0) / 1e9;
+	if (pr <= 0 || r != 6 || memcmp(line, "ready\n", 6)) {
+		int st;
+		struct rusage ru;
+
+		if (pr > 0 && wait4_timeout(t->pid, &st, &ru, STOP_TIMEOUT_MS) == 0) {
+			t->pid = 0;
+			snprintf(why, len, "%s exited before it was ready (%s %d)", path,
+				 WIFEXITED(st) ? "exit" : "signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		} else {
+			snprintf(why, len, "%s was not ready within %d ms", path,
+				 pr > 0 ? STOP_TIMEOUT_MS : START_TIMEOUT_MS);
+		}
+		tc_stop(t, NULL, NULL, 0);
+		return -1;
+	}
+	return 0;
+
+fail_errno:
+	err = errno;
+	for (int i = 0; i < 2; i++)
+		if (ready[i] >= 0)
+			close(ready[i]);
+	if (jw >= 0)
+		close(jw);
+	if (tw >= 0)
+		close(tw);
+	tc_stop(t, NULL, NULL, 0);
+	snprintf(why, len, "failed to start %s: %s", tc_kind_name(o->kind), strerror(err));
+	return -1;
+}
+
+int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
+{
+	struct tc_result local;
+	int st = -1, ret = 0;
+
+	if (!r)
+		r = &local;
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if (t->kind == TC_NONE)
+		return 0;
+	if (t->pid > 0) {
+		/* only the tracer ends by itself (its target gone); the floor waits for SIGINT */
+		if (t->kind == TC_TRACER && t->self_exit_ms > 0 &&
+		    wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
+			goto ended;
+		kill(t->pid, SIGINT);
+		if (wait4_timeout(t->pid, &st, &r->ru, STOP_TIMEOUT_MS) < 0) {
+			kill(t->pid, SIGKILL);
+			wait4_timeout(t->pid, NULL, &r->ru, STOP_TIMEOUT_MS);
+			st = -1;
+		}
+	ended:
+		r->status = st;
+	}
+	/* the program's write ends are closed now: the readers see EOF */
+	if (t->json) {
+		tc_sink_close(t->json);
+		r->json_bytes = t->json->bytes;
+	}
+	if (t->text) {
+		tc_sink_close(t->text);
+		r->text_bytes = t->text->bytes;
+	}
+	if (why && t->pid > 0) {
+		/* the tracer: exit 0 or 1 (findings); the floor: 0 */
+		if (st < 0) {
+			snprintf(why, len, "%s did not stop within %d ms of SIGINT",
+				 tc_kind_name(t->kind), STOP_TIMEOUT_MS);
+			ret = -1;
+		} else if (!WIFEXITED(st) || WEXITSTATUS(st) > (t->kind == TC_TRACER ? 1 : 0)) {
+			snprintf(why, len, "%s ended with %s %d", tc_kind_name(t->kind),
+				 WIFEXITED(st) ? "exit" : "signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+			ret = -1;
+		} else if (t->kind == TC_TRACER) {
+			int got;
+
+			if (t->json) {
+				got = summary_of_tail(t->json->tail, t->json->tail_len, &r->sum);
+			} else {
+				got = summary_of_file(t->out, &r->sum, &r->json_bytes);
+			}
+			r->have_summary = got == 0;
+			if (got < 0) {
+				snprintf(why, len,
+					 "cloexec-trace's output does not end with a summary");
+				ret = -1;
+			}
+		}
+	}
+	if (t->out >= 0)
+		close(t->out);
+	t->out = -1;
+	t->pid = 0;
+	t->json = t->text = NULL;
+	return ret;
+}
