@@ -7,13 +7,14 @@
 #   ct_model.c       fd tables, processes, creations, the inode index (facts only)
 #   ct_file.c        what an fd is (kind, name) from its record
 #   ct_decide.c      every verdict, one function each, and the statistics; the --fail-on table
+#   ct_order.c       decided records held until their turn: output in time order
 #   ct_out.c         output sinks and render_*(); ct_json.c, ct_text.c the two renderers
 #   ct_names.c       the output words for enums and kernel numbers
 #   ct_opts.c        the command line and --help
 #   ct_kernel.c      load-time kernel feature probes (kfuncs, tracepoint arguments), the baseline
 
-CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_out ct_json ct_text ct_names \
-	   ct_opts ct_kernel
+CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_order ct_out ct_json ct_text \
+	   ct_names ct_opts ct_kernel
 CT_OBJS := $(patsubst %,$(BUILD)/bpf/%.o,$(CT_SRCS))
 
 # -MMD records the headers (and the skeleton) each object includes, for later rebuilds.
