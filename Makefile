@@ -271,6 +271,7 @@ help:
 	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
 	@echo "          PREFIX=/usr/local DESTDIR= (install; also BINDIR, SBINDIR, LIBEXECDIR, MANDIR...)"
+	@echo "          MATRIX_CHECK_GATE=0 (make matrix: report a CI gate other than expected, do not fail)"
 	@echo "make test also writes JUnit XML: $(BUILD)/test-results/junit.xml"
 	@echo "          KERNELS=\"6.1 6.12 host\" (test-kernels: series, linux-image-* packages,"
 	@echo "          vmlinuz paths, host)  GUEST_TIMEOUT=s  GUEST_ACCEL=auto|kvm|tcg  GUEST_TESTS=a,b"

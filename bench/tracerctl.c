@@ -151,6 +151,9 @@ int tc_sink_close(struct tc_sink *s)
 	return 0;
 }
 
+/* bpf/SCHEMA.md's version, which the summary record must carry ("v"). */
+#define TRACE_SCHEMA 2
+
 int tc_parse_summary(const char *line, struct tc_summary *sum)
 {
 	char err[128];
@@ -159,7 +162,8 @@ int tc_parse_summary(const char *line, struct tc_summary *sum)
 
 	if (!j)
 		return -1;
-	ok = !strcmp(json_get_str(j, "type", ""), "summary");
+	ok = !strcmp(json_get_str(j, "type", ""), "summary") &&
+	     json_get_int(j, "v", -1) == TRACE_SCHEMA;
 	sum->fds = json_get_int(j, "fds", -1);
 	sum->atomic = json_get_int(j, "atomic", -1);
 	sum->late = json_get_int(j, "late", -1);

@@ -7,10 +7,13 @@
  *   records -> model:        handle_event() in ct_events.c applies each ring-buffer record to
  *                            the fd tables and processes of ct_model.c
  *   verdicts:                ct_decide.c, one function each: ct_fd_verdict() (atomic, late,
- *                            never), decide_inherit() (leaked, passed, reason), decide_race(),
- *                            ct_spawn_of(), ct_exit_code() (the --fail-on table ct_fail_kinds[])
- *   output:                  render_*() in ct_out.c -> ct_json.c (JSON Lines, bpf/SCHEMA.md)
- *                            and ct_text.c (text lines); no side effects on model or counts
+ *                            never), decide_inherit() (leaked, passed, reason), decide_fate()
+ *                            and decide_inherit_final() (helper), decide_race(), ct_spawn_of(),
+ *                            ct_exit_code() (the --fail-on table ct_fail_kinds[])
+ *   output:                  ct_order.c holds decided records until their turn (time order),
+ *                            then render_*() in ct_out.c -> ct_json.c (JSON Lines,
+ *                            bpf/SCHEMA.md) and ct_text.c (text lines); no side effects on
+ *                            model or counts
  *   options, --help:         ct_opts.c
  */
 #define _GNU_SOURCE
@@ -334,7 +337,8 @@ static int track_target(struct cloexec_trace_bpf *skel, struct run *r)
 /* Tracing is live: the start record, flushed, then the ready line (SCHEMA.md). */
 static void announce_start(const struct run *r)
 {
-	struct ct_start s = {.target = r->target, .fail_on = opt.fail_on};
+	struct ct_start s = {
+	    .target = r->target, .fail_on = opt.fail_on, .fate_wait_ms = opt.fate_wait_ms};
 	struct utsname u;
 
 	uname(&u);
@@ -401,7 +405,11 @@ static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 	return false;
 }
 
-/* Poll with a timeout: records arrive in batches, no wakeup per record. */
+/*
+ * Poll with a timeout: records arrive in batches, no wakeup per record. After each poll the ring
+ * is read to its end (records without a wakeup wait no longer than one poll), then what is
+ * complete up to the moment before that read goes out in time order (ct_order.h).
+ */
 static int poll_loop(struct run *r, struct ring_buffer *rb)
 {
 	if (opt.timeout_s)
@@ -416,7 +424,8 @@ static int poll_loop(struct run *r, struct ring_buffer *rb)
 			return -1;
 		}
 		now = now_ns();
-		events_flush_execs(false, now);
+		ring_buffer__consume(rb);
+		events_flush(now);
 		out_flush(stdout);
 		out_flush(ct_out.json);
 		if (now > r->pruned + NS_PER_SEC) {
@@ -436,7 +445,7 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 	struct ct_summary s = {&ct_stats, EX_OK, r->timed_out, r->cmd_status};
 	int err;
 
-	events_finish();
+	events_finish(now_ns());
 	ct_stats.lost = read_counter(skel, CT_CNT_LOST);
 	ct_stack_stats.skipped = read_counter(skel, CT_CNT_NOSTACK);
 	if (scope_full)

@@ -22,6 +22,8 @@ const struct ct_fail_kind ct_fail_kinds[] = {
     {"race", 0x8, offsetof(struct ct_stats, races), false,
      "a fork landed in a late fd's window and exec'd holding it"},
     {"lost", 0x10, offsetof(struct ct_stats, lost), true, "records dropped (ring buffer full)"},
+    {"helper", 0x20, offsetof(struct ct_stats, helper), false,
+     "an fd leaked into a program that closed it before it exec'd again"},
 };
 const int ct_n_fail_kinds = sizeof(ct_fail_kinds) / sizeof(ct_fail_kinds[0]);
 
@@ -89,52 +91,131 @@ static bool allowed_fd(int fd)
 	return false;
 }
 
-/* --allow-comm matches the new comm, the old comm or the file name's last part. */
-static bool allowed_comm(const char *a, const char *b, const char *filename)
+/* --allow-comm names the program that receives the fd: its new comm or its file name. */
+static bool allowed_comm(const char *comm, const char *filename)
 {
 	const char *base = strrchr(filename, '/') ? strrchr(filename, '/') + 1 : filename;
 
 	for (int i = 0; i < opt.n_allow_comm; i++)
-		if (!strcmp(opt.allow_comm[i], a) || !strcmp(opt.allow_comm[i], b) ||
-		    !strcmp(opt.allow_comm[i], base))
+		if (!strcmp(opt.allow_comm[i], comm) || !strcmp(opt.allow_comm[i], base))
 			return true;
 	return false;
 }
 
 /*
- * An fd that survived exec: passed when declared (LISTEN_FDS with a matching or absent
- * LISTEN_PID, --allow, --allow-comm) or, with --keep-fds, when our caller gave it; else
- * leaked (reason untracked when we did not see it created: creator false).
+ * The calls that put an existing file at a number the caller chose, without the flag: dup2,
+ * dup3, F_DUPFD (the lowest free from a number). Not dup() (the lowest free fd) nor a new file
+ * (open, socket, accept...): a call that makes an fd without the flag by default is how fds
+ * leak, not how they are handed over.
  */
-enum ct_inherit decide_inherit(const struct ct_exec_ctx *x, int fd, uint64_t ino, bool creator,
+static bool dup_call(unsigned sc)
+{
+	return sc == CT_SC_DUP2 || sc == CT_SC_DUP3 || sc == CT_SC_FCNTL_DUPFD;
+}
+
+/*
+ * Passed by the child: the exec'ing process made the fd inheritable itself (a dup2/dup3/F_DUPFD
+ * onto a number without the flag, or the bit cleared by F_SETFD/FIONCLEX) in a table of its own
+ * (made by its fork for it, not shared with another process when it did so or at the exec), after
+ * its fork and before its first exec since: the window in which a spawner sets up what its target
+ * gets (ExtraFiles, posix_spawn_file_actions_adddup2, pass_fds, socket activation). A process that
+ * has exec'd once already runs a program: what it makes inheritable is its own (a shell's
+ * `exec 3<file` serves every later command), so it does not count; such a program can declare
+ * the fd (LISTEN_FDS with LISTEN_PID, its own pid). An fd inherited unchanged is no hand-over.
+ */
+static bool made_by_child(const struct ct_exec_ctx *x, const struct ct_inh_origin *o)
+{
+	const struct creation *c = o->c;
+
+	if (!x->forked || x->prior_execs || !x->own_table)
+		return false;
+	if (c && c->files == o->table && c->pid == x->tgid && !c->coe_at && dup_call(c->sc) &&
+	    !c->shared && c->t_ns >= x->fork_t)
+		return true;
+	return o->cleared_by == x->tgid && !o->cleared_shared && o->cleared_t >= x->fork_t;
+}
+
+/*
+ * An fd that survived exec: passed when declared (LISTEN_FDS with LISTEN_PID naming the process,
+ * as sd_listen_fds(3) reads them: without LISTEN_PID nothing is passed), --allow, --allow-comm
+ * (the receiving program), made inheritable by the exec'ing process itself (made_by_child), or,
+ * with --keep-fds, given by our caller; else leaked (reason untracked when we did not see it
+ * created).
+ */
+enum ct_inherit decide_inherit(const struct ct_exec_ctx *x, const struct ct_inh_origin *o,
 			       enum ct_reason *reason)
 {
 	*reason = CT_REASON_NONE;
-	if (x->listen_fds > 0 && fd - 3 < x->listen_fds &&
-	    (!x->listen_pid || x->listen_pid == x->tgid))
+	if (x->listen_fds > 0 && o->fd - 3 < x->listen_fds && o->fd >= 3 &&
+	    x->listen_pid == x->tgid)
 		*reason = CT_REASON_LISTEN_FDS;
-	else if (allowed_fd(fd))
+	else if (allowed_fd(o->fd))
 		*reason = CT_REASON_ALLOW;
-	else if (allowed_comm(x->comm, x->old_comm, x->fname))
+	else if (allowed_comm(x->comm, x->fname))
 		*reason = CT_REASON_ALLOW_COMM;
-	else if (!creator && caller_fd(ino))
+	else if (made_by_child(x, o))
+		*reason = CT_REASON_CHILD;
+	else if (!o->c && caller_fd(o->ino))
 		*reason = CT_REASON_CALLER;
-	else if (!creator)
+	else if (!o->c)
 		*reason = CT_REASON_UNTRACKED;
 	return *reason == CT_REASON_NONE || *reason == CT_REASON_UNTRACKED ? CT_INH_LEAKED
 									   : CT_INH_PASSED;
 }
 
-/* A reported exec: count it and its inherited fds. */
+/*
+ * What the receiving program did with an inherited fd, from what every copy's holder did: the
+ * worst of them (carried into another exec, held to the end, held to an exit, closed by a
+ * program that never exec'd again, closed before the holder exec'd again), with the time of
+ * that event (*at) and, for passed_on, the process whose exec got it (*pid).
+ */
+enum ct_fate decide_fate(const struct heir *h, uint64_t *at, uint32_t *pid)
+{
+	*pid = 0;
+	if (h->passed_t) {
+		*at = h->passed_t;
+		*pid = h->passed_pid;
+		return CT_FATE_PASSED_ON;
+	}
+	if (h->end_t) {
+		*at = h->end_t;
+		return CT_FATE_HELD_AT_END;
+	}
+	if (h->exit_t) {
+		*at = h->exit_t;
+		return CT_FATE_HELD_AT_EXIT;
+	}
+	if (h->closed_t) {
+		*at = h->closed_t;
+		return CT_FATE_CLOSED;
+	}
+	*at = h->closed_exec_t;
+	return h->closed_exec_t ? CT_FATE_CLOSED_BEFORE_EXEC : CT_FATE_OPEN;
+}
+
+/*
+ * The final verdict of an inherited fd once its fate is known, counted: a leak that its program
+ * closed before exec'ing again, passing no copy on, is a helper (a trampoline such as
+ * jspawnhelper: nothing reached a program that keeps it); otherwise as decided at the exec.
+ */
+enum ct_inherit decide_inherit_final(enum ct_inherit v, enum ct_fate f)
+{
+	if (v == CT_INH_LEAKED && f == CT_FATE_CLOSED_BEFORE_EXEC)
+		v = CT_INH_HELPER;
+	if (v == CT_INH_PASSED)
+		ct_stats.passed++;
+	else if (v == CT_INH_HELPER)
+		ct_stats.helper++;
+	else
+		ct_stats.leaked++;
+	return v;
+}
+
+/* A reported exec: count it (its inherited fds are counted when their fates are known). */
 void ct_count_exec(const struct ct_exec_report *o)
 {
+	(void)o;
 	ct_stats.execs++;
-	for (int i = 0; i < o->n; i++) {
-		if (o->it[i].verdict == CT_INH_PASSED)
-			ct_stats.passed++;
-		else
-			ct_stats.leaked++;
-	}
 }
 
 /*

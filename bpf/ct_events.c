@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * ct_events.c - cloexec-trace's record pump (see ct_events.h): one handler per record type
- * applies it to the model, asks the decisions, and renders what they decided. An fd's verdict
- * is printed when the model says its fate is known (the closed list, drained after each
- * record); a race when decide_race() says so; an exec record once every creator is final.
+ * applies it to the model, asks the decisions, and queues what they decided for the output
+ * (ct_order.c, time order). An fd's verdict goes out when the model says its fate is known (the
+ * closed list, drained after each record); a race when decide_race() says so; an exec record
+ * once every creator is final and every inherited fd's fate is known (bounded by --fate-wait);
+ * a fate that becomes known after its exec record went out as a fate record of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,16 +20,12 @@
 #include "ct_file.h"
 #include "ct_names.h"
 #include "ct_opts.h"
-#include "ct_render.h"
+#include "ct_order.h"
 #include "ct_stack.h"
 
-/* An exec record is held at most this long for its creators' verdicts. */
-#define EXEC_HOLD_NS 1000000000ULL
-
 int live_count;
-static struct ct_exec_report *outq, **outq_tail = &outq;
 
-/* Every creation whose fate became known: decide its verdict, count and print it. */
+/* Every creation whose fate became known: decide its verdict, count it and queue its record. */
 static void drain_closed(void)
 {
 	struct creation *c;
@@ -36,9 +34,45 @@ static void drain_closed(void)
 		enum ct_fd_verdict v = decide_fd_final(c);
 
 		if (c->fd >= 3)
-			render_fd(c, v);
-		creation_put(c);
+			order_fd(c, v, c->closed_t);
+		else
+			creation_put(c);
 	}
+}
+
+/*
+ * Every inherited fd whose fate became known: decide the fate and the final verdict (counted),
+ * into its exec record when that is still held, else into a fate record of its own.
+ */
+static void drain_settled(void)
+{
+	struct heir *h;
+
+	while ((h = model_take_settled())) {
+		struct ct_inherited *it = h->watch;
+		uint64_t at;
+
+		if (it) {
+			h->watch = NULL;
+			it->fate = decide_fate(h, &at, &it->fate_pid);
+			it->fate_ns = at > it->exec_t ? at - it->exec_t : 0;
+			it->fate_t = model_ev_ts;
+			it->verdict = decide_inherit_final(it->verdict, it->fate);
+			heir_put(it->h);
+			it->h = NULL;
+			if (it->written)
+				order_fate(it);
+			inherited_put(it);
+		}
+		heir_put(h);
+	}
+}
+
+/* The calls whose new fd is a copy of another (dup and kin): a followed fd's copy is too. */
+static bool copy_call(unsigned sc)
+{
+	return sc == CT_SC_DUP || sc == CT_SC_DUP2 || sc == CT_SC_DUP3 || sc == CT_SC_FCNTL_DUPFD ||
+	       sc == CT_SC_FCNTL_DUPFD_CLOEXEC;
 }
 
 static void on_fd(const struct ct_event *ev)
@@ -51,14 +85,22 @@ static void on_fd(const struct ct_event *ev)
 	if (!t || ev->fd < 0)
 		return;
 	e = table_slot(t, ev->fd);
-	entry_drop(t, e); /* dup2 onto an open fd closed the old one */
+	entry_drop(t, e, CT_DROP_CLOSE, ev->tgid, ev->ts_ns); /* dup2 onto an open fd closed it */
 	ct_file_name(ev, ev->tgid, ev->fd, path, sizeof(path));
 	c = creation_new(ev, path);
+	c->shared = t->users > 1;
 	c->stack = ct_stack_take(ev);
 	e->c = c;
 	e->ino = ev->ino;
 	e->open = true;
 	e->coe = c->coe_at;
+	/* a copy (fd >= 3; not onto stdio: that is redirection) of an inherited fd is followed */
+	if (ev->fd >= 3 && copy_call(ev->syscall)) {
+		struct entry *src = table_heir_of(t, ev->ino, e);
+
+		if (src)
+			entry_link(t, e, src->h);
+	}
 }
 
 /* c's bit was set at time t, after creation: late, and copies exec'd before may have raced. */
@@ -70,13 +112,13 @@ static void creation_set_late(struct creation *c, uint64_t t, enum ct_set_by by)
 	c->set_by = by;
 	for (int i = 0; i < c->nw; i++)
 		if (decide_race(c, &c->w[i]) == CT_RACE_YES)
-			render_race(c, &c->w[i]);
+			order_race(c, &c->w[i], t > c->w[i].exec_t ? t : c->w[i].exec_t);
 	c->nw = 0;
 }
 
-/* The cloexec bit of the fd at entry e in table t went before -> after at time ts. */
+/* The cloexec bit of the fd at entry e in table t went before -> after at time ts (by tgid). */
 static void bit_change(struct table *t, struct entry *e, bool before, bool after, bool req,
-		       uint64_t ts, enum ct_set_by by)
+		       uint64_t ts, enum ct_set_by by, uint32_t tgid)
 {
 	struct creation *c = e->c;
 
@@ -90,6 +132,11 @@ static void bit_change(struct table *t, struct entry *e, bool before, bool after
 	}
 	if (!after)
 		e->cleared_here = true;
+	if (before && !after) { /* made inheritable here: by whom, when, in a shared table? */
+		e->cleared_by = tgid;
+		e->cleared_t = ts;
+		e->cleared_shared = t->users > 1;
+	}
 	e->coe = after;
 }
 
@@ -118,7 +165,7 @@ static void on_setfd(const struct ct_event *ev)
 		return;
 	/* the bit before the call is the one our model holds for this fd table entry */
 	bit_change(t, e, e->coe, ev->flags & CT_F_CLOEXEC, ev->flags & CT_F_REQ_CLOEXEC, ev->ts_ns,
-		   by);
+		   by, ev->tgid);
 }
 
 /* e's fd was made after close record ev looked at the table (another thread reused the number). */
@@ -142,7 +189,7 @@ static void on_close(const struct ct_event *ev)
 		return;
 	if (e && newer_than(e, ev))
 		return;
-	entry_drop(t, e);
+	entry_drop(t, e, CT_DROP_CLOSE, ev->tgid, ev->ts_ns);
 }
 
 static void on_close_range(const struct ct_event *ev)
@@ -165,9 +212,10 @@ static void on_close_range(const struct ct_event *ev)
 		if (newer_than(e, ev))
 			continue;
 		if (ev->u.range.flags & CLOSE_RANGE_CLOEXEC)
-			bit_change(t, e, e->coe, true, true, ev->ts_ns, CT_SET_CLOSE_RANGE);
+			bit_change(t, e, e->coe, true, true, ev->ts_ns, CT_SET_CLOSE_RANGE,
+				   ev->tgid);
 		else
-			entry_drop(t, e);
+			entry_drop(t, e, CT_DROP_CLOSE, ev->tgid, ev->ts_ns);
 	}
 }
 
@@ -188,6 +236,8 @@ static void on_fork(const struct ct_event *ev)
 	child->spawn_sc = ev->syscall;
 	child->spawn_flags = ev->flags;
 	child->clone_flags = ev->u.fork.clone_flags;
+	child->forked = true;
+	child->fork_t = ev->ts_ns;
 	child->files = ev->ino;
 	if (opt.cmd || opt.pid) {
 		child->counted = true;
@@ -244,16 +294,6 @@ static void env_fallback(struct ct_event *h)
 	fclose(f);
 }
 
-static void exec_report_free(struct ct_exec_report *o)
-{
-	for (int i = 0; i < o->n; i++) {
-		creation_put(o->it[i].c);
-		free(o->it[i].path);
-	}
-	free(o->it);
-	free(o);
-}
-
 /* The header of p's exec record: who it was, what it became, how it was made. */
 static struct ct_exec_report *exec_report_new(struct proc *p)
 {
@@ -271,6 +311,16 @@ static struct ct_exec_report *exec_report_new(struct proc *p)
 	    ct_listen_pid_match(h->u.exec.listen_fds, h->u.exec.listen_pid, h->tgid);
 	o->n = p->nxfd;
 	o->it = xcalloc((size_t)p->nxfd, sizeof(*o->it));
+	for (int i = 0; i < o->n; i++) {
+		struct ct_inherited *it = xcalloc(1, sizeof(*it));
+
+		it->refs = 1;
+		it->pid = h->tgid;
+		it->exec_t = h->ts_ns;
+		memcpy(it->comm, o->comm, sizeof(it->comm));
+		it->fate = CT_FATE_OPEN;
+		o->it[i] = it;
+	}
 	return o;
 }
 
@@ -325,7 +375,7 @@ static void exec_witness(struct creation *c, const struct entry *e, const struct
 	w = (struct witness){h->tgid, e->fork_child, e->fork_t, h->ts_ns, false};
 	switch (decide_race(c, &w)) {
 	case CT_RACE_YES:
-		render_race(c, &w);
+		order_race(c, &w, h->ts_ns);
 		break;
 	case CT_RACE_PENDING:
 		w.waited = true;
@@ -336,13 +386,79 @@ static void exec_witness(struct creation *c, const struct entry *e, const struct
 	}
 }
 
+/* How inherited fd x came to be in the exec'ing process's table (old) without the flag. */
+static struct ct_inh_origin exec_origin(const struct table *old, const struct ct_event *x,
+					const struct creation *c)
+{
+	struct ct_inh_origin org = {.fd = x->fd, .ino = x->ino, .c = c};
+	struct entry *e = table_get((struct table *)old, x->fd);
+
+	org.table = old ? old->files : 0;
+	if (e && (!x->ino || e->ino == x->ino)) {
+		org.cleared_by = e->cleared_by;
+		org.cleared_t = e->cleared_t;
+		org.cleared_shared = e->cleared_shared;
+		if (e->h) /* a followed fd carried into this exec */
+			heir_passed(e->h, x->tgid, x->ts_ns);
+	}
+	return org;
+}
+
+/*
+ * After p's exec: the survivor it holds in table nt from now on (made when a fork copied it
+ * before its creation record arrived), followed from this exec on when the exec is reported.
+ */
+static void exec_follow(struct table *nt, struct ct_inherited *it, bool report)
+{
+	const struct ct_event *x = &it->x;
+	struct entry *d = table_slot(nt, x->fd);
+
+	if (!d->open || (x->ino && d->ino != x->ino)) {
+		entry_drop(nt, d, CT_DROP_EXEC, x->tgid, x->ts_ns);
+		d->c = it->c;
+		if (d->c)
+			d->c->refs++;
+		d->ino = x->ino;
+		d->open = true;
+	}
+	d->coe = false;
+	if (!report) {
+		entry_link(nt, d, NULL);
+		return;
+	}
+	it->h = heir_new(x->tgid, x->fd, x->ino, x->ts_ns);
+	it->h->watch = it;
+	it->refs++;
+	entry_link(nt, d, it->h);
+}
+
+/* The context decide_inherit() judges p's exec in. */
+static struct ct_exec_ctx exec_ctx(const struct proc *p, const struct table *old,
+				   const struct ct_exec_report *o)
+{
+	const struct ct_event *h = &p->exec_hdr;
+
+	return (struct ct_exec_ctx){.tgid = h->tgid,
+				    .listen_fds = h->u.exec.listen_fds,
+				    .listen_pid = h->u.exec.listen_pid,
+				    .comm = o->comm,
+				    .fname = o->fname,
+				    .forked = p->forked,
+				    .fork_t = p->fork_t,
+				    .prior_execs = p->execs,
+				    .own_table =
+					old && old->owner == h->tgid && old->files == h->files};
+}
+
 /*
  * The exec of p is complete (header + fds): decide each fd's verdict and queue the record
  * (report false: the tracer's own exec of CMD, the fd model is updated but nothing is printed).
+ * Copies of followed fds that survived were carried on (passed_on); the ones exec closed, and
+ * the ones p closed before, were closed before an exec.
  */
 static void exec_emit(struct proc *p, bool report)
 {
-	struct table *old = table_find(p->files);
+	struct table *old = table_find(p->files), *nt;
 	const struct ct_event *h = &p->exec_hdr;
 	struct ct_exec_report *o;
 	struct ct_exec_ctx ctx;
@@ -352,23 +468,19 @@ static void exec_emit(struct proc *p, bool report)
 	if (p->exec_hdr.flags & CT_F_TRUNC)
 		env_fallback(&p->exec_hdr);
 	o = exec_report_new(p);
-	ctx = (struct ct_exec_ctx){.tgid = h->tgid,
-				   .listen_fds = h->u.exec.listen_fds,
-				   .listen_pid = h->u.exec.listen_pid,
-				   .comm = o->comm,
-				   .old_comm = p->comm,
-				   .fname = o->fname};
+	ctx = exec_ctx(p, old, o);
 	keep = xcalloc(old ? (size_t)old->cap : 1, sizeof(bool));
 	for (int i = 0; i < p->nxfd; i++) {
 		const struct ct_event *x = &p->xfd[i].ev;
-		struct ct_inherited *it = &o->it[i];
+		struct ct_inherited *it = o->it[i];
 		struct entry *e, tmp;
 		struct creation *c = exec_creator(old, x, h->ts_ns, &e, &tmp);
+		struct ct_inh_origin org = exec_origin(old, x, c);
 
 		it->x = *x;
 		if (old && x->fd < old->cap)
 			keep[x->fd] = true;
-		it->verdict = decide_inherit(&ctx, x->fd, x->ino, c != NULL, &it->reason);
+		it->verdict = decide_inherit(&ctx, &org, &it->reason);
 		ct_file_name(x, h->tgid, x->fd, path, sizeof(path));
 		it->path = xstrdup(path);
 		if (c) {
@@ -379,13 +491,17 @@ static void exec_emit(struct proc *p, bool report)
 	}
 	proc_exec_survivors(p, old, keep);
 	free(keep);
+	nt = table_find(h->files);
+	for (int i = 0; nt && i < o->n; i++)
+		exec_follow(nt, o->it[i], report);
+	proc_settle_closes(p, true, h->ts_ns);
+	p->execs++;
 	memcpy(p->comm, o->comm, CT_COMM_LEN);
 	p->in_exec = false;
 	p->nxfd = 0;
 	if (report) {
 		ct_count_exec(o);
-		*outq_tail = o;
-		outq_tail = &o->next;
+		order_exec(o);
 	} else {
 		exec_report_free(o);
 	}
@@ -473,44 +589,18 @@ int handle_event(void *ctx, void *data, size_t len)
 	ct_stats.events++;
 	if (ev.ts_ns > model_last_ts)
 		model_last_ts = ev.ts_ns;
+	model_ev_ts = ev.ts_ns;
 	if (ev.type < sizeof(on) / sizeof(on[0]) && on[ev.type])
 		on[ev.type](&ev);
 	drain_closed();
+	drain_settled();
 	return 0;
 }
 
-/* Whether every creator's verdict is final (atomic, late, or its fd is gone). */
-static bool exec_ready(const struct ct_exec_report *o)
+/* What may go out at time now (read before the ring buffer was consumed). */
+void events_flush(uint64_t now)
 {
-	for (int i = 0; i < o->n; i++) {
-		const struct creation *c = o->it[i].c;
-
-		if (c && !c->coe_at && !c->late && !c->final)
-			return false;
-	}
-	return true;
-}
-
-/*
- * Print the exec records that are ready: all creators final, or held EXEC_HOLD_NS already (a
- * long-lived leaker does not hold its children's records back), or all at the end.
- */
-void events_flush_execs(bool all, uint64_t now)
-{
-	struct ct_exec_report **pp = &outq, *o;
-
-	while ((o = *pp)) {
-		if (!all && !exec_ready(o) && now < o->h.ts_ns + EXEC_HOLD_NS) {
-			pp = &o->next;
-			continue;
-		}
-		*pp = o->next;
-		render_exec(o);
-		exec_report_free(o);
-	}
-	outq_tail = pp;
-	while (*outq_tail)
-		outq_tail = &(*outq_tail)->next;
+	order_flush(now, false);
 }
 
 void events_track_target(pid_t target, bool launched, pid_t self)
@@ -522,16 +612,20 @@ void events_track_target(pid_t target, bool launched, pid_t self)
 	if (launched) {
 		p->have_spawn = true;
 		p->launching = true;
+		p->forked = true; /* we forked it: its exec of CMD is its first */
 		p->spawn_sc = CT_SC_FORK;
 		snprintf(p->comm, sizeof(p->comm), "%s", TOOL);
 		p->ppid = (uint32_t)self;
 	}
 }
 
-void events_finish(void)
+void events_finish(uint64_t now)
 {
+	model_ev_ts = now > model_last_ts ? now : model_last_ts;
 	model_finalize_open();
 	drain_closed();
-	events_flush_execs(true, 0);
+	model_end_heirs(model_ev_ts);
+	drain_settled();
+	order_flush(0, true);
 	ino_prune(0, true);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * ct_json.c - cloexec-trace's JSON Lines records (bpf/SCHEMA.md, version 1): start, fd, race,
- * exec, lost and summary, each written into a string buffer.
+ * ct_json.c - cloexec-trace's JSON Lines records (bpf/SCHEMA.md, version 2): start, fd, race,
+ * exec, fate, lost and summary, each written into a string buffer.
  */
 #include <limits.h>
 #include <netinet/tcp.h>
@@ -10,6 +10,9 @@
 #include "ct_opts.h"
 #include "ct_render.h"
 #include "ct_render_stack.h"
+
+/* bpf/SCHEMA.md's version: every record's "v". */
+#define SCHEMA "2"
 
 static const char *const scope_names[] = {
     [CT_SCOPE_COMMAND] = "command",
@@ -27,7 +30,7 @@ void json_start(struct sbuf *b, const struct ct_start *s)
 	int first = 1;
 
 	sb_printf(b,
-		  "{\"v\":1,\"type\":\"start\",\"tool\":\"%s\",\"version\":\"%s\","
+		  "{\"v\":" SCHEMA ",\"type\":\"start\",\"tool\":\"%s\",\"version\":\"%s\","
 		  "\"scope\":\"%s\",\"pid\":",
 		  TOOL, VERSION, scope_names[s->scope]);
 	if (s->target)
@@ -42,7 +45,7 @@ void json_start(struct sbuf *b, const struct ct_start *s)
 			sb_printf(b, "%s\"%s\"", first ? "" : ",", ct_fail_kinds[i].name);
 			first = 0;
 		}
-	sb_puts(b, "]}");
+	sb_printf(b, "],\"fate_wait_ms\":%ld}", s->fate_wait_ms);
 }
 
 /* ,"family":"inet","sock_type":"stream" of a socket */
@@ -54,10 +57,13 @@ static void json_sock(struct sbuf *b, unsigned family, unsigned stype)
 		  stype_name(stype, tb, sizeof(tb)));
 }
 
-void json_fd(struct sbuf *b, const struct creation *c, enum ct_fd_verdict v)
+void json_fd(struct sbuf *b, const struct creation *c, enum ct_fd_verdict v, uint64_t t)
 {
-	sb_printf(b, "{\"v\":1,\"type\":\"fd\",\"t_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
-		  (unsigned long long)c->t_ns, c->pid, c->tid);
+	sb_printf(b,
+		  "{\"v\":" SCHEMA
+		  ",\"type\":\"fd\",\"t_ns\":%llu,\"created_t_ns\":%llu,\"pid\":%u,"
+		  "\"tid\":%u,\"comm\":",
+		  (unsigned long long)t, (unsigned long long)c->t_ns, c->pid, c->tid);
 	sb_json_str(b, c->comm);
 	sb_printf(b, ",\"fd\":%d,\"syscall\":\"%s\",\"kind\":\"%s\"", c->fd, sc_name(c->sc),
 		  fkind_name(creation_fkind(c)));
@@ -78,17 +84,34 @@ void json_fd(struct sbuf *b, const struct creation *c, enum ct_fd_verdict v)
 	sb_putc(b, '}');
 }
 
-void json_race(struct sbuf *b, const struct creation *c, const struct witness *w)
+void json_race(struct sbuf *b, const struct creation *c, const struct witness *w, uint64_t t)
 {
 	sb_printf(b,
-		  "{\"v\":1,\"type\":\"race\",\"t_ns\":%llu,\"fd\":%d,\"ino\":%llu,"
+		  "{\"v\":" SCHEMA ",\"type\":\"race\",\"t_ns\":%llu,\"fd\":%d,\"ino\":%llu,"
 		  "\"creator_pid\":%u,\"fork_child\":%u,\"exec_pid\":%u,\"window_ns\":%llu,"
-		  "\"fork_t_ns\":%llu",
-		  (unsigned long long)w->exec_t, c->fd, (unsigned long long)c->ino, c->pid,
-		  w->fork_child, w->exec_pid, (unsigned long long)c->late_ns,
-		  (unsigned long long)w->fork_t);
+		  "\"fork_t_ns\":%llu,\"exec_t_ns\":%llu",
+		  (unsigned long long)t, c->fd, (unsigned long long)c->ino, c->pid, w->fork_child,
+		  w->exec_pid, (unsigned long long)c->late_ns, (unsigned long long)w->fork_t,
+		  (unsigned long long)w->exec_t);
 	json_stack(b, c->stack); /* where the fd was made: the race's stack is its creation's */
 	sb_putc(b, '}');
+}
+
+/* ,"verdict":..,"reason":..,"fate":.. of an inherited fd (fate_ns once known). */
+static void json_verdict_fate(struct sbuf *b, const struct ct_inherited *it)
+{
+	const char *reason = reason_name(it->reason);
+
+	sb_printf(b, ",\"verdict\":\"%s\"", inherit_name(it->verdict));
+	if (reason)
+		sb_printf(b, ",\"reason\":\"%s\"", reason);
+	else
+		sb_puts(b, ",\"reason\":null");
+	sb_printf(b, ",\"fate\":\"%s\"", fate_name(it->fate));
+	if (it->fate != CT_FATE_OPEN)
+		sb_printf(b, ",\"fate_ns\":%llu", (unsigned long long)it->fate_ns);
+	if (it->fate == CT_FATE_PASSED_ON)
+		sb_printf(b, ",\"fate_pid\":%u", it->fate_pid);
 }
 
 /* One entry of an exec record's "inherited" list. */
@@ -96,7 +119,6 @@ static void json_inherited(struct sbuf *b, const struct ct_inherited *it)
 {
 	const struct ct_event *x = &it->x;
 	const struct creation *c = it->c;
-	const char *reason = reason_name(it->reason);
 	char addr[80];
 
 	sb_printf(b, "{\"fd\":%d,\"kind\":\"%s\"", x->fd, fkind_name(event_fkind(x)));
@@ -121,12 +143,9 @@ static void json_inherited(struct sbuf *b, const struct ct_inherited *it)
 	} else {
 		sb_puts(b, "null");
 	}
-	sb_printf(b, ",\"verdict\":\"%s\"", inherit_name(it->verdict));
+	json_verdict_fate(b, it);
 	json_stack(b, creation_stack(c));
-	if (reason)
-		sb_printf(b, ",\"reason\":\"%s\"}", reason);
-	else
-		sb_puts(b, ",\"reason\":null}");
+	sb_putc(b, '}');
 }
 
 void json_exec(struct sbuf *b, const struct ct_exec_report *o)
@@ -134,7 +153,9 @@ void json_exec(struct sbuf *b, const struct ct_exec_report *o)
 	const struct ct_event *h = &o->h;
 	const char *spawn = spawn_name(o->spawn);
 
-	sb_printf(b, "{\"v\":1,\"type\":\"exec\",\"t_ns\":%llu,\"pid\":%u,\"ppid\":%u,\"comm\":",
+	sb_printf(b,
+		  "{\"v\":" SCHEMA ",\"type\":\"exec\",\"t_ns\":%llu,\"pid\":%u,\"ppid\":%u,"
+		  "\"comm\":",
 		  (unsigned long long)h->ts_ns, h->tgid, o->ppid);
 	sb_json_str(b, o->comm);
 	sb_puts(b, ",\"filename\":");
@@ -158,14 +179,27 @@ void json_exec(struct sbuf *b, const struct ct_exec_report *o)
 	for (int i = 0; i < o->n; i++) {
 		if (i)
 			sb_putc(b, ',');
-		json_inherited(b, &o->it[i]);
+		json_inherited(b, o->it[i]);
 	}
 	sb_puts(b, "]}");
 }
 
+/* The fate of an inherited fd that became known after its exec record was written. */
+void json_fate(struct sbuf *b, const struct ct_inherited *it)
+{
+	sb_printf(b, "{\"v\":" SCHEMA ",\"type\":\"fate\",\"t_ns\":%llu,\"pid\":%u,\"comm\":",
+		  (unsigned long long)it->fate_t, it->pid);
+	sb_json_str(b, it->comm);
+	sb_printf(b, ",\"exec_t_ns\":%llu,\"fd\":%d,\"kind\":\"%s\",\"ino\":%llu",
+		  (unsigned long long)it->exec_t, it->x.fd, fkind_name(event_fkind(&it->x)),
+		  (unsigned long long)it->x.ino);
+	json_verdict_fate(b, it);
+	sb_putc(b, '}');
+}
+
 void json_lost(struct sbuf *b, unsigned long lost)
 {
-	sb_printf(b, "{\"v\":1,\"type\":\"lost\",\"records\":%lu}", lost);
+	sb_printf(b, "{\"v\":" SCHEMA ",\"type\":\"lost\",\"records\":%lu}", lost);
 }
 
 void json_summary(struct sbuf *b, const struct ct_summary *s)
@@ -173,11 +207,13 @@ void json_summary(struct sbuf *b, const struct ct_summary *s)
 	const struct ct_stats *st = s->st;
 
 	sb_printf(b,
-		  "{\"v\":1,\"type\":\"summary\",\"fds\":%lu,\"atomic\":%lu,\"late\":%lu,"
-		  "\"never\":%lu,\"execs\":%lu,\"leaked\":%lu,\"passed\":%lu,\"races\":%lu,"
-		  "\"lost\":%lu,\"records\":%lu,\"timed_out\":%s,",
-		  st->fds, st->atomic, st->late, st->never, st->execs, st->leaked, st->passed,
-		  st->races, st->lost, st->events, jbool(s->timed_out));
+		  "{\"v\":" SCHEMA ",\"type\":\"summary\",\"fds\":%lu,\"atomic\":%lu,"
+		  "\"late\":%lu,\"never\":%lu,\"execs\":%lu,\"leaked\":%lu,\"helper\":%lu,"
+		  "\"passed\":%lu,\"races\":%lu,\"lost\":%lu,\"records\":%lu,\"out_of_order\":%lu,"
+		  "\"timed_out\":%s,",
+		  st->fds, st->atomic, st->late, st->never, st->execs, st->leaked, st->helper,
+		  st->passed, st->races, st->lost, st->events, st->out_of_order,
+		  jbool(s->timed_out));
 	/* stacks: taken with a record, not taken (ring busy), unwound (not from the cache) */
 	if (ct_stack_on())
 		sb_printf(b, "\"stacks\":{\"taken\":%lu,\"skipped\":%lu,\"unwound\":%lu},",

@@ -5,7 +5,9 @@
  * Tables are keyed by the kernel's files_struct address: fork copies a table, CLONE_FILES
  * shares it, exec keeps the survivors, close/dup2/close_range drop entries. When an fd leaves
  * the table that created it, its creation is final and goes on the closed list; nothing here
- * decides a verdict or prints.
+ * decides a verdict or prints. Heirs (fds inherited at an exec) count their holders and record
+ * what each did with its copy; a heir whose copies can change nothing more goes on the settled
+ * list.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,6 +29,7 @@
 #define INO_KEEP_NS 2000000000ULL
 
 uint64_t model_last_ts;
+uint64_t model_ev_ts;
 
 static struct table *tables[NBUCKET];
 static struct proc *procs[NBUCKET];
@@ -50,6 +53,13 @@ struct closed {
 };
 
 static struct closed *closed_head, **closed_tail = &closed_head;
+
+/* Heirs not settled yet (for the end of the trace), and the settled ones in order. */
+static struct heir *heirs_live;
+static struct closed_heir {
+	struct heir *h;
+	struct closed_heir *next;
+} * settled_head, **settled_tail = &settled_head;
 
 static void __attribute__((noreturn)) out_of_memory(void)
 {
@@ -190,7 +200,7 @@ static void creation_final(struct creation *c)
 	struct closed *n = xcalloc(1, sizeof(*n));
 
 	c->final = true;
-	c->closed_t = model_last_ts;
+	c->closed_t = model_ev_ts;
 	c->refs++;
 	n->c = c;
 	*closed_tail = n;
@@ -260,15 +270,49 @@ struct entry *table_get(struct table *t, int fd)
 	return &t->e[fd];
 }
 
-/* The fd left table t (close, exec, exit): its creation's fate is known if t created it. */
-void entry_drop(struct table *t, struct entry *e)
+static void heir_unhold(struct table *t, struct entry *e, enum ct_drop how, uint32_t pid,
+			uint64_t ts);
+
+/*
+ * The fd left table t (close, exec, exit): its creation's fate is known if t created it, and a
+ * heir it held learns how its copy ended.
+ */
+void entry_drop(struct table *t, struct entry *e, enum ct_drop how, uint32_t pid, uint64_t ts)
 {
 	if (!e || !e->open)
 		return;
 	if (e->c && e->c->files == t->files && !e->c->final)
 		creation_final(e->c);
+	if (e->h)
+		heir_unhold(t, e, how, pid, ts);
 	creation_put(e->c);
 	memset(e, 0, sizeof(*e));
+}
+
+/* d (in table dt) becomes a copy of s: the same creation and heir, one more holder each. */
+static void entry_copy(struct table *dt, struct entry *d, const struct entry *s)
+{
+	*d = *s;
+	if (d->c)
+		d->c->refs++;
+	if (d->h) {
+		d->h->holders++;
+		d->h->refs++;
+		dt->nheirs++;
+	}
+}
+
+struct entry *table_heir_of(struct table *t, uint64_t ino, const struct entry *skip)
+{
+	if (!t || !t->nheirs)
+		return NULL;
+	for (int fd = 3; fd < t->cap; fd++) {
+		struct entry *e = &t->e[fd];
+
+		if (e != skip && e->open && e->h && e->ino == ino)
+			return e;
+	}
+	return NULL;
 }
 
 static void table_free(struct table *t)
@@ -276,7 +320,7 @@ static void table_free(struct table *t)
 	struct table **pp = &tables[hash64(t->files)];
 
 	for (int fd = 0; fd < t->cap; fd++)
-		entry_drop(t, &t->e[fd]);
+		entry_drop(t, &t->e[fd], CT_DROP_EXIT, 0, model_ev_ts);
 	while (*pp && *pp != t)
 		pp = &(*pp)->next;
 	if (*pp)
@@ -299,6 +343,7 @@ struct table *table_copy(struct table *src, uint64_t files, uint64_t fork_t, uin
 	if (old) /* a stale table at a reused address */
 		table_free(old);
 	t = table_new(files);
+	t->owner = child;
 	if (!src)
 		return t;
 	if (fork_t) {
@@ -316,15 +361,14 @@ struct table *table_copy(struct table *src, uint64_t files, uint64_t fork_t, uin
 		if (!s->open)
 			continue;
 		d = table_slot(t, fd);
-		*d = *s;
-		if (d->c) {
-			d->c->refs++;
-			if (fork_t && d->c->files == src->files) {
-				d->via_fork = true;
-				d->fork_t = fork_t;
-				d->fork_child = child;
-				d->cleared_here = false;
-			}
+		entry_copy(t, d, s);
+		if (fork_t)
+			d->cleared_by = 0; /* what the parent cleared, the child did not */
+		if (d->c && fork_t && d->c->files == src->files) {
+			d->via_fork = true;
+			d->fork_t = fork_t;
+			d->fork_child = child;
+			d->cleared_here = false;
 		}
 	}
 	return t;
@@ -379,6 +423,8 @@ void proc_free(struct proc *p)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = p->next;
+	proc_settle_closes(p, false, model_ev_ts);
+	free(p->closed);
 	free(p->xfd);
 	free(p);
 }
@@ -401,7 +447,7 @@ static struct table *proc_set_files(struct proc *p, uint64_t files)
 	old = table_find(p->files);
 	t = table_find(files);
 	if (!t) {
-		t = table_copy(old, files, 0, 0);
+		t = table_copy(old, files, 0, p->tgid); /* unshare: a table of p's own */
 		t->users = 0;
 	}
 	t->users++;
@@ -449,33 +495,185 @@ void proc_exec_survivors(struct proc *p, struct table *old, const bool *keep)
 	if (old && old->files == h->files) {
 		for (int fd = 0; fd < old->cap; fd++)
 			if (old->e[fd].open && fd >= 3 && !keep[fd])
-				entry_drop(old, &old->e[fd]);
+				entry_drop(old, &old->e[fd], CT_DROP_EXEC, h->tgid, h->ts_ns);
 		return;
 	}
-	nt = table_copy(NULL, h->files, 0, 0);
+	nt = table_copy(NULL, h->files, 0, p->tgid);
 	for (int i = 0; i < p->nxfd; i++) {
 		const struct ct_event *x = &p->xfd[i].ev;
 		struct entry *e = table_get(old, x->fd), *d = table_slot(nt, x->fd);
 
 		if (e)
-			*d = *e;
-		if (d->c)
-			d->c->refs++;
+			entry_copy(nt, d, e);
 		d->open = true;
 		d->ino = x->ino;
 	}
 	for (int fd = 0; fd < 3; fd++) {
 		struct entry *e = table_get(old, fd);
 
-		if (e) {
-			*table_slot(nt, fd) = *e;
-			if (e->c)
-				e->c->refs++;
-		}
+		if (e)
+			entry_copy(nt, table_slot(nt, fd), e);
 	}
 	nt->users = 1;
 	table_unuse(old);
 	p->files = h->files;
+}
+
+/* ---- heirs: inherited fds, followed ----------------------------------------------------- */
+
+struct heir *heir_new(uint32_t pid, int fd, uint64_t ino, uint64_t exec_t)
+{
+	struct heir *h = xcalloc(1, sizeof(*h));
+
+	h->refs = 1;
+	h->pid = pid;
+	h->fd = fd;
+	h->ino = ino;
+	h->exec_t = exec_t;
+	h->next = heirs_live;
+	if (heirs_live)
+		heirs_live->prev = h;
+	heirs_live = h;
+	return h;
+}
+
+void heir_put(struct heir *h)
+{
+	if (h && --h->refs == 0)
+		free(h);
+}
+
+/* Settle h when nothing can change any more (a copy went on into another exec, or every copy
+ * is gone and every closer has exec'd or ended), or when forced (the end). */
+static void heir_check(struct heir *h, bool force)
+{
+	struct closed_heir *n;
+
+	if (h->settled || (!force && !h->passed_t && (h->holders > 0 || h->pending > 0)))
+		return;
+	h->settled = true;
+	if (h->prev)
+		h->prev->next = h->next;
+	else if (heirs_live == h)
+		heirs_live = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	h->prev = h->next = NULL;
+	n = xcalloc(1, sizeof(*n));
+	n->h = h;
+	h->refs++;
+	*settled_tail = n;
+	settled_tail = &n->next;
+}
+
+static uint64_t later(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* e's copy of its heir ended (how, by process pid, at ts). */
+static void heir_unhold(struct table *t, struct entry *e, enum ct_drop how, uint32_t pid,
+			uint64_t ts)
+{
+	struct heir *h = e->h;
+	struct proc *p = how == CT_DROP_CLOSE && pid ? proc_find(pid) : NULL;
+
+	e->h = NULL;
+	t->nheirs--;
+	h->holders--;
+	if (p) { /* closed: settled by what p does next (exec, or not) */
+		if (p->nclosed == p->capclosed) {
+			p->capclosed = p->capclosed ? 2 * p->capclosed : 8;
+			p->closed = xrealloc(p->closed, (size_t)p->capclosed * sizeof(*p->closed));
+		}
+		p->closed[p->nclosed++] = (struct closed_copy){h, ts};
+		h->refs++;
+		h->pending++;
+	} else if (how == CT_DROP_CLOSE) {
+		h->closed_t = later(h->closed_t, ts);
+	} else if (how == CT_DROP_EXEC) {
+		h->closed_exec_t = later(h->closed_exec_t, ts);
+	} else {
+		h->exit_t = later(h->exit_t, ts);
+	}
+	heir_check(h, false);
+	heir_put(h);
+}
+
+void entry_link(struct table *t, struct entry *e, struct heir *h)
+{
+	struct heir *old = e->h;
+
+	if (old == h)
+		return;
+	if (old) { /* carried on into an exec: heir_passed said so */
+		e->h = NULL;
+		t->nheirs--;
+		old->holders--;
+		heir_check(old, false);
+		heir_put(old);
+	}
+	if (h) {
+		e->h = h;
+		h->holders++;
+		h->refs++;
+		t->nheirs++;
+	}
+}
+
+void heir_passed(struct heir *h, uint32_t pid, uint64_t t)
+{
+	if (!h->passed_t) {
+		h->passed_t = t ? t : 1;
+		h->passed_pid = pid;
+	}
+	heir_check(h, false);
+}
+
+void proc_settle_closes(struct proc *p, bool exec, uint64_t t)
+{
+	(void)t;
+	for (int i = 0; i < p->nclosed; i++) {
+		struct heir *h = p->closed[i].h;
+
+		if (exec)
+			h->closed_exec_t = later(h->closed_exec_t, p->closed[i].t);
+		else
+			h->closed_t = later(h->closed_t, p->closed[i].t);
+		h->pending--;
+		heir_check(h, false);
+		heir_put(h);
+	}
+	p->nclosed = 0;
+}
+
+void model_end_heirs(uint64_t t)
+{
+	for (int b = 0; b < NBUCKET; b++)
+		for (struct proc *p = procs[b]; p; p = p->next)
+			proc_settle_closes(p, false, t);
+	while (heirs_live) {
+		struct heir *h = heirs_live;
+
+		if (h->holders > 0)
+			h->end_t = t;
+		heir_check(h, true);
+	}
+}
+
+struct heir *model_take_settled(void)
+{
+	struct closed_heir *n = settled_head;
+	struct heir *h;
+
+	if (!n)
+		return NULL;
+	settled_head = n->next;
+	if (!settled_head)
+		settled_tail = &settled_head;
+	h = n->h;
+	free(n);
+	return h;
 }
 
 /* ---- the caller's fds (--keep-fds) ---------------------------------------------------- */

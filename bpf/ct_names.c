@@ -122,7 +122,21 @@ const char *set_by_name(enum ct_set_by s)
 
 const char *inherit_name(enum ct_inherit v)
 {
-	return v == CT_INH_PASSED ? "passed" : "leaked";
+	return v == CT_INH_PASSED ? "passed" : v == CT_INH_HELPER ? "helper" : "leaked";
+}
+
+const char *fate_name(enum ct_fate f)
+{
+	static const char *const n[] = {
+	    [CT_FATE_OPEN] = "open",
+	    [CT_FATE_CLOSED_BEFORE_EXEC] = "closed_before_exec",
+	    [CT_FATE_CLOSED] = "closed",
+	    [CT_FATE_HELD_AT_EXIT] = "held_at_exit",
+	    [CT_FATE_HELD_AT_END] = "held_at_end",
+	    [CT_FATE_PASSED_ON] = "passed_on",
+	};
+
+	return n[f];
 }
 
 const char *reason_name(enum ct_reason r)
@@ -131,6 +145,7 @@ const char *reason_name(enum ct_reason r)
 	    [CT_REASON_NONE] = NULL,	   [CT_REASON_LISTEN_FDS] = "LISTEN_FDS",
 	    [CT_REASON_ALLOW] = "--allow", [CT_REASON_ALLOW_COMM] = "--allow-comm",
 	    [CT_REASON_CALLER] = "caller", [CT_REASON_UNTRACKED] = "untracked",
+	    [CT_REASON_CHILD] = "child",
 	};
 
 	return n[r];

@@ -18,7 +18,8 @@ const char *fkind_name(enum ct_fkind k);
 const char *fd_verdict_name(enum ct_fd_verdict v);
 const char *set_by_name(enum ct_set_by s);
 const char *inherit_name(enum ct_inherit v);
-const char *reason_name(enum ct_reason r);     /* NULL: none */
+const char *reason_name(enum ct_reason r); /* NULL: none */
+const char *fate_name(enum ct_fate f);
 const char *spawn_name(enum ct_spawn s);       /* NULL: unknown */
 const char *tristate_name(enum ct_tristate t); /* "null", "false", "true" */
 

@@ -21,6 +21,7 @@
 #include "ct_stack.h"
 
 struct opts opt = {.linger_ms = 1000,
+		   .fate_wait_ms = 1000,
 		   .ready_fd = -1,
 		   .stack_depth = CT_STACK_DEPTH_DEFAULT,
 		   .stack_bytes = CT_STACK_BYTES_DEFAULT};
@@ -34,7 +35,7 @@ static const char usage_head[] =
     "its future descendants; neither: the whole system until Ctrl-C or --timeout.\n"
     "\n"
     "Options:\n"
-    "  -j, --json             JSON Lines on stdout (schema: bpf/SCHEMA.md, version 1)\n"
+    "  -j, --json             JSON Lines on stdout (schema: bpf/SCHEMA.md, version 2)\n"
     "  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
     "      --sarif FILE       also write the findings as a SARIF 2.1.0 log to FILE (code\n"
     "                         scanning: each at the source line of the call that made it)\n"
@@ -42,9 +43,13 @@ static const char usage_head[] =
 
 static const char usage_tail[] =
     "  -a, --allow FD         an fd number that may be inherited across exec (repeatable)\n"
-    "  -A, --allow-comm COMM  a program (comm or file name) allowed to inherit fds (repeatable)\n"
+    "  -A, --allow-comm COMM  a program allowed to inherit fds: the comm or file name it execs\n"
+    "                         as (never the program that execs it; repeatable)\n"
     "  -l, --linger MS        after CMD (or PID) exits, wait at most MS for its descendants\n"
     "                         (1000)\n"
+    "      --fate-wait MS     hold an exec record at most MS for what its program does with\n"
+    "                         the fds it inherited (1000); a fate known later is a record of\n"
+    "                         its own; output is in time order, so MS bounds its delay\n"
     "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
     "  -r, --ring-kb KB       ring buffer size in KiB, a power of two, 4 to 1048576 (8192)\n"
     "      --keep-fds         CMD inherits the fds >= 3 we were started with (e.g. a make\n"
@@ -74,8 +79,10 @@ static const char usage_tail[] =
     "      JSON Lines for machines\n"
     "  sudo " TOOL " -o trace.jsonl --fail-on leaked,late -- make test\n"
     "      CI gate: exit 1 on any leaked fd or late cloexec, JSON kept in a file\n"
-    "  sudo " TOOL " --allow 3 --allow-comm jspawnhelper -- java -jar app.jar\n"
-    "      fd 3 and fds given to jspawnhelper are passed on purpose\n"
+    "  sudo " TOOL " --allow 3 -- ./supervisor\n"
+    "      fd 3 is passed on purpose wherever the supervisor's tree execs\n"
+    "  sudo " TOOL " --fail-on leaked,helper,lost -- java -jar app.jar\n"
+    "      also fail on fds that reach a trampoline (jspawnhelper) which closes them\n"
     "  sudo " TOOL " -p 1234 --timeout 60\n"
     "      watch a running process and its children for a minute\n"
     "  sudo " TOOL " --timeout 10 -o trace.jsonl\n"
@@ -288,6 +295,9 @@ static void parse_one(int c, const char *arg, char **argv)
 	case 'l':
 		opt.linger_ms = parse_num(arg, 0, 86400000, "--linger milliseconds");
 		break;
+	case 'W':
+		opt.fate_wait_ms = parse_num(arg, 0, 86400000, "--fate-wait milliseconds");
+		break;
 	case 't':
 		opt.timeout_s = parse_num(arg, 1, 86400 * 365, "--timeout seconds");
 		break;
@@ -380,6 +390,7 @@ void parse_args(int argc, char **argv)
 	    {"stack-bytes", required_argument, NULL, 'B'},
 	    {"sarif", required_argument, NULL, 'F'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"fate-wait", required_argument, NULL, 'W'},
 	    {0},
 	};
 	int c;

@@ -29,6 +29,7 @@ struct opts {
 	const char *allow_comm[MAX_ALLOW];
 	int n_allow_comm;
 	long linger_ms;
+	long fate_wait_ms; /* --fate-wait: an exec record waits at most this long for fates */
 	long timeout_s;
 	long ring_kb;
 	int verbose;

@@ -214,30 +214,43 @@ void render_start(const struct ct_start *s)
 		text_header();
 }
 
-void render_fd(const struct creation *c, enum ct_fd_verdict v)
+void render_fd(const struct creation *c, enum ct_fd_verdict v, uint64_t t)
 {
 	struct sbuf b = {0};
 
 	if (ct_out.json) {
-		json_fd(&b, c, v);
+		json_fd(&b, c, v, t);
 		jemit(&b);
 	}
 	if (ct_out.human)
-		text_fd(c, v);
+		text_fd(c, v, t);
 	sarif_fd(c, v);
 }
 
-void render_race(const struct creation *c, const struct witness *w)
+void render_race(const struct creation *c, const struct witness *w, uint64_t t)
 {
 	struct sbuf b = {0};
 
 	if (ct_out.json) {
-		json_race(&b, c, w);
+		json_race(&b, c, w, t);
 		jemit(&b);
 	}
 	if (ct_out.human)
-		text_race(c, w);
+		text_race(c, w, t);
 	sarif_race(c, w);
+}
+
+void render_fate(const struct ct_inherited *it)
+{
+	struct sbuf b = {0};
+
+	if (ct_out.json) {
+		json_fate(&b, it);
+		jemit(&b);
+	}
+	if (ct_out.human)
+		text_fate(it);
+	sarif_fate(it);
 }
 
 void render_exec(const struct ct_exec_report *o)

@@ -35,6 +35,7 @@ struct ct_start {
 	pid_t target; /* 0: none */
 	const char *kernel;
 	unsigned fail_on;
+	long fate_wait_ms;
 };
 
 struct ct_summary {
@@ -44,27 +45,33 @@ struct ct_summary {
 	int cmd_status; /* -- CMD: exit code or -signal; INT_MIN: not reaped */
 };
 
-/* Every output that is on. */
+/*
+ * Every output that is on. t: the record's time (t_ns), when its content became known: an fd's
+ * verdict final, a race seen (bpf/SCHEMA.md).
+ */
 void render_start(const struct ct_start *s);
-void render_fd(const struct creation *c, enum ct_fd_verdict v);
-void render_race(const struct creation *c, const struct witness *w);
+void render_fd(const struct creation *c, enum ct_fd_verdict v, uint64_t t);
+void render_race(const struct creation *c, const struct witness *w, uint64_t t);
 void render_exec(const struct ct_exec_report *o);
+void render_fate(const struct ct_inherited *it);
 void render_lost(unsigned long lost);
 void render_summary(const struct ct_summary *s);
 
 /* JSON Lines, into b (one object, no newline). */
 void json_start(struct sbuf *b, const struct ct_start *s);
-void json_fd(struct sbuf *b, const struct creation *c, enum ct_fd_verdict v);
-void json_race(struct sbuf *b, const struct creation *c, const struct witness *w);
+void json_fd(struct sbuf *b, const struct creation *c, enum ct_fd_verdict v, uint64_t t);
+void json_race(struct sbuf *b, const struct creation *c, const struct witness *w, uint64_t t);
 void json_exec(struct sbuf *b, const struct ct_exec_report *o);
+void json_fate(struct sbuf *b, const struct ct_inherited *it);
 void json_lost(struct sbuf *b, unsigned long lost);
 void json_summary(struct sbuf *b, const struct ct_summary *s);
 
 /* Text lines, on stdout (the summary: on stderr with -v and no text output). */
 void text_header(void);
-void text_fd(const struct creation *c, enum ct_fd_verdict v);
-void text_race(const struct creation *c, const struct witness *w);
+void text_fd(const struct creation *c, enum ct_fd_verdict v, uint64_t t);
+void text_race(const struct creation *c, const struct witness *w, uint64_t t);
 void text_exec(const struct ct_exec_report *o);
+void text_fate(const struct ct_inherited *it);
 void text_summary(const struct ct_summary *s, FILE *f);
 
 /* Output errors: the first failed write is kept and reported at the end (exit 3). */

@@ -95,12 +95,16 @@ void sarif_race(const struct creation *c, const struct witness *w)
 	add(CT_SARIF_RACE, msg, c, c->stack, w->exec_pid, NULL, c->fd);
 }
 
-/* One inherited fd that leaked (rule leaked, or helper): into which program, made where. */
-static void sarif_inherited(const struct ct_exec_report *o, const struct ct_inherited *it,
-			    enum ct_sarif_rule rule)
+/*
+ * One inherited fd that leaked (rule leaked, or helper) into program prog (pid, and how it was
+ * spawned when known), made where.
+ */
+static void sarif_inherited(const struct ct_inherited *it, const char *prog, uint32_t pid,
+			    const char *spawn)
 {
 	const struct creation *c = it->c;
 	const struct ct_stack *st = creation_stack(c);
+	enum ct_sarif_rule rule = it->verdict == CT_INH_HELPER ? CT_SARIF_HELPER : CT_SARIF_LEAKED;
 	char what[PATH_MAX_TEXT], addr[80], msg[3 * PATH_MAX_TEXT];
 	int n;
 
@@ -116,24 +120,37 @@ static void sarif_inherited(const struct ct_exec_report *o, const struct ct_inhe
 			     it->x.fd, what, sc_name(c->sc), c->pid, c->comm,
 			     st && st->of == CT_STACK_OF_CLEAR ? ", close-on-exec cleared later,"
 							       : "",
-			     o->fname, o->h.tgid);
+			     prog, pid);
 	else
 		n = snprintf(msg, sizeof(msg),
 			     "fd %d (%s), open before tracing started, leaked into %s (pid %u",
-			     it->x.fd, what, o->fname, o->h.tgid);
+			     it->x.fd, what, prog, pid);
 	if (n > 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, "%s%s).",
-			 spawn_name(o->spawn) ? ", via " : "",
-			 spawn_name(o->spawn) ? spawn_name(o->spawn) : "");
-	add(rule, msg, c, st, o->h.tgid, o->fname, it->x.fd);
+		snprintf(msg + n, sizeof(msg) - (size_t)n, "%s%s%s).", spawn ? ", via " : "",
+			 spawn ? spawn : "",
+			 rule == CT_SARIF_HELPER ? "; the program closed it before its own exec"
+						 : "");
+	add(rule, msg, c, st, pid, prog, it->x.fd);
 }
 
+static bool reported(const struct ct_inherited *it)
+{
+	return it->verdict == CT_INH_LEAKED || it->verdict == CT_INH_HELPER;
+}
+
+/* An exec record: its inherited fds whose verdict is final (the others follow with their fate). */
 void sarif_exec(const struct ct_exec_report *o)
 {
 	if (!ct_sarif_on())
 		return;
-	/* with issue 12's verdict helper: CT_INH_HELPER -> CT_SARIF_HELPER, the same way */
 	for (int i = 0; i < o->n; i++)
-		if (o->it[i].verdict == CT_INH_LEAKED)
-			sarif_inherited(o, &o->it[i], CT_SARIF_LEAKED);
+		if (o->it[i]->fate != CT_FATE_OPEN && reported(o->it[i]))
+			sarif_inherited(o->it[i], o->fname, o->h.tgid, spawn_name(o->spawn));
+}
+
+/* A fate record: the verdict of an fd whose exec record went out before its fate was known. */
+void sarif_fate(const struct ct_inherited *it)
+{
+	if (ct_sarif_on() && it->fate != CT_FATE_OPEN && reported(it))
+		sarif_inherited(it, it->comm, it->pid, NULL);
 }

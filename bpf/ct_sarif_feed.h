@@ -11,5 +11,6 @@
 void sarif_fd(const struct creation *c, enum ct_fd_verdict v);
 void sarif_race(const struct creation *c, const struct witness *w);
 void sarif_exec(const struct ct_exec_report *o);
+void sarif_fate(const struct ct_inherited *it);
 
 #endif

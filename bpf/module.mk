@@ -7,6 +7,7 @@
 #   ct_model.c       fd tables, processes, creations, the inode index (facts only)
 #   ct_file.c        what an fd is (kind, name) from its record
 #   ct_decide.c      every verdict, one function each, and the statistics; the --fail-on table
+#   ct_order.c       decided records held until their turn: output in time order
 #   ct_out.c         output sinks and render_*(); ct_json.c, ct_text.c the two renderers
 #   ct_names.c       the output words for enums and kernel numbers
 #   ct_opts.c        the command line and --help
@@ -16,8 +17,8 @@
 #   ct_render_stack.c  stacks in JSON and "created at" in text lines
 #   ct_sarif.c       the SARIF 2.1.0 log (--sarif); ct_sarif_feed.c its findings from the records
 
-CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_out ct_json ct_text ct_names \
-	   ct_opts ct_kernel ct_stack ct_aspace ct_render_stack \
+CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_order ct_out ct_json ct_text \
+	   ct_names ct_opts ct_kernel ct_stack ct_aspace ct_render_stack \
 	   ct_sarif ct_sarif_feed
 CT_OBJS := $(patsubst %,$(BUILD)/bpf/%.o,$(CT_SRCS))
 

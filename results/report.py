@@ -541,6 +541,54 @@ def this_machine():
 
 # --- the report --------------------------------------------------------------------------------
 
+def fate_cell(r):
+    """Per program exec'd below the server (comm), its inherited fds by name with `verdict,
+    fate`, `none` for one that inherited nothing; red when one of them leaked (a helper's,
+    closed before its exec, is not a leak); `-` when not measured."""
+    fates = r.get("fates")
+    if not isinstance(fates, list):
+        return "-"
+    progs, order, bad = {}, [], False
+    for f in fates:
+        if not isinstance(f, dict):
+            continue
+        key = val(f.get("comm"))
+        if key not in progs:
+            progs[key] = {}
+            order.append(key)
+        vf = "%s, %s" % (val(f.get("verdict")), val(f.get("fate")))
+        name = str(f.get("name") or "")
+        if not (name in ("listener", "conn") or name.startswith("other:socket:")):
+            name = "other fds"
+        progs[key].setdefault(vf, []).append(name)
+        bad |= f.get("verdict") == "leaked"
+    for x in (r.get("helpers") or []) + (r.get("child_exec") or []):
+        if isinstance(x, dict) and val(x.get("comm")) not in progs:
+            progs[val(x.get("comm"))] = {}
+            order.append(val(x.get("comm")))
+    parts = []
+    for key in order:
+        items = []
+        for vf, names in progs[key].items():
+            socks = sorted(n for n in names if n != "other fds")
+            others = len(names) - len(socks)
+            what = socks + (["%d other fd%s" % (others, "" if others == 1 else "s")]
+                            if others else [])
+            items.append("%s (%s)" % (", ".join(what), vf))
+        parts.append("%s: %s" % (key, "; ".join(items) or "none"))
+    return ("; ".join(parts) or "none", "bad" if bad else None)
+
+
+def gate_cell(r):
+    """The CI gate (the tracer's exit) and the expected one; red when they differ."""
+    got, exp = r.get("ci_gate"), r.get("ci_gate_expected")
+    if got is None:
+        return "-" if exp is None else "- (expected %s)" % val(exp)
+    if exp is None:
+        return "%s (no expectation)" % val(got)
+    return ("%s (expected %s)" % (val(got), val(exp)), "bad" if got != exp else "ok")
+
+
 class Report:
     def __init__(self, args):
         self.a = args
@@ -672,54 +720,11 @@ class Report:
             return
         d.p("Source: %s%s" % (path, (", tracer " + val(doc.get("tracer"))) if doc.get("tracer")
                               else ""))
-        rows = []
-        for r in doc.get("runtimes") or []:
-            st = r.get("status")
-            acc = r.get("accept")
-            if isinstance(acc, dict):
-                acc = "%s: %s" % (val(acc.get("syscall")), val(acc.get("verdict")))
-            helpers = r.get("helpers")
-            if isinstance(helpers, list):
-                helpers = "; ".join("%s (%s)" % (val(h.get("comm")), val(h.get("inherited")))
-                                    if isinstance(h, dict) else val(h) for h in helpers) or "-"
-            inh = r.get("child_inherited")
-            agree = r.get("tracer_agrees")
-            # What the runtime handed over on purpose (LISTEN_FDS, ExtraFiles) is not a leak.
-            passed = set(x for x in r.get("passed") or [] if isinstance(x, str)) \
-                if isinstance(r.get("passed"), list) else set()
-            leaked = isinstance(inh, list) and any(str(x) not in passed for x in inh)
-            held, held_leak = [], False
-            obs = r.get("observed") if isinstance(r.get("observed"), dict) else {}
-            for part in ("child", "helpers"):
-                procs = obs.get(part)
-                if isinstance(procs, dict):
-                    for pid, info in procs.items():
-                        if isinstance(info, dict):
-                            socks = info.get("sockets") or []
-                            if isinstance(socks, list):
-                                held_leak |= any(str(x) not in passed for x in socks)
-                            held.append("%s: %s" % (val(info.get("comm") or pid),
-                                                    val(socks) if socks else "none"))
-            notes = [x for x in (r.get("reason"), r.get("notes")) if x]
-            made = r.get("socket_made_at")
-            made = made.get("text") if isinstance(made, dict) else None
-            rows.append([
-                val(r.get("runtime")), val(r.get("version")),
-                (val(st), "ok" if st == "ok" else ("bad" if st == "error" else "warn")),
-                (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
-                val(made),
-                val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")), val(helpers),
-                (val(inh), "bad" if leaked else None),
-                val(r.get("passed")),
-                ("; ".join(held) or "-", "bad" if held_leak else None),
-                (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") and
-                 "listener" not in passed else None),
-                (val(agree), "bad" if agree is False else None),
-                "; ".join(val(n) for n in notes) or "-"])
+        rows = [self.matrix_row(r) for r in doc.get("runtimes") or [] if isinstance(r, dict)]
         d.table(["runtime", "version", "status", "socket", "socket made at", "accept",
                  "redundant fcntl", "spawn",
                  "helpers", "child inherited (tracer)", "passed", "child held (/proc)", "rebind",
-                 "tracer agrees", "notes"],
+                 "fate of inherited fds", "CI gate", "tracer agrees", "notes"],
                 rows)
         d.p("socket/accept: how the runtime's sockets got the flag by the kernel's bit at "
             "creation (atomic, late, never); socket made at: where the listener's socket() was "
@@ -728,7 +733,62 @@ class Report:
             "child inherited: what the tracer saw the exec'd "
             "child hold; child held: what /proc showed the child holding; rebind: binding the "
             "server's port while the child lives. Red marks a socket the child got without "
-            "it being passed on purpose (passed).")
+            "it being passed on purpose (passed). Fate: per program exec'd below the server, "
+            "the final verdict and what it did with each fd it inherited; `helper` (a "
+            "trampoline such as jspawnhelper closed it before it exec'd the child) is not a "
+            "leak. CI gate: the tracer's exit code with its default --fail-on (leaked,lost), "
+            "beside the one the row expects from what the program does (red when they "
+            "differ%s)." % ("; this run failed on a difference" if doc.get("ci_gate_checked")
+                            else ""))
+
+    @staticmethod
+    def matrix_row(r):
+        """One row of the matrix table (cells: text, or (text, css class))."""
+        st = r.get("status")
+        acc = r.get("accept")
+        if isinstance(acc, dict):
+            acc = "%s: %s" % (val(acc.get("syscall")), val(acc.get("verdict")))
+        helpers = r.get("helpers")
+        if isinstance(helpers, list):
+            helpers = "; ".join("%s (%s)" % (val(h.get("comm")), val(h.get("inherited")))
+                                if isinstance(h, dict) else val(h) for h in helpers) or "-"
+        inh = r.get("child_inherited")
+        agree = r.get("tracer_agrees")
+        # What the runtime handed over on purpose (LISTEN_FDS, ExtraFiles) is not a leak.
+        passed = set(x for x in r.get("passed") or [] if isinstance(x, str)) \
+            if isinstance(r.get("passed"), list) else set()
+        # ...nor what went to a program on the way ("listener (to server)": the seeds' Go child)
+        passed |= set(x.split(" (to ")[0] for x in r.get("passed_helpers") or []
+                      if isinstance(x, str))
+        leaked = isinstance(inh, list) and any(str(x) not in passed for x in inh)
+        held, held_leak = [], False
+        obs = r.get("observed") if isinstance(r.get("observed"), dict) else {}
+        for part in ("child", "helpers"):
+            procs = obs.get(part)
+            if isinstance(procs, dict):
+                for pid, info in procs.items():
+                    if isinstance(info, dict):
+                        socks = info.get("sockets") or []
+                        if isinstance(socks, list):
+                            held_leak |= any(str(x) not in passed for x in socks)
+                        held.append("%s: %s" % (val(info.get("comm") or pid),
+                                                val(socks) if socks else "none"))
+        notes = [x for x in (r.get("reason"), r.get("notes")) if x]
+        made = r.get("socket_made_at")
+        made = made.get("text") if isinstance(made, dict) else None
+        return [
+            val(r.get("runtime")), val(r.get("version")),
+            (val(st), "ok" if st == "ok" else ("bad" if st == "error" else "warn")),
+            (val(r.get("socket")), "bad" if r.get("socket") == "never" else None),
+            val(made), val(acc), val(r.get("redundant_fcntl")), val(r.get("spawn")),
+            val(helpers), (val(inh), "bad" if leaked else None),
+            val((r.get("passed") or []) + (r.get("passed_helpers") or [])),
+            ("; ".join(held) or "-", "bad" if held_leak else None),
+            (val(r.get("rebind")), "bad" if r.get("rebind") not in (None, "ok") and
+             "listener" not in passed else None),
+            fate_cell(r), gate_cell(r),
+            (val(agree), "bad" if agree is False else None),
+            "; ".join(val(n) for n in notes) or "-"]
 
     # ---- benchmarks
 

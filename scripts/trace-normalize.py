@@ -4,7 +4,8 @@
 
 Masks what varies from run to run in cloexec-trace's output (JSON Lines, text lines, stderr)
 so that two runs of the same fixture compare equal:
-  - times become T, the kernel release K, the summary's count of ring-buffer records R,
+  - times become T (also in text: "created T", "after T ms"), the kernel release K, the
+    summary's count of ring-buffer records R,
     temporary names (/tmp/fx_x.AbC123) /tmp/fx_x.XXXXXX, the build directory (environment
     TRACE_SNAPSHOT_BUILD, an absolute path) BUILD;
   - pids and tids become P1, P2... by numeric rank (the kernel hands them out in fork order, so
@@ -32,10 +33,12 @@ if mode not in ("sorted", "count", "set"):
 ALIKE = mode != "sorted"
 SUMMARY_COUNTS = ("fds", "atomic", "late", "never", "execs", "passed")
 BUILD = os.environ.get("TRACE_SNAPSHOT_BUILD")
-TIME_KEYS = {"t_ns", "fork_t_ns", "late_ns", "window_ns"}
-PID_KEYS = {"pid", "tid", "ppid", "creator_pid", "fork_child", "exec_pid", "exec_tid"}
-# where a pid stands in text: /proc/N/, "from N/comm", "fork N inside", "exec N holds", "pid N"
-PID_RE = re.compile(r"(/proc/|\bfrom |\bfork |\bexec |\bpid |\bprocess )(\d+)(?=[/ ]|$)")
+TIME_KEYS = {"t_ns", "fork_t_ns", "late_ns", "window_ns", "created_t_ns", "exec_t_ns", "fate_ns"}
+PID_KEYS = {"pid", "tid", "ppid", "creator_pid", "fork_child", "exec_pid", "exec_tid", "fate_pid"}
+# where a pid stands in text: /proc/N/, "from N/comm", "fork N inside", "exec N holds", "pid N",
+# "passed_on to N"
+PID_RE = re.compile(r"(/proc/|\bfrom |\bfork |\bexec |\bpid |\bprocess |\bpassed_on to )(\d+)"
+                    r"(?=[/ ]|$)")
 PIPE_RE = re.compile(r"(pipe|socket):\[(\d+)\]")
 PORT_RE = re.compile(r"(\d+\.\d+\.\d+\.\d+|\]):(\d+)")
 TEXT_LINE_RE = re.compile(r"\d+\.\d{6} +(\d+) ")
@@ -71,6 +74,8 @@ def text(s, pid, ino, port):
     s = PIPE_RE.sub(lambda m: "%s:[%s]" % (m[1], ino(m[2])), s)
     s = PORT_RE.sub(lambda m: m[1] + ":" + port(m[2]), s)
     s = re.sub(r"\b(after|the) \d+ ns", r"\1 T ns", s)
+    s = re.sub(r"\bafter \d+\.\d{3} ms", "after T ms", s)
+    s = re.sub(r"\b(created|inherited at) \d+\.\d{6}", r"\1 T", s)
     return s
 
 

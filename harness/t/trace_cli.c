@@ -31,6 +31,8 @@ static const struct fail_case fail_cases[] = {
     {"fx_socket_atomic", "all", 0, NULL},
     {"fx_socket_plain", "all", 1, NULL},
     {"fx_socket_plain", "lost", 0, "lost"},
+    {"fx_socket_plain", "helper", 0, "helper"},
+    {"fx_socket_late", "leaked,helper", 0, "leaked,helper"},
 };
 
 static void join_list(const json_t *a, char *buf, size_t len)
@@ -88,7 +90,7 @@ static void test_fail_on(void)
 			       fc->list);
 		else
 			ok(strstr(got, "leaked") && strstr(got, "late") && strstr(got, "never") &&
-			       strstr(got, "race"),
+			       strstr(got, "race") && strstr(got, "lost") && strstr(got, "helper"),
 			   "--fail-on all: the start record lists every finding (%s)", got);
 		tl_free(&r);
 	}
@@ -106,6 +108,8 @@ static const struct allow_case allow_cases[] = {
     {"--allow", "4", "leaked", NULL, 1},
     {"--allow-comm", "fx_child", "passed", "--allow-comm", 0},
     {"--allow-comm", "sleep", "leaked", NULL, 1},
+    /* the program that execs fx_child (the old comm) is not the one that receives the fd */
+    {"--allow-comm", "fx_socket_plain", "leaked", NULL, 1},
 };
 
 static void test_allow(void)
@@ -211,6 +215,9 @@ static const char *const bad_opts[][4] = {
     {"--allow", "-1", NULL},
     {"--allow", "99999999999", NULL},
     {"--linger", "abc", NULL},
+    {"--fate-wait", "-1", NULL},
+    {"--fate-wait", "1s", NULL},
+    {"--fail-on", "helpers", NULL},
     {"--timeout", "-5", NULL},
     {"-p", "notapid", NULL},
     {"-p", "1", NULL}, /* a pid and a command together */
@@ -287,11 +294,12 @@ static void summary_line(const json_t *s, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "summary: %lld fds (%lld atomic, %lld late, %lld never), %lld execs, %lld leaked, "
-		 "%lld passed, %lld races, %lld lost%s -> exit %lld",
+		 "%lld helper, %lld passed, %lld races, %lld lost%s -> exit %lld",
 		 tj_int(s, "fds", -1), tj_int(s, "atomic", -1), tj_int(s, "late", -1),
 		 tj_int(s, "never", -1), tj_int(s, "execs", -1), tj_int(s, "leaked", -1),
-		 tj_int(s, "passed", -1), tj_int(s, "races", -1), tj_int(s, "lost", -1),
-		 tj_bool(s, "timed_out", 0) ? ", timed out" : "", tj_int(s, "exit_code", -1));
+		 tj_int(s, "helper", -1), tj_int(s, "passed", -1), tj_int(s, "races", -1),
+		 tj_int(s, "lost", -1), tj_bool(s, "timed_out", 0) ? ", timed out" : "",
+		 tj_int(s, "exit_code", -1));
 }
 
 /* The last line of s (without its newline) into buf. */
@@ -305,6 +313,25 @@ static void last_line(const char *s, char *buf, size_t len)
 	for (p = s + n; p > s && p[-1] != '\n'; p--)
 		;
 	snprintf(buf, len, "%.*s", (int)(s + n - p), p);
+}
+
+/* Whether the TIME column (the first, seconds since the start) never goes back. */
+static int times_in_order(const char *s)
+{
+	double prev = 0, t;
+	int n = 0;
+
+	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (sscanf(p, "%lf ", &t) != 1 || !strchr("0123456789", *p))
+			continue;
+		if (t < prev) {
+			diag("TIME %.6f after %.6f: %.80s", t, prev, p);
+			return 0;
+		}
+		prev = t;
+		n++;
+	}
+	return n > 0;
 }
 
 /* How many lines of s start with prefix. */
@@ -355,6 +382,7 @@ static void test_text_and_info(void)
 	is_str(got, want,
 	       "text mode: the last line on stdout is the summary, with the JSON's counts");
 	is_int(lines_starting(r.other, "summary: "), 1, "text mode: one summary line");
+	ok(times_in_order(r.other), "text mode: the lines are in TIME order");
 	if (tap_tests_failed() != failed)
 		diag("text output: %.1000s", r.other);
 	tl_free(&r);
@@ -369,8 +397,9 @@ static void test_text_and_info(void)
 			bail("the text-mode run of fx_accept did not finish");
 		is_int(r.exit_code, 1, "text mode%s: the accepted socket's leak exits 1",
 		       quiet ? " -q" : "");
-		ok(strstr(r.other, " inherit ") && strstr(r.other, " never leaked\n") &&
-		       strstr(r.other, "summary: "),
+		ok(strstr(r.other, " inherit ") &&
+		       strstr(r.other, " never -> held_at_exit after ") &&
+		       strstr(r.other, " ms leaked\n") && strstr(r.other, "summary: "),
 		   "text mode%s: the inherit line of the leak and the summary are shown",
 		   quiet ? " -q" : "");
 		ok((strstr(r.other, " atomic\n") == NULL) == quiet,

@@ -215,7 +215,7 @@ static void check_leak(const char *scope, const struct tl_run *facts, const stru
 		skip(10, "no facts");
 		return;
 	}
-	j = tl_fd_rec(r, f->pid, f->fd, f->ino);
+	j = tl_fd_rec(r, f->pid, f->fd, f->ino, NULL);
 	ok(j != NULL, "%s: an fd record for pid %d fd %d ino %llu", scope, f->pid, f->fd, f->ino);
 	is_str(tj_str(j, "syscall", ""), "socket", "%s: the socket was made by socket()", scope);
 	is_str(tj_str(j, "verdict", ""), "never", "%s: the socket is never cloexec", scope);

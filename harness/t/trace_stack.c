@@ -75,7 +75,7 @@ static const json_t *sock_rec(const struct tl_run *r)
 {
 	const struct tl_fact *f = tl_fact(r, "sock");
 
-	return f ? tl_fd_rec(r, f->pid, f->fd, f->ino) : NULL;
+	return f ? tl_fd_rec(r, f->pid, f->fd, f->ino, NULL) : NULL;
 }
 
 /* created_at of rec is function at fx_stack.c:line. */

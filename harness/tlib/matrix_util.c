@@ -24,6 +24,7 @@
 #include "lab.h"
 #include "tap.h"
 #include "tlib.h"
+#include "trace_lib.h"
 
 /* The scratch directory, removed at exit (also after a bail). */
 static char mx_tmp_at_exit[PATH_MAX];
@@ -82,6 +83,17 @@ int mx_setup(struct mx *m, char *why, size_t whylen)
 	snprintf(mx_tmp_at_exit, sizeof(mx_tmp_at_exit), "%s", m->tmp);
 	atexit(mx_rm_tmp);
 	return 1;
+}
+
+void mx_begin(struct mx *m, unsigned timeout_s)
+{
+	char why[256];
+
+	lab_clean_fds(0);
+	tap_timeout(timeout_s);
+	if (!mx_setup(m, why, sizeof(why)))
+		skip_all("BPF tracing cannot run here: %s", why);
+	plan_lazy();
 }
 
 void mx_cleanup(struct mx *m)
@@ -231,6 +243,8 @@ static json_t **mx_load_recs(const char *path, size_t *n)
 		recs[(*n)++] = r;
 	}
 	free(text);
+	if (recs)
+		tl_apply_fates(recs, (int)*n); /* late fates into their exec records */
 	return recs ? recs : calloc(1, sizeof(*recs));
 }
 
@@ -267,6 +281,8 @@ static void mx_child_exec(const json_t *r, long long li, long long ci, struct mx
 			if (strcmp(t->child_listener_verdict, "leaked"))
 				snprintf(t->child_listener_verdict,
 					 sizeof(t->child_listener_verdict), "%s", v);
+			snprintf(t->child_listener_fate, sizeof(t->child_listener_fate), "%s",
+				 tj_str(e, "fate", ""));
 		}
 		if (eino == li && fd3) {
 			snprintf(t->listener_fd3_verdict, sizeof(t->listener_fd3_verdict), "%s", v);
@@ -277,6 +293,30 @@ static void mx_child_exec(const json_t *r, long long li, long long ci, struct mx
 		}
 		if (eino == ci)
 			t->child_conn = 1;
+	}
+}
+
+/* An exec on the way to the final child: what it inherited, and the listener at fd 3. */
+static void mx_helper_exec(const json_t *r, long long li, struct mx_trace *t)
+{
+	const json_t *inh = json_object_get(r, "inherited");
+
+	t->helper_execs++;
+	for (size_t i = 0; i < tj_len(inh); i++) {
+		const json_t *e = tj_at(inh, i);
+
+		t->helper_inh++;
+		t->helper_helper += !strcmp(tj_str(e, "verdict", ""), "helper");
+		t->helper_closed_before_exec +=
+		    !strcmp(tj_str(e, "fate", ""), "closed_before_exec");
+		if (tj_int(e, "ino", -2) == li && tj_int(e, "fd", -1) == 3) {
+			snprintf(t->helper_fd3_verdict, sizeof(t->helper_fd3_verdict), "%s",
+				 tj_str(e, "verdict", ""));
+			snprintf(t->helper_fd3_reason, sizeof(t->helper_fd3_reason), "%s",
+				 tj_str(e, "reason", ""));
+			snprintf(t->helper_fd3_fate, sizeof(t->helper_fd3_fate), "%s",
+				 tj_str(e, "fate", ""));
+		}
 	}
 }
 
@@ -297,8 +337,11 @@ static void mx_trace_rec(json_t **recs, size_t n, const json_t *r, const json_t 
 		snprintf(t->accept_verdict, sizeof(t->accept_verdict), "%s",
 			 tj_str(r, "verdict", "?"));
 	}
-	if (!strcmp(type, "summary"))
+	if (!strcmp(type, "summary")) {
 		t->has_summary = 1;
+		t->summary_helper = tj_int(r, "helper", -1);
+		t->summary_leaked = tj_int(r, "leaked", -1);
+	}
 	if (strcmp(type, "exec"))
 		return;
 	for (size_t i = 0; i < tj_len(inh); i++)
@@ -307,6 +350,8 @@ static void mx_trace_rec(json_t **recs, size_t n, const json_t *r, const json_t 
 	if (mx_is_final(child, tj_int(r, "pid", -1)) && mx_last_exec_of_pid(recs, n, r)) {
 		mx_first_spawn(recs, n, tj_int(r, "pid", -1), t);
 		mx_child_exec(r, li, ci, t);
+	} else {
+		mx_helper_exec(r, li, t);
 	}
 }
 
@@ -598,14 +643,10 @@ void mx_check_plain(const json_t *row, const char *name)
  */
 int mx_main_plain(const char *rows, int timeout_s)
 {
-	char why[256], names[256], *name, *save = NULL;
+	char names[256], *name, *save = NULL;
 	struct mx m;
 
-	lab_clean_fds(0);
-	tap_timeout((unsigned)timeout_s + 10);
-	if (!mx_setup(&m, why, sizeof(why)))
-		skip_all("BPF tracing cannot run here: %s", why);
-	plan_lazy();
+	mx_begin(&m, (unsigned)timeout_s + 10);
 	mx_run(&m, rows, timeout_s);
 	snprintf(names, sizeof(names), "%s", rows);
 	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save))

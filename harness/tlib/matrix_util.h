@@ -47,12 +47,23 @@ struct mx_trace {
 	int child_conn;
 	char child_listener_verdict[16]; /* leaked|passed; leaked when any copy of it leaked */
 	char listener_fd3_verdict[16];	 /* the child's entry for the listener at fd 3, if any */
-	char listener_fd3_reason[16];	 /* why it was passed: LISTEN_FDS|--allow|--allow-comm */
+	char listener_fd3_reason[16];	 /* why it was passed: LISTEN_FDS|--allow|child|... */
 	int other_passed;     /* the child's passed entries other than the listener at fd 3 */
 	char child_spawn[16]; /* spawn of the first exec of a final child pid */
 	long long child_spawn_t;
 	int passed_any; /* passed entries in any exec record of the trace */
 	int has_summary;
+	/* the execs on the way to the final child (a shell, jspawnhelper, a Go child): every exec
+	 * record but the last of each final child pid, with their fates applied (fate records) */
+	int helper_execs;
+	int helper_inh;		       /* fds they inherited */
+	int helper_helper;	       /* ... with the final verdict helper */
+	int helper_closed_before_exec; /* ... whose fate is closed_before_exec */
+	char helper_fd3_verdict[16];   /* a helper's entry for the listener at fd 3, if any */
+	char helper_fd3_reason[16];
+	char helper_fd3_fate[24];
+	char child_listener_fate[24];		  /* the final child's listener entry's fate */
+	long long summary_helper, summary_leaked; /* the trace's summary */
 };
 
 /* --- driving a fixture directly (no tracer, no runner) ---------------------------------- */
@@ -69,6 +80,11 @@ struct mx_direct {
  * tracing can run, else 0 with the reason in why (the caller skips).
  */
 int mx_setup(struct mx *m, char *why, size_t whylen);
+/*
+ * The start of a matrix test: clean fds, bounded by timeout_s, mx_setup (SKIP all with the
+ * reason when BPF tracing cannot run), plan_lazy.
+ */
+void mx_begin(struct mx *m, unsigned timeout_s);
 void mx_cleanup(struct mx *m);
 /*
  * Run the matrix runner for the comma-separated runtimes in only, with the tracer given (NULL:

@@ -40,6 +40,12 @@
 		.role = r, .syscall = "dup2", .kind = "tcp", .verdict = "never", .at_exec = at,    \
 		.reason = why, .listen = 1, .in_child = 1                                          \
 	}
+/* ...or the parent's, before the fork (the child inherits it unchanged). */
+#define HANDED_P(r, at, why)                                                                       \
+	{                                                                                          \
+		.role = r, .syscall = "dup2", .kind = "tcp", .verdict = "never", .at_exec = at,    \
+		.reason = why, .listen = 1                                                         \
+	}
 
 /* clang-format off */
 const struct tl_case tl_cases[] = {
@@ -352,92 +358,269 @@ const struct tl_case tl_cases[] = {
 			HANDED("fd3", "passed", "LISTEN_FDS"),
 		},
 	},
+	/* passed by the child: it dup2'd fd 3 itself between fork and exec; no declaration needed */
 	{
 		.topic = "passing",
-		.name = "fd 3 without LISTEN_FDS",
+		.name = "fd 3 dup2'd by the forked child, no LISTEN_FDS",
 		.fixture = "fx_listen_fds",
 		.args = {"noenv"},
-		.exit_want = 1,
+		.exit_want = 0,
 		.w = {
 			LISTENER,
-			HANDED("fd3", "leaked", NULL),
+			HANDED("fd3", "passed", "child"),
 		},
 	},
 	{
 		.topic = "passing",
-		.name = "LISTEN_PID naming another process",
+		.name = "fd 3 dup2'd by the forked child, LISTEN_FDS=1 and no LISTEN_PID",
 		.fixture = "fx_listen_fds",
-		.args = {"wrongpid"},
-		.exit_want = 1,
+		.args = {"nopid"},
+		.exit_want = 0,
 		.listen_fds = "1",
-		.listen_pid_match = "false",
 		.w = {
 			LISTENER,
-			HANDED("fd3", "leaked", NULL),
-		},
-	},
-	/* sd_listen_fds rejects malformed variables and passes nothing */
-	{
-		.topic = "passing",
-		.name = "LISTEN_PID that is not a number",
-		.fixture = "fx_listen_fds",
-		.args = {"badpid"},
-		.exit_want = 1,
-		.listen_fds = "1",
-		.listen_pid_match = "false",
-		.w = {
-			LISTENER,
-			HANDED("fd3", "leaked", NULL),
+			HANDED("fd3", "passed", "child"),
 		},
 	},
 	{
 		.topic = "passing",
-		.name = "LISTEN_FDS that is not a number",
-		.fixture = "fx_listen_fds",
-		.args = {"badfds"},
-		.exit_want = 1,
-		.w = {
-			LISTENER,
-			HANDED("fd3", "leaked", NULL),
-		},
-	},
-	{
-		.topic = "passing",
-		.name = "LISTEN_FDS=INT_MAX (invalid)",
-		.fixture = "fx_listen_fds",
-		.args = {"hugefds"},
-		.exit_want = 1,
-		.w = {
-			LISTENER,
-			HANDED("fd3", "leaked", NULL),
-		},
-	},
-	{
-		.topic = "passing",
-		.name = "LISTEN_FDS=0 before a second LISTEN_FDS=1",
-		.fixture = "fx_listen_fds",
-		.args = {"dupenv"},
-		.exit_want = 1,
-		.listen_fds = "0",
-		.listen_pid_match = "true",
-		.w = {
-			LISTENER,
-			HANDED("fd3", "leaked", NULL),
-		},
-	},
-	{
-		.topic = "passing",
-		.name = "fd 4 beyond LISTEN_FDS=1",
+		.name = "fds 3 and 4 dup2'd by the forked child, LISTEN_FDS=1 names fd 3",
 		.fixture = "fx_listen_fds",
 		.args = {"extra"},
-		.exit_want = 1,
+		.exit_want = 0,
 		.listen_fds = "1",
 		.listen_pid_match = "true",
 		.w = {
 			LISTENER,
 			SOCK_ATOMIC("other", "socket"),
 			HANDED("fd3", "passed", "LISTEN_FDS"),
-			HANDED("fd4", "leaked", NULL),
+			HANDED("fd4", "passed", "child"),
+		},
+	},
+	/* the same dup2 in the parent before the fork: only a declaration can pass it */
+	{
+		.topic = "passing",
+		.name = "fd 3 dup2'd by the parent before the fork, no LISTEN_FDS",
+		.fixture = "fx_listen_fds",
+		.args = {"noenv", "parent"},
+		.exit_want = 1,
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_FDS=1 and LISTEN_PID = the child",
+		.fixture = "fx_listen_fds",
+		.args = {"pass", "parent"},
+		.exit_want = 0,
+		.listen_fds = "1",
+		.listen_pid_match = "true",
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "passed", "LISTEN_FDS"),
+		},
+	},
+	/* sd_listen_fds(3): without LISTEN_PID nothing is passed */
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_FDS=1 and no LISTEN_PID",
+		.fixture = "fx_listen_fds",
+		.args = {"nopid", "parent"},
+		.exit_want = 1,
+		.listen_fds = "1",
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_PID naming another process",
+		.fixture = "fx_listen_fds",
+		.args = {"wrongpid", "parent"},
+		.exit_want = 1,
+		.listen_fds = "1",
+		.listen_pid_match = "false",
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	/* sd_listen_fds rejects malformed variables and passes nothing */
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_PID that is not a number",
+		.fixture = "fx_listen_fds",
+		.args = {"badpid", "parent"},
+		.exit_want = 1,
+		.listen_fds = "1",
+		.listen_pid_match = "false",
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_FDS that is not a number",
+		.fixture = "fx_listen_fds",
+		.args = {"badfds", "parent"},
+		.exit_want = 1,
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_FDS=INT_MAX (invalid)",
+		.fixture = "fx_listen_fds",
+		.args = {"hugefds", "parent"},
+		.exit_want = 1,
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "fd 3 from the parent, LISTEN_FDS=0 before a second LISTEN_FDS=1",
+		.fixture = "fx_listen_fds",
+		.args = {"dupenv", "parent"},
+		.exit_want = 1,
+		.listen_fds = "0",
+		.listen_pid_match = "true",
+		.w = {
+			LISTENER,
+			HANDED_P("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "fds 3 and 4 from the parent, LISTEN_FDS=1 names fd 3",
+		.fixture = "fx_listen_fds",
+		.args = {"extra", "parent"},
+		.exit_want = 1,
+		.listen_fds = "1",
+		.listen_pid_match = "true",
+		.w = {
+			LISTENER,
+			SOCK_ATOMIC("other", "socket"),
+			HANDED_P("fd3", "passed", "LISTEN_FDS"),
+			HANDED_P("fd4", "leaked", NULL),
+		},
+	},
+	/* the bit cleared on purpose: by the forked child (a hand-over) or by the parent (not) */
+	{
+		.topic = "passing",
+		.name = "the forked child clears the flag with F_SETFD",
+		.fixture = "fx_clear",
+		.args = {"child-fcntl"},
+		.exit_want = 0,
+		.w = {
+			{.role = "sock", .syscall = "socket", .kind = "tcp", .cloexec = 1,
+			 .requested = 1, .verdict = "atomic", .at_exec = "passed", .reason = "child",
+			 .listen = 1},
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "the forked child clears the flag with FIONCLEX",
+		.fixture = "fx_clear",
+		.args = {"child-ioctl"},
+		.exit_want = 0,
+		.w = {
+			{.role = "sock", .syscall = "socket", .kind = "tcp", .cloexec = 1,
+			 .requested = 1, .verdict = "atomic", .at_exec = "passed", .reason = "child",
+			 .listen = 1},
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "the parent clears the flag before the fork",
+		.fixture = "fx_clear",
+		.args = {"parent"},
+		.exit_want = 1,
+		.w = {
+			{.role = "sock", .syscall = "socket", .kind = "tcp", .cloexec = 1,
+			 .requested = 1, .at_exec = "leaked", .listen = 1},
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "the forked child clears a flag that was never set",
+		.fixture = "fx_clear",
+		.args = {"redundant"},
+		.exit_want = 1,
+		.w = {
+			SOCK_NEVER("sock", "socket"),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "posix_spawn_file_actions_adddup2 onto fd 3",
+		.fixture = "fx_spawn_dup",
+		.args = {"dup2"},
+		.exit_want = 0,
+		.spawn = "posix_spawn",
+		.w = {
+			{.role = "listener", .syscall = "fcntl_dupfd_cloexec", .kind = "tcp",
+			 .cloexec = 1, .requested = 1, .verdict = "atomic", .listen = 1},
+			HANDED("fd3", "passed", "child"),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "posix_spawn_file_actions_adddup2 of fd 3 onto itself",
+		.fixture = "fx_spawn_dup",
+		.args = {"same"},
+		.exit_want = 0,
+		.spawn = "posix_spawn",
+		.w = {
+			{.role = "listener", .syscall = "socket", .kind = "tcp", .cloexec = 1,
+			 .requested = 1, .verdict = "atomic", .at_exec = "passed", .reason = "child",
+			 .listen = 1},
+		},
+	},
+	/* made by the child, but as fds leak: an open, a dup() to the lowest free number */
+	{
+		.topic = "passing",
+		.name = "the forked child opens a file and dup()s the listener",
+		.fixture = "fx_child_open",
+		.exit_want = 1,
+		.w = {
+			LISTENER,
+			{.role = "opened", .syscall = "openat", .kind = "file", .verdict = "never",
+			 .at_exec = "leaked", .in_child = 1},
+			{.role = "duped", .syscall = "dup", .kind = "tcp", .verdict = "never",
+			 .at_exec = "leaked", .listen = 1, .in_child = 1},
+		},
+	},
+	/* not the child's own: a shared table, or a process that had exec'd already */
+	{
+		.topic = "passing",
+		.name = "a CLONE_FILES child dup2s onto fd 3",
+		.fixture = "fx_clone_dup",
+		.exit_want = 1,
+		.spawn = "clone",
+		.w = {
+			LISTENER,
+			HANDED("fd3", "leaked", NULL),
+		},
+	},
+	{
+		.topic = "passing",
+		.name = "dup2 onto fd 3 after the child's first exec",
+		.fixture = "fx_reexec",
+		.args = {"own"},
+		.exit_want = 1,
+		.w = {
+			{.role = "listener", .syscall = "fcntl_dupfd_cloexec", .kind = "tcp",
+			 .cloexec = 1, .requested = 1, .verdict = "atomic", .listen = 1,
+			 .in_child = 1},
+			HANDED("fd3", "leaked", NULL),
 		},
 	},
 	{

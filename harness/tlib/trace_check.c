@@ -78,7 +78,8 @@ static void check_run(const struct tl_ctx *x, const json_t *sum)
 	int low = 0;
 
 	is_int(r->exit_code, tc->exit_want, "%s: the tracer exits %d", tc->name, tc->exit_want);
-	is_int(r->bad_lines, 0, "%s: every output line is JSON with \"v\":1 and a type", tc->name);
+	is_int(r->bad_lines, 0, "%s: every output line is JSON with \"v\":%d and a type", tc->name,
+	       TL_SCHEMA);
 	if (!is_int(r->nstrays, 0, "%s: the tracer leaks no fd >= 3 into the command", tc->name))
 		diag("first stray: %s", r->stray);
 	is_int(r->done_rc, 0, "%s: the fixture finished cleanly under the tracer", tc->name);
@@ -94,25 +95,55 @@ static void check_run(const struct tl_ctx *x, const json_t *sum)
 	for (int i = 0; i < r->nrecs; i++)
 		low += tl_is(r->recs[i], "fd") && tj_int(r->recs[i], "fd", -1) < 3;
 	is_int(low, 0, "%s: no fd record for fds 0-2", tc->name);
+	tl_check_order(r, tc->name);
 }
 
-/* An fd record's times: within the fixture's run, and within the window it reported. */
+void tl_check_order(const struct tl_run *r, const char *name)
+{
+	long long prev = 0;
+	int bad = 0;
+
+	/* SCHEMA.md: records leave the tracer ordered by t_ns */
+	for (int i = 0; i < r->nrecs; i++) {
+		long long t = tj_int(r->recs[i], "t_ns", -1);
+
+		if (t < 0)
+			continue;
+		if (t < prev && !bad++)
+			diag("%s: record %d (%s) has t_ns %lld < %lld before it", name, i + 1,
+			     tj_str(r->recs[i], "type", "?"), t, prev);
+		prev = t > prev ? t : prev;
+	}
+	is_int(bad, 0, "%s: the records are in t_ns order", name);
+	is_int(tj_int(tl_last(r, "summary"), "out_of_order", -1), 0,
+	       "%s: the summary counts no record out of order", name);
+	is_int(r->stray_fates, 0, "%s: every fate record settles an inherited fd of an exec record",
+	       name);
+}
+
+/*
+ * An fd record's times: made (created_t_ns) within the fixture's run and within the window it
+ * reported; the record's own time (its verdict final: closed, exec'd away, the end) not before.
+ */
 static void check_fd_times(const struct tl_ctx *x, const struct tl_want *w, const json_t *j)
 {
 	const struct tl_run *r = x->r;
 	const char *name = x->tc->name;
-	unsigned long long t = (unsigned long long)tj_int(j, "t_ns", 0);
+	unsigned long long t = (unsigned long long)tj_int(j, "created_t_ns", 0);
 	int late = w->verdict && !strcmp(w->verdict, "late");
 
 	ok(r->t_start && r->t_done && t >= r->t_start && t <= r->t_done,
-	   "%s: %s t_ns is within the fixture's run", name, w->role);
+	   "%s: %s created_t_ns is within the fixture's run", name, w->role);
+	cmp_int(tj_int(j, "t_ns", 0), ">=", (long long)t,
+		"%s: %s t_ns (its verdict final) is not before its creation", name, w->role);
 	for (int k = 0; k < r->nspans; k++) {
 		const struct tl_span *sp = &r->spans[k];
 
 		if (strcmp(sp->role, w->role))
 			continue;
-		ok(t >= sp->t0 && t <= sp->t1, "%s: %s t_ns is within its window [%llu, %llu]",
-		   name, w->role, sp->t0, sp->t1);
+		ok(t >= sp->t0 && t <= sp->t1,
+		   "%s: %s created_t_ns is within its window [%llu, %llu]", name, w->role, sp->t0,
+		   sp->t1);
 		if (late)
 			cmp_int(tj_int(j, "late_ns", -1), "<=", (long long)(sp->t1 - sp->t0),
 				"%s: %s late_ns fits the fixture's own window", name, w->role);
@@ -176,7 +207,7 @@ static void check_fd_records(struct tl_ctx *x)
 			skip_begin("no fact");
 			f = &no_fact;
 		} else {
-			j = tl_fd_rec(x->r, f->pid, f->fd, f->ino);
+			j = tl_fd_rec(x->r, f->pid, f->fd, f->ino, w->syscall);
 			if (!ok(j != NULL, "%s: an fd record for pid %d fd %d ino %llu (%s)",
 				tc->name, f->pid, f->fd, f->ino, w->role))
 				skip_begin("no record");
@@ -272,9 +303,13 @@ static void check_inherited_where(const struct tl_ctx *x, const struct tl_want *
 	}
 }
 
-/* One entry of an exec's inherited list against the want and the fact. */
+/*
+ * One entry of an exec's inherited list against the want and the fact. fate: what the program
+ * did with it: an exec before fx_child's passed it on (the shell execs fx_child in its pid),
+ * fx_child exits holding what it inherited.
+ */
 static void check_inherited(const struct tl_ctx *x, const struct tl_want *w,
-			    const struct tl_fact *f, const json_t *it)
+			    const struct tl_fact *f, const json_t *it, const char *fate)
 {
 	const char *name = x->tc->name;
 	const json_t *cr = json_object_get(it, "creator");
@@ -300,6 +335,9 @@ static void check_inherited(const struct tl_ctx *x, const struct tl_want *w,
 	if (w->verdict)
 		is_str(tj_str(cr, "verdict", ""), w->verdict, "%s: fd %d creator verdict is %s",
 		       name, f->fd, w->verdict);
+	is_str(tj_str(it, "fate", ""), fate, "%s: inherited fd %d's fate is %s", name, f->fd, fate);
+	cmp_int(tj_int(it, "fate_ns", -1), ">=", 0, "%s: fd %d's fate has a time (fate_ns)", name,
+		f->fd);
 }
 
 /* Exec record e of the child: its header and exactly the inherited fds the table says. */
@@ -327,7 +365,7 @@ static void check_exec(const struct tl_ctx *x, const json_t *ex, int e, int last
 		if (!ok(it != NULL, "%s: exec %d lists fd %d (%s) as inherited", tc->name, e + 1,
 			f->fd, w->role))
 			skip_begin("not listed");
-		check_inherited(x, w, f, it);
+		check_inherited(x, w, f, it, last ? "held_at_exit" : "passed_on");
 		skip_end();
 	}
 }
@@ -376,11 +414,11 @@ static void check_races(const struct tl_ctx *x)
 	}
 }
 
-/* The records' verdicts counted by hand: fd verdicts, and inherited leaked/passed. */
+/* The records' verdicts counted by hand: fd verdicts, and inherited leaked/passed/helper. */
 static void count_verdicts(const struct tl_run *r, int *nat, int *nlate, int *nnever, int *leaked,
-			   int *passed)
+			   int *passed, int *helper)
 {
-	*nat = *nlate = *nnever = *leaked = *passed = 0;
+	*nat = *nlate = *nnever = *leaked = *passed = *helper = 0;
 	for (int i = 0; i < r->nrecs; i++) {
 		const json_t *j = r->recs[i], *inh = json_object_get(j, "inherited");
 		const char *v = tj_str(j, "verdict", "");
@@ -394,6 +432,7 @@ static void count_verdicts(const struct tl_run *r, int *nat, int *nlate, int *nn
 				v = tj_str(tj_at(inh, k), "verdict", "");
 				*leaked += !strcmp(v, "leaked");
 				*passed += !strcmp(v, "passed");
+				*helper += !strcmp(v, "helper");
 			}
 		}
 	}
@@ -404,10 +443,10 @@ static void check_summary(const struct tl_ctx *x, const json_t *sum)
 {
 	const struct tl_run *r = x->r;
 	const struct tl_case *tc = x->tc;
-	int n = tl_nexecs(tc), nat, nlate, nnever, leaked, passed, want_races = 0;
+	int n = tl_nexecs(tc), nat, nlate, nnever, leaked, passed, helper, want_races = 0;
 	int nfd = tl_count(r, "fd");
 
-	count_verdicts(r, &nat, &nlate, &nnever, &leaked, &passed);
+	count_verdicts(r, &nat, &nlate, &nnever, &leaked, &passed, &helper);
 	is_int(tj_int(sum, "lost", -1), 0, "%s: no records were lost", tc->name);
 	is_int(tl_count(r, "lost"), 0, "%s: no lost record", tc->name);
 	is_int(tj_int(sum, "fds", -1), nfd, "%s: summary fds = fd records (%d)", tc->name, nfd);
@@ -424,6 +463,8 @@ static void check_summary(const struct tl_ctx *x, const json_t *sum)
 	       x->want_passed * n);
 	is_int(passed, x->want_passed * n, "%s: %d passed entries in exec records", tc->name,
 	       x->want_passed * n);
+	is_int(tj_int(sum, "helper", -1), helper, "%s: summary helper = helper entries (%d)",
+	       tc->name, helper);
 	/* a late fd the child inherited: its exec copied the fd inside the window */
 	for (int k = 0; k < tl_nwant(tc); k++)
 		want_races += tc->w[k].verdict && !strcmp(tc->w[k].verdict, "late") &&

@@ -35,6 +35,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The tracer's output schema (bpf/SCHEMA.md): every record's "v". */
+#define TL_SCHEMA 2
+
 /* ---- what a fixture reported ---------------------------------------------------------- */
 
 struct tl_fact { /* fx fd ... */
@@ -86,8 +89,9 @@ struct tl_run {
 	char err[4096]; /* its stderr */
 	json_t **recs;	/* JSON Lines, in order */
 	int nrecs;
-	int bad_lines; /* lines that did not parse, or lack "v":1 / "type" */
+	int bad_lines; /* lines that did not parse, or lack "v":TL_SCHEMA / "type" */
 	char bad[512];
+	int stray_fates; /* fate records that settle no inherited entry */
 	/* /proc/PID/fd of the held child */
 	int proc_pid, proc_n;
 	int proc_fd[64];
@@ -117,8 +121,15 @@ int tl_run(struct tl_run *r, const struct tl_opts *o, const char *fixture,
 void tl_free(struct tl_run *r);
 /* One line of fixture output into r (hold_w: the --hold pipe, closed at the held child). */
 void tl_line(struct tl_run *r, const char *line, int *hold_w);
-/* The JSON Lines in path into r->recs. */
+/*
+ * The JSON Lines in path into r->recs; then each fate record is applied to the inherited entry
+ * it settles (same pid, exec_t_ns = the exec's t_ns, fd, ino): its verdict and fate fields
+ * replace the entry's, which gets "fate_record": true (the fate records stay in r->recs).
+ * Returns nothing; fate records that match no entry are counted in r->stray_fates.
+ */
 void tl_read_json(struct tl_run *r, const char *path);
+/* The same on records already read (e.g. by another reader). */
+int tl_apply_fates(json_t **recs, int n);
 /* The built program rel (e.g. "cloexec-trace") into buf; bails when it is missing. */
 const char *tl_path(const char *rel, char *buf, size_t len);
 /* Print the tracer's stderr (and the first bad line) once, when something failed. */
@@ -129,8 +140,10 @@ void tl_diag_run(const struct tl_run *r, const char *name);
 const struct tl_fact *tl_fact(const struct tl_run *r, const char *role);
 int tl_is(const json_t *j, const char *type);
 int tl_count(const struct tl_run *r, const char *type);
-/* The fd record of (pid, fd, ino); with several (fd reuse), the first. */
-const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino);
+/* The fd record of (pid, fd, ino); with several (fd reuse: the same socket at the same number
+ * again), the first made by syscall sc (NULL: any), else the first. */
+const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino,
+			const char *sc);
 /* Whether path's last component is name. */
 int tl_basename_is(const char *path, const char *name);
 /* The exec records of pid, in order, except execs of the program named skip (the fixture's own
@@ -200,6 +213,8 @@ int tl_check_truth(const struct tl_run *r, const struct tl_case *tc);
  * the child and their inherited list (exactly), the summary and the exit code.
  */
 int tl_check_case(const struct tl_run *r, const struct tl_case *tc);
+/* The records are in t_ns order, none counted out of order, every fate record applies. */
+void tl_check_order(const struct tl_run *r, const char *name);
 
 /*
  * Start of every trace test: bounded in time, clean fds, and leader of its own process

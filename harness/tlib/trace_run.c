@@ -160,10 +160,10 @@ void tl_read_json(struct tl_run *r, const char *path)
 		if (n == 0)
 			continue;
 		j = tj_parse(line, (size_t)n, err, sizeof(err));
-		if (!j || tj_int(j, "v", -1) != 1 || !tj_str(j, "type", NULL)) {
+		if (!j || tj_int(j, "v", -1) != TL_SCHEMA || !tj_str(j, "type", NULL)) {
 			if (!r->bad_lines++)
 				snprintf(r->bad, sizeof(r->bad), "%.100s: %.300s",
-					 j ? "no v:1/type" : err, line);
+					 j ? "no v:2/type" : err, line);
 			json_decref(j);
 			continue;
 		}
@@ -172,6 +172,52 @@ void tl_read_json(struct tl_run *r, const char *path)
 	}
 	free(line);
 	fclose(f);
+	r->stray_fates = tl_apply_fates(r->recs, r->nrecs);
+}
+
+/* The inherited entry of exec record e that fate record f settles, or NULL. */
+static json_t *tl_fate_target(json_t *e, const json_t *f)
+{
+	json_t *inh = json_object_get(e, "inherited");
+
+	if (!tl_is(e, "exec") || tj_int(e, "pid", -1) != tj_int(f, "pid", -2) ||
+	    tj_int(e, "t_ns", -1) != tj_int(f, "exec_t_ns", -2))
+		return NULL;
+	for (size_t k = 0; k < json_array_size(inh); k++) {
+		json_t *it = json_array_get(inh, k);
+
+		if (tj_int(it, "fd", -1) == tj_int(f, "fd", -2) &&
+		    tj_int(it, "ino", -1) == tj_int(f, "ino", -2))
+			return it;
+	}
+	return NULL;
+}
+
+int tl_apply_fates(json_t **recs, int n)
+{
+	static const char *const keys[] = {"verdict", "reason", "fate", "fate_ns", "fate_pid"};
+	int stray = 0;
+
+	for (int i = 0; i < n; i++) {
+		json_t *it = NULL;
+
+		if (!tl_is(recs[i], "fate"))
+			continue;
+		for (int k = 0; k < n && !it; k++)
+			it = tl_fate_target(recs[k], recs[i]);
+		if (!it) {
+			stray++;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			json_t *v = json_object_get(recs[i], keys[k]);
+
+			if (v)
+				json_object_set(it, keys[k], v);
+		}
+		json_object_set_new(it, "fate_record", json_true());
+	}
+	return stray;
 }
 
 const char *tl_path(const char *rel, char *buf, size_t len)
@@ -402,17 +448,25 @@ int tl_count(const struct tl_run *r, const char *type)
 	return n;
 }
 
-/* The fd record of (pid, fd, ino); with several (fd reuse), the first. */
-const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino)
+/* The fd record of (pid, fd, ino); with several (fd reuse), the first made by syscall sc (any
+ * when sc is NULL), else the first. */
+const json_t *tl_fd_rec(const struct tl_run *r, int pid, int fd, unsigned long long ino,
+			const char *sc)
 {
+	const json_t *first = NULL;
+
 	for (int i = 0; i < r->nrecs; i++) {
 		const json_t *j = r->recs[i];
 
-		if (tl_is(j, "fd") && tj_int(j, "pid", -1) == pid && tj_int(j, "fd", -1) == fd &&
-		    (unsigned long long)tj_int(j, "ino", -1) == ino)
+		if (!tl_is(j, "fd") || tj_int(j, "pid", -1) != pid || tj_int(j, "fd", -1) != fd ||
+		    (unsigned long long)tj_int(j, "ino", -1) != ino)
+			continue;
+		if (!sc || !strcmp(tj_str(j, "syscall", ""), sc))
 			return j;
+		if (!first)
+			first = j;
 	}
-	return NULL;
+	return first;
 }
 
 /* Whether path's last component is name. */

@@ -216,6 +216,23 @@ static inline int fx_tcp(int type_flags, int do_listen)
 	return s;
 }
 
+/*
+ * A listening SOCK_CLOEXEC TCP socket at fd 10 or above (moved there with F_DUPFD_CLOEXEC, the
+ * creation the truth table names), so that fds 3 and 4 stay free for a dup2 onto them.
+ */
+static inline int fx_listener_high(void)
+{
+	int l = fx_tcp(SOCK_CLOEXEC, 1), m;
+
+	if (l >= 10)
+		return l;
+	m = fcntl(l, F_DUPFD_CLOEXEC, 10);
+	if (m < 0)
+		fx_die("move the listener above fd 10");
+	close(l);
+	return m;
+}
+
 /* argv for fx_child: [path, "--hold"?, NULL]. */
 static inline char **fx_child_argv(void)
 {
@@ -270,6 +287,35 @@ static inline int fx_done(int rc)
 	printf("fx done rc=%d t=%llu\n", rc, lab_now_ns());
 	fflush(stdout);
 	return rc;
+}
+
+/*
+ * Fork; the child (when hand >= 0: after dup2'ing fd hand onto fd 3 itself, the hand-over the
+ * fixture reports as role fd3) execs this fixture again, as `NAME FLAG ARG [--hold]`, a second
+ * image of it in the same pid. Report the child's pid as role, wait; fx_done's exit code.
+ */
+static inline int fx_fork_reexec(const char *name, const char *flag, const char *arg, int hand,
+				 const char *role)
+{
+	char self[PATH_MAX];
+	pid_t pid;
+
+	snprintf(self, sizeof(self), "%s/%s", lab_exe_dir(), name);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		fx_die("fork");
+	if (pid == 0) {
+		if (hand >= 0) {
+			if (dup2(hand, 3) != 3)
+				_exit(126);
+			fx_report("fd3", 3);
+		}
+		execl(self, self, flag, arg, fx_hold ? "--hold" : NULL, (char *)NULL);
+		_exit(127);
+	}
+	printf("fx exec role=%s pid=%d\n", role, (int)pid);
+	return fx_done(fx_wait(pid) ? 1 : 0);
 }
 
 #endif
