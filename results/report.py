@@ -29,6 +29,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import findings as fd  # noqa: E402
 import labstats as ls  # noqa: E402
 
 PROG = "report"
@@ -113,6 +114,11 @@ class Doc:
     def bullets(self, items):
         self.blocks.append(("ul", items))
 
+    def findings(self, at, items):
+        """The findings (results/findings.py: (label, text, state)), inserted at block index
+        at: the report opens with them."""
+        self.blocks.insert(at, ("findings", items))
+
 
 def _cell(c):
     return c if isinstance(c, tuple) else (c, None)
@@ -142,6 +148,10 @@ def render_md(doc):
             out.append(("> %s\n" % text) if b[2] == "note" else ("%s\n" % text))
         elif b[0] == "ul":
             out.append("".join("- %s\n" % inline_md(i) for i in b[1]))
+        elif b[0] == "findings":
+            out.append("## Findings\n")
+            out.append("".join("- **%s:** %s\n" % (inline_md(lbl), inline_md(text))
+                               for lbl, text, _ in b[1]))
         elif b[0] == "table":
             _, headers, rows, right, _fold = b
             lines = ["| " + " | ".join(md_escape(h) for h in headers) + " |",
@@ -168,6 +178,10 @@ td.ok{color:#176f2c;font-weight:600}td.bad{color:#b3261e;font-weight:700}
 td.warn{color:#8a5a00}p.note{background:#fff8e1;border-left:4px solid #e0b000;padding:.4em .8em}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 figure svg{max-width:100%;height:auto;border:1px solid #eee}
+#findings{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.2em 1em .4em;
+margin:.8em 0}#findings h2{margin-top:.4em;border:0}#findings ul{padding-left:1.2em;margin:.4em 0}
+#findings li{margin:.2em 0;line-height:1.35}#findings li.bad::marker{color:#b3261e}#findings li.ok::marker{color:#176f2c}
+#findings li.warn::marker{color:#8a5a00}#findings li.bad strong{color:#b3261e}
 .tw{overflow-x:auto}nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}summary{cursor:pointer;color:#2a5db0}
 """
 
@@ -176,12 +190,21 @@ def render_html(doc, title):
     esc = html.escape
     body = []
     toc = [b for b in doc.blocks if b[0] == "h" and b[1] == 2]
+    nav = "<nav><ul>%s</ul></nav>" % "".join(
+        '<li><a href="#%s">%s</a></li>' % (esc(t[3]), esc(t[2])) for t in toc) if toc else ""
+    # The contents go after the findings (the first screen is theirs), else under the title.
+    has_findings = any(b[0] == "findings" for b in doc.blocks)
     for b in doc.blocks:
         if b[0] == "h":
             body.append('<h%d id="%s">%s</h%d>' % (b[1], esc(b[3]), esc(b[2]), b[1]))
-            if b[1] == 1 and toc:
-                body.append("<nav><ul>%s</ul></nav>" % "".join(
-                    '<li><a href="#%s">%s</a></li>' % (esc(t[3]), esc(t[2])) for t in toc))
+            if b[1] == 1 and not has_findings:
+                body.append(nav)
+        elif b[0] == "findings":
+            body.append('<section id="findings"><h2>Findings</h2><ul>%s</ul></section>' % "".join(
+                '<li%s><strong>%s:</strong> %s</li>' % (
+                    ' class="%s"' % st if st else "", esc(lbl), inline_html(text))
+                for lbl, text, st in b[1]))
+            body.append(nav)
         elif b[0] == "p":
             cls = ' class="%s"' % b[2] if b[2] else ""
             body.append("<p%s>%s</p>" % (cls, inline_html(b[1])))
@@ -594,6 +617,9 @@ class Report:
         self.a = args
         self.doc = Doc()
         self.charts = None
+        # What the sections read, for the findings: pairs (None: no pairing possible), goal
+        # figures (None: not computed, "goals_why" says why).
+        self.found = {"pairs": None, "goals": None, "goals_why": None}
 
     # ---- sections
 
@@ -819,6 +845,7 @@ class Report:
             d.note("%d benchmarks reported an error and are left out: %s" % (
                 len(errs), "; ".join("%s: %s" % (b.run_name, b.error) for b in errs)))
         good = [b for b in benches.values() if b.times(metric)]
+        self.found["pairs"] = []
         if not good:
             d.note("%s holds no per-repetition rows to report." % path)
             return
@@ -985,6 +1012,7 @@ class Report:
                 (why, metric, self.a.pairs_spec))
         # Tracer groups pair traced with untraced runs: their own section below.
         pairs = [p for p in pairs if p.get("group") not in tracer]
+        self.found["pairs"] = pairs
         if tracer:
             d.p("The tracer groups (%s) are under Tracer overhead." % ", ".join(tracer))
         if not pairs:
@@ -1145,12 +1173,14 @@ def goals_section(r, bench_path, have_bench):
     except (OSError, ImportError) as e:
         warn("warning: the goals section: %s" % e)
         d.note("The goals could not be computed: %s" % e)
+        r.found["goals_why"] = "the goals could not be computed: %s" % e
         return
     except Exception as e:  # goals.BadInput: a corrupt load file, one line, nothing written
         if type(e).__name__ != "BadInput":
             raise
         print("%s: %s" % (PROG, e), file=sys.stderr)
         sys.exit(2)
+    r.found["goals"] = figs
     rows = []
     for f in figs:
         floor, fig, spread = g.describe(f)
@@ -1175,11 +1205,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def kernels_section(d, path):
-    """Kernels x test files from the last `make test-kernels` (results/kernels.json)."""
+    """Kernels x test files from the last `make test-kernels` (results/kernels.json); returns
+    the document read (None when there is none) and, without one, why."""
     d.h(2, "Kernels", "kernels")
     if not os.path.exists(path):
         d.note("No kernel run: %s is missing. Run `make test-kernels` to produce it." % path)
-        return
+        return None, None
     try:
         doc = ls.load_json(path, "cloexec-kernels JSON")
         check_schema(doc, path, "cloexec-kernels")
@@ -1187,7 +1218,7 @@ def kernels_section(d, path):
     except ls.InputError as e:
         warn("warning: %s (the Kernels section says so)" % e)
         d.note("Kernel results unreadable: %s" % e)
-        return
+        return None, "unreadable: %s; `make test-kernels` writes it anew" % e
     host = doc.get("host") or {}
     d.p("Source: %s (%s, commit %s, %s s in all). Every BPF test of the suite, run under prove "
         "in a qemu guest booted with each kernel (the host's tree shared read-only over "
@@ -1236,6 +1267,17 @@ def kernels_section(d, path):
             for k in kernels if k.get("package")]
     if pkgs:
         d.p("Packages: " + "; ".join(pkgs) + ".")
+    return doc, None
+
+
+def report_findings(r, docs, paths, kdoc, kwhy, have_bench, bench_path):
+    """The opening lines, from what each section read (results/findings.py)."""
+    out = fd.matrix_findings(docs["matrix"], paths["matrix"])
+    out += fd.savings_findings(r.found["pairs"], have_bench, bench_path)
+    out += fd.goals_findings(r.found["goals"], r.found["goals_why"], have_bench, bench_path)
+    out += fd.kernels_findings(kdoc, paths["kernels"], kwhy)
+    out += fd.repro_findings(docs["repro"], paths["repro"], ls.wilson)
+    return [(lbl, text if text.endswith(".") else text + ".", st) for lbl, text, st in out]
 
 
 def _short(p):
@@ -1257,6 +1299,8 @@ def main():
                     "'none' to leave the section out)")
     ap.add_argument("--matrix", metavar="FILE", help="matrix JSON (default: DIR/matrix.json; "
                     "'none' to leave the section out)")
+    ap.add_argument("--kernels", metavar="FILE", help="guest kernel runs (default: "
+                    "DIR/kernels.json, from make test-kernels; 'none' to leave the section out)")
     ap.add_argument("--bench", metavar="FILE", help="Google Benchmark JSON (default: "
                     "DIR/bench/latest.json, else the newest DIR/bench/*.json; 'none' to leave "
                     "the section out)")
@@ -1281,7 +1325,11 @@ def main():
     paths = {
         "repro": a.repro or os.path.join(res, "repro.json"),
         "matrix": a.matrix or os.path.join(res, "matrix.json"),
+        "kernels": a.kernels or os.path.join(res, "kernels.json"),
     }
+    if a.kernels not in (None, "none") and not os.path.exists(a.kernels):
+        print("%s: %s: no such file (--kernels)" % (PROG, a.kernels), file=sys.stderr)
+        return 2
     bench_path = a.bench or find_latest_bench(os.path.join(res, "bench"))
 
     # Load everything first: a corrupt input stops us before anything is written.
@@ -1358,6 +1406,7 @@ def main():
             gen, now["hostname"], now["kernel"], now["cpu"], now["cores"]))
         for n in a.note:
             d.note(n)
+        findings_at = len(d.blocks)  # the findings go here once every section has been read
         bhost = None
         if bdoc is not None:
             ctx = bdoc.get("context") or {}
@@ -1377,14 +1426,16 @@ def main():
             for rt in docs["matrix"].get("runtimes") or []:
                 if rt.get("runtime") and rt.get("version"):
                     matrix_host.setdefault(str(rt["runtime"]), rt["version"])
-        r.facts(now, [("repro.json", (docs["repro"] or {}).get("host") if docs["repro"] else
-                       None), ("matrix.json", matrix_host),
-                      ("bench run", bhost)])
         r.repro(docs["repro"], paths["repro"])
         r.matrix(docs["matrix"], paths["matrix"])
-        kernels_section(d, os.path.join(res, "kernels.json"))
+        if paths["kernels"] == "none":
+            kdoc, kwhy = None, "left out on the command line"
+        else:
+            kdoc, kwhy = kernels_section(d, paths["kernels"])
         r.bench(bdoc, benches, bench_path, pairs_doc, pairs_path, spec)
         goals_section(r, bench_path, bdoc is not None)
+        d.findings(findings_at, report_findings(r, docs, paths, kdoc, kwhy, bdoc is not None,
+                                                bench_path))
         if not r.charts.gnuplot:
             warn("note: gnuplot not found, the report has no charts (make deps installs "
                  "gnuplot-nox)")
@@ -1406,7 +1457,12 @@ def main():
                                       os.path.islink(bench_path) else "", written(bench_path)),
                    "pairs: %s%s" % (_short(pairs_path) if pairs_path else
                                     "recomputed from the bench rows", written(pairs_path)),
-                   "pairs spec: %s%s" % (a.pairs_spec, written(a.pairs_spec))])
+                   "pairs spec: %s%s" % (a.pairs_spec, written(a.pairs_spec)),
+                   "kernels: %s%s" % (paths["kernels"], written(paths["kernels"]))])
+        # The machine and versions last: the reader's first screen is the findings.
+        r.facts(now, [("repro.json", (docs["repro"] or {}).get("host") if docs["repro"] else
+                       None), ("matrix.json", matrix_host),
+                      ("bench run", bhost)])
 
         md = render_md(d)
         # In HTML the charts are inline; give each its own id prefix.
