@@ -8,10 +8,14 @@
  * loads nothing from anywhere, that missing inputs are named with the make target
  * that produces them, and that a corrupt input is one error line, exit 2, with
  * nothing written. With the .pairs.json that bench/pairs.py writes beside the run,
- * the pairs and verdicts must match those recomputed from the raw rows.
+ * the pairs and verdicts must match those recomputed from the raw rows. The report opens
+ * with its findings (before any table or chart, the machine table last), and they follow
+ * the inputs: missing ones are named with their make target, the largest saving is the one
+ * the .pairs.json holds, and a pairs file or kernels file changed on purpose changes them.
  */
 #define _GNU_SOURCE
 #include "report_lib.h"
+#include "tjson.h"
 
 static char tmp[] = "/tmp/cloexec-report-gen-XXXXXX";
 
@@ -95,6 +99,173 @@ static char *savings_rows(const char *md)
 	}
 	out[off] = '\0';
 	return out;
+}
+
+/*
+ * The saving the findings must lead with, from a .pairs.json: each group's largest saving
+ * whose CI lies above zero, then the largest of those in % of the baseline; as "group
+ * [args]: candidate instead of baseline saves" into buf ("" when no saving is significant).
+ */
+static void top_saving(const json_t *doc, char *buf, size_t len)
+{
+	const json_t *pairs = json_object_get(doc, "pairs"), *best = NULL;
+	double best_pct = -1e300;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < tj_len(pairs); i++) {
+		const json_t *p = tj_at(pairs, i), *ci = json_object_get(p, "ci95_ns");
+		double save = tj_num(p, "saving_ns", 0), pct = tj_num(p, "saving_pct", 0);
+		int group_best = 1;
+
+		if (!tj_bool(p, "significant", 0) || tj_vnum(tj_at(ci, 0), 0) <= 0)
+			continue;
+		/* only the group's largest saving in ns stands for the group */
+		for (size_t j = 0; j < tj_len(pairs); j++) {
+			const json_t *q = tj_at(pairs, j);
+
+			if (j != i && tj_bool(q, "significant", 0) &&
+			    tj_vnum(tj_at(json_object_get(q, "ci95_ns"), 0), 0) > 0 &&
+			    !strcmp(tj_str(q, "group", ""), tj_str(p, "group", "")) &&
+			    tj_num(q, "saving_ns", 0) > save)
+				group_best = 0;
+		}
+		if (group_best && pct > best_pct) {
+			best_pct = pct;
+			best = p;
+		}
+	}
+	if (best)
+		snprintf(buf, len, "%s%s%s: %s instead of %s saves", tj_str(best, "group", ""),
+			 *tj_str(best, "args", "") ? " " : "", tj_str(best, "args", ""),
+			 tj_str(best, "candidate", ""), tj_str(best, "baseline", ""));
+}
+
+/* Whether the savings finding's first item is want. */
+static int leads(const char *finding, const char *want)
+{
+	const char *p = strstr(finding, "95% CI: ");
+
+	return p && !strncmp(p + 8, want, strlen(want));
+}
+
+/* The report built from the smoke run with these pairs and kernels files: its report.md. */
+static char *report_with(const char *script, const char *empty, const char *smoke,
+			 const char *pairs, const char *kernels, const char *out, const char *err)
+{
+	char *argv[] = {
+	    PYTHON,	   (char *)script, "--results",	  (char *)empty, "--bench",
+	    (char *)smoke, "--pairs",	   (char *)pairs, "--kernels",	 (char *)kernels,
+	    "--out",	   (char *)out,	   "-q",	  NULL};
+	char md[PATH_MAX + 16];
+	int rc;
+
+	mkdir(out, 0700);
+	rc = tlab_run(argv, NULL, err, 50000);
+	if (rc != 0) {
+		char *e = lab_read_file(err, NULL);
+
+		diag("report.py exit %d: %s", rc, e ? e : "(no stderr)");
+		free(e);
+		return NULL;
+	}
+	snprintf(md, sizeof(md), "%s/report.md", out);
+	return lab_read_file(md, NULL);
+}
+
+/*
+ * The findings follow the inputs: the largest saving of the run's .pairs.json leads; a copy
+ * in which one pair becomes a 90% saving with its CI above zero makes that pair lead, and one
+ * without any significant pair makes no claim. A kernels file with a failed test and a skipped
+ * kernel is said so.
+ */
+static void check_findings_follow(const char *script, const char *tmp, const char *empty,
+				  const char *smoke, const char *pairs_p, const char *err)
+{
+	char e[256], want[512], got[4096], path[PATH_MAX + 32], out[PATH_MAX + 32];
+	json_t *doc = tj_load_file(pairs_p, e, sizeof(e)), *pairs, *p;
+	char *md;
+
+	if (!ok(doc != NULL, "the smoke run's .pairs.json parses (%s)", doc ? "ok" : e))
+		return;
+	top_saving(doc, want, sizeof(want));
+	snprintf(out, sizeof(out), "%s/out-f1", tmp);
+	md = report_with(script, empty, smoke, pairs_p, "none", out, err);
+	rc_finding(md, "Largest savings", got, sizeof(got));
+	if (*want)
+		ok(leads(got, want),
+		   "the savings finding leads with the .pairs.json's largest significant saving "
+		   "(%s)",
+		   want);
+	else
+		ok(strstr(got, "no saving is claimed") != NULL,
+		   "no pair of the smoke run is significant: the savings finding claims none");
+	if (!*want || !strstr(got, want))
+		diag("finding: %s", got);
+	free(md);
+
+	/* One pair, the last, made a 90% saving with its 95% CI above zero. */
+	pairs = json_object_get(doc, "pairs");
+	p = tj_at(pairs, tj_len(pairs) - 1);
+	if (!ok(p != NULL, "the smoke run has pairs to change")) {
+		json_decref(doc);
+		return;
+	}
+	{
+		double base = tj_num(p, "baseline_median_ns", 0);
+
+		json_object_set_new(p, "saving_ns", json_real(0.9 * base));
+		json_object_set_new(p, "candidate_median_ns", json_real(0.1 * base));
+		json_object_set_new(p, "saving_pct", json_real(90.0));
+		json_object_set_new(p, "ci95_ns", json_pack("[ff]", 0.85 * base, 0.95 * base));
+		json_object_set_new(p, "significant", json_true());
+	}
+	snprintf(path, sizeof(path), "%s/flip.pairs.json", tmp);
+	json_dump_file(doc, path, 0);
+	snprintf(want, sizeof(want), "%s%s%s: %s instead of %s saves", tj_str(p, "group", ""),
+		 *tj_str(p, "args", "") ? " " : "", tj_str(p, "args", ""),
+		 tj_str(p, "candidate", ""), tj_str(p, "baseline", ""));
+	/* ... and a kernels file: one kernel with a failed test, one skipped */
+	char kpath[PATH_MAX + 32];
+
+	snprintf(kpath, sizeof(kpath), "%s/kernels.json", tmp);
+	tlab_write_file(
+	    kpath, "{\"schema\":\"cloexec-kernels/1\",\"host\":{\"date\":\"2026-01-02T03:04:05Z\","
+		   "\"commit\":\"abc1234\"},\"seconds\":9,\"kernels\":["
+		   "{\"spec\":\"6.1\",\"kind\":\"guest\",\"release\":\"6.1.0-99-amd64\","
+		   "\"accel\":\"tcg\",\"status\":\"ran\",\"tests\":["
+		   "{\"name\":\"trace_create\",\"status\":\"pass\",\"planned\":3,\"run\":3,"
+		   "\"failed\":0},{\"name\":\"trace_exec\",\"status\":\"fail\",\"planned\":3,"
+		   "\"run\":3,\"failed\":1}]},{\"spec\":\"6.12\",\"kind\":\"guest\","
+		   "\"status\":\"skip\",\"reason\":\"no such package here\",\"tests\":[]}]}");
+	snprintf(out, sizeof(out), "%s/out-f2", tmp);
+	md = report_with(script, empty, smoke, path, kpath, out, err);
+	rc_finding(md, "Largest savings", got, sizeof(got));
+	ok(leads(got, want) && strstr(got, "(90%)"),
+	   "a pair changed into a 90%% saving leads the savings finding (%s)", want);
+	if (!strstr(got, want))
+		diag("finding: %s", got);
+	rc_finding(md, "Kernels", got, sizeof(got));
+	ok(strstr(got, "6.1.0-99-amd64 (guest, tcg): 1 of 2 test files pass, FAIL trace_exec") &&
+	       strstr(got, "6.12 (guest, ?) skipped: no such package here") &&
+	       strstr(got, "2026-01-02T03:04:05Z"),
+	   "the kernels finding names the failed test file and the skipped kernel with its reason");
+	if (!strstr(got, "FAIL trace_exec"))
+		diag("finding: %s", got);
+	free(md);
+
+	/* No pair significant: no saving is claimed. */
+	for (size_t i = 0; i < tj_len(pairs); i++)
+		json_object_set_new(tj_at(pairs, i), "significant", json_false());
+	json_dump_file(doc, path, 0);
+	snprintf(out, sizeof(out), "%s/out-f3", tmp);
+	md = report_with(script, empty, smoke, path, "none", out, err);
+	rc_finding(md, "Largest savings", got, sizeof(got));
+	ok(strstr(got, "no saving is claimed") && strstr(got, " 0 of "),
+	   "with no significant pair the savings finding claims none");
+	if (!strstr(got, "no saving is claimed"))
+		diag("finding: %s", got);
+	free(md);
+	json_decref(doc);
 }
 
 int main(void)
@@ -193,10 +364,35 @@ int main(void)
 	ok(strstr(md, "95% CI") && strstr(md, "significant"),
 	   "the savings table has confidence intervals and a significance column");
 	ok(strstr(md, "kernel") && strstr(md, "Google Benchmark"),
-	   "machine facts (kernel, library versions) are at the top");
+	   "machine facts (kernel, library versions) are in the report");
 	ok(strstr(md, miss_r) && strstr(md, "make repro") && strstr(md, miss_m) &&
 	       strstr(md, "make matrix"),
 	   "missing inputs are named with the make target that produces them");
+	rc_check_findings_first(md, page, "the smoke run's report");
+	{
+		struct {
+			const char *label, *file, *target;
+		} miss[] = {{"Leaks", miss_m, "`make matrix`"},
+			    {"CI gate", miss_m, "`make matrix`"},
+			    {"Reproduction", miss_r, "`make repro`"},
+			    {"Kernels", "kernels.json is missing", "`make test-kernels`"}};
+		char f[4096];
+
+		for (size_t i = 0; i < sizeof(miss) / sizeof(miss[0]); i++) {
+			rc_finding(md, miss[i].label, f, sizeof(f));
+			ok(strstr(f, miss[i].file) && strstr(f, miss[i].target),
+			   "the %s finding names its missing input and %s", miss[i].label,
+			   miss[i].target);
+			if (!strstr(f, miss[i].target))
+				diag("finding: '%s'", f);
+		}
+		rc_finding(md, "Tracer cost per call", f, sizeof(f));
+		ok(strstr(f, "not measured (no trace_getppid/floor") != NULL,
+		   "a run without the trace_* groups: the tracer-cost finding says each figure is "
+		   "not measured and why");
+		if (!strstr(f, "not measured"))
+			diag("finding: '%s'", f);
+	}
 
 	/* 3. A corrupt input: one line naming it, exit 2, the previous report untouched. */
 	snprintf(bad_p, sizeof(bad_p), "%s/corrupt.json", tmp);
@@ -254,7 +450,7 @@ int main(void)
 		snprintf(p3, sizeof(p3), "%s/report.md", out3);
 		mkdir(out3, 0700);
 		if (access(pairs_py, R_OK) != 0) {
-			skip(3, "%s is not there: no .pairs.json to read", pairs_py);
+			skip(9, "%s is not there: no .pairs.json to read", pairs_py);
 		} else {
 			rc = tlab_run(argv, NULL, err, 20000);
 			is_int(rc, 0, "bench/pairs.py writes the .pairs.json beside the smoke run");
@@ -273,6 +469,8 @@ int main(void)
 			free(md3);
 			free(want);
 			free(got);
+			snprintf(p3, sizeof(p3), "%s/smoke.pairs.json", tmp);
+			check_findings_follow(script, tmp, empty, smoke, p3, err);
 		}
 	}
 

@@ -249,3 +249,53 @@ const char *rc_begin(const char *script_name, char *script, size_t slen, char *t
 	note("smoke filter: %s", filter);
 	return bench;
 }
+
+int rc_finding(const char *md, const char *label, char *buf, size_t len)
+{
+	char key[160];
+	const char *sec = md ? strstr(md, "\n## Findings\n") : NULL, *end, *p;
+
+	buf[0] = '\0';
+	if (!sec)
+		return -1;
+	end = strstr(sec + 1, "\n## ");
+	snprintf(key, sizeof(key), "\n- **%s:** ", label);
+	p = strstr(sec, key);
+	if (!p || (end && p > end))
+		return -1;
+	p += strlen(key);
+	snprintf(buf, len, "%.*s", (int)(strcspn(p, "\n")), p);
+	return 0;
+}
+
+/* Offset of needle in hay, or the length of hay when it is not there. */
+static size_t rc_at(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+
+	return p ? (size_t)(p - hay) : strlen(hay);
+}
+
+void rc_check_findings_first(const char *md, const char *page, const char *what)
+{
+	const char *first_h2 = md ? strstr(md, "\n## ") : NULL;
+	const char *last_h2 = NULL;
+	size_t sec;
+
+	if (!md || !page) {
+		skip(4, "%s: no report to check", what);
+		return;
+	}
+	ok(first_h2 && !strncmp(first_h2, "\n## Findings\n", 13),
+	   "%s: report.md's first section is Findings", what);
+	sec = rc_at(md, "\n## Findings\n");
+	ok(sec < rc_at(md, "\n| ") && sec < rc_at(md, "]("),
+	   "%s: report.md's findings come before any table or chart", what);
+	sec = rc_at(page, "<section id=\"findings\">");
+	ok(sec < strlen(page) && sec < rc_at(page, "<table") && sec < rc_at(page, "<figure"),
+	   "%s: report.html opens with <section id=\"findings\"> before any table or chart", what);
+	for (const char *p = md; (p = strstr(p, "\n## ")); p++)
+		last_h2 = p;
+	ok(last_h2 && !strncmp(last_h2, "\n## Machine and versions\n", 25),
+	   "%s: the machine and version table is the last section", what);
+}

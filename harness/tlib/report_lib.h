@@ -2,8 +2,8 @@
 /*
  * report_lib.h - the report_* tests' library (code in report_lib.c of the test library): find
  * the source tree (the results scripts), count and test files, pick a small benchmark filter
- * from the real cloexec-bench's list, run the smoke benchmark. Running a command under a time
- * limit, counting lines and removing a tree are tlib.h's.
+ * from the real cloexec-bench's list, run the smoke benchmark, read the report's findings.
+ * Running a command under a time limit, counting lines and removing a tree are tlib.h's.
  */
 #ifndef CLOEXEC_LAB_REPORT_LIB_H
 #define CLOEXEC_LAB_REPORT_LIB_H
@@ -52,5 +52,13 @@ const char *rc_begin(const char *script_name, char *script, size_t slen, char *t
 /* A smoke run of the real benchmark binary: JSON with per-repetition rows; tlab_run's result. */
 int rc_smoke(const char *bench, const char *filter, int reps, const char *min_time,
 	     const char *out_json, const char *err);
+/*
+ * The text of the finding labelled label ("- **label:** text" in report.md's Findings section)
+ * into buf; 0, or -1 (buf "") when the report has no such finding.
+ */
+int rc_finding(const char *md, const char *label, char *buf, size_t len);
+/* Four checks: Findings is report.md's first section, before any table or chart, so is the
+ * findings <section> in report.html, and the machine table is the last section. */
+void rc_check_findings_first(const char *md, const char *page, const char *what);
 
 #endif
