@@ -22,7 +22,10 @@ core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev libdw-d
       binutils npm python3-jsonschema python3-rfc3987
       # packaging (make install, make deb) and its tests: man pages, completion, the Debian
       # package and lintian, JUnit output of make test
-      scdoc debhelper dpkg-dev lintian man-db bash-completion libtap-formatter-junit-perl)
+      scdoc debhelper dpkg-dev lintian man-db bash-completion libtap-formatter-junit-perl
+      # the report checked in a real headless browser (harness/t/report_browser.py): Debian's
+      # chromium driven by chromium-driver through WebDriver (python3-selenium)
+      chromium chromium-driver python3-selenium)
 # The guest kernel tests (make test-kernels): qemu, the initramfs' busybox, cpio, modprobe/depmod.
 guest=(qemu-system-x86 busybox-static cpio kmod)
 # Runtimes of the fixtures (issue: runtime matrix).
