@@ -57,6 +57,11 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -MMD -MP 
 # The version of the tools (cloexec-trace --version), of the man pages and of the Debian package
 # (debian/changelog: harness/t/dist_deb.sh checks that they agree).
 VERSION := $(shell sed -n 's/^\#define VERSION[[:space:]]*"\(.*\)"/\1/p' bpf/*.c bpf/*.h 2>/dev/null | head -n1)
+# cloexec-repro --version and cloexec-bench --version print the same VERSION: their main objects
+# get it as CLOEXEC_LAB_VERSION and rebuild when the file that defines it changes.
+VERSION_SRC := $(shell grep -l '^\#define VERSION' bpf/*.c bpf/*.h 2>/dev/null | head -n1)
+$(BUILD)/repro/cloexec-repro.o $(BUILD)/bench/main.o: CFLAGS += -DCLOEXEC_LAB_VERSION='"$(VERSION)"'
+$(BUILD)/repro/cloexec-repro.o $(BUILD)/bench/main.o: $(VERSION_SRC)
 
 # make install: GNU-style directories under PREFIX, all below DESTDIR (staging, packaging).
 PREFIX         ?= /usr/local
@@ -147,9 +152,11 @@ all: $(BINS) $(TESTS) $(HELPERS) $(DOCS)
 # Layout: cloexec-trace in sbin (it needs root); cloexec-repro and cloexec-bench live in
 # PKGLIBEXECDIR beside the helpers they run (they find them next to their own executable,
 # lab_build_path()), with relative links to them in BINDIR; PKGLIBEXECDIR/cloexec-trace links
-# to the tracer for cloexec-bench's trace_socket runs.
+# to the tracer and PKGLIBEXECDIR/bench/cloexec-floor is the floor, for cloexec-bench's trace_*
+# runs. Not installed: what only `make bench` runs in the source tree (cloexec-load, the
+# analysis bench/pairs.py and bench/goals.py): they write the report's inputs under results/.
 INSTALL_BINS := $(BUILD)/cloexec-trace $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child \
-	$(BUILD)/cloexec-bench $(BUILD)/bench/exit0
+	$(BUILD)/cloexec-bench $(BUILD)/bench/exit0 $(BUILD)/bench/cloexec-floor
 INSTALL_MAN  := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
 relpath = $(shell realpath -m -s --relative-to='$(1)' '$(2)')
 
@@ -165,6 +172,7 @@ install: tools
 	$(Q)$(INSTALL) -m 0755 $(BUILD)/cloexec-repro $(BUILD)/cloexec-repro-child $(BUILD)/cloexec-bench \
 		'$(DESTDIR)$(PKGLIBEXECDIR)/'
 	$(Q)$(INSTALL) -m 0755 $(BUILD)/bench/exit0 '$(DESTDIR)$(PKGLIBEXECDIR)/bench/exit0'
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/bench/cloexec-floor '$(DESTDIR)$(PKGLIBEXECDIR)/bench/cloexec-floor'
 	$(Q)ln -sfn '$(call relpath,$(PKGLIBEXECDIR),$(SBINDIR)/cloexec-trace)' \
 		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-trace'
 	$(Q)for t in cloexec-repro cloexec-bench; do \
@@ -182,6 +190,7 @@ uninstall:
 		'$(DESTDIR)$(BINDIR)/cloexec-bench' '$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-trace' \
 		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-repro' '$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-repro-child' \
 		'$(DESTDIR)$(PKGLIBEXECDIR)/cloexec-bench' '$(DESTDIR)$(PKGLIBEXECDIR)/bench/exit0' \
+		'$(DESTDIR)$(PKGLIBEXECDIR)/bench/cloexec-floor' \
 		$(patsubst $(BUILD)/man/%,'$(DESTDIR)$(MANDIR)/man1/%',$(filter %.1,$(INSTALL_MAN))) \
 		$(patsubst $(BUILD)/man/%,'$(DESTDIR)$(MANDIR)/man8/%',$(filter %.8,$(INSTALL_MAN))) \
 		'$(DESTDIR)$(COMPLETIONSDIR)/cloexec-trace' '$(DESTDIR)$(DOCDIR)/SCHEMA.md'

@@ -22,6 +22,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#ifndef CLOEXEC_LAB_VERSION
+#error "CLOEXEC_LAB_VERSION is not defined (the Makefile passes the tools' VERSION)"
+#endif
+
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -97,6 +101,7 @@ static void usage(FILE *f)
 	       "  --benchmark_repetitions=N          repetitions (use >= 9 for the pair analysis)\n"
 	       "  --benchmark_enable_random_interleaving=true\n"
 	       "  --benchmark_out=FILE --benchmark_out_format=json\n"
+	       "  -V, --version                      print the version\n"
 	       "  -h, --help                         this text\n"
 	       "\n"
 	       "Exit status: 0 every run ran or was skipped for the environment (not root, no\n"
@@ -261,6 +266,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("cloexec-bench %s\n", CLOEXEC_LAB_VERSION);
 			return 0;
 		}
 		if (strncmp(argv[i], "--benchmark_", 12) != 0) {

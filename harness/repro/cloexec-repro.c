@@ -24,6 +24,10 @@
 
 #define MAX_SCENARIOS 512
 
+#ifndef CLOEXEC_LAB_VERSION
+#error "CLOEXEC_LAB_VERSION is not defined (the Makefile passes the tools' VERSION)"
+#endif
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -42,6 +46,7 @@ static void usage(FILE *f)
 		"                         $CLOEXEC_LAB_COMMIT or \"unknown\")\n"
 		"  -t, --tap              print TAP instead of the table\n"
 		"  -l, --list             list groups, strategies and spawn methods, then exit\n"
+		"  -V, --version          print the version\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 all outcomes match their mechanism, 1 a contradiction, 2 usage,\n"
@@ -99,6 +104,7 @@ int main(int argc, char **argv)
 	    {"tap", no_argument, NULL, 't'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *group = NULL, *strategy = NULL, *spawn = NULL, *json = NULL;
@@ -112,7 +118,7 @@ int main(int argc, char **argv)
 
 	lab_clean_fds(0);
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((o = getopt_long(argc, argv, ":g:s:m:j:r:c:tlh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":g:s:m:j:r:c:tlhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'g':
 			group = optarg;
@@ -155,6 +161,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cloexec-repro %s\n", CLOEXEC_LAB_VERSION);
 			return 0;
 		case ':':
 			fprintf(stderr,

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # dist_docs.sh - the man pages and the bash completion cannot drift from the tools:
+# - each tool's --version is "TOOL VERSION", the same version for the three, and --help and the
+#   man page list -V, --version;
 # - every long option that `TOOL --help` lists is an option entry in the OPTIONS section of the
 #   built man page (cloexec-trace(8), cloexec-repro(1), cloexec-bench(1)), and each page has its
 #   sections, renders without a groff warning, names the tools' version and is indexable
@@ -38,6 +40,14 @@ for page in cloexec-trace.8 cloexec-repro.1 cloexec-bench.1; do
 	tool=${page%.*}
 	src=$build/man/$page
 	text=$(render "$src")
+	out=$("$build/$tool" --version 2>&1)
+	rc=$?
+	is "$out (exit $rc)" "$tool $version (exit 0)" "$tool --version prints '$tool $version', the tools' one version"
+	is "$("$build/$tool" -V 2>&1)" "$out" "$tool -V is --version"
+	"$build/$tool" --help | grep -Eq '^ +-V, --version +'
+	ok $? "$tool --help lists -V, --version"
+	printf '%s\n' "$text" | sed -n '/^OPTIONS/,/^[A-Z]/p' | grep -Eq '^ {7}-V, --version$'
+	ok $? "$page has the entry -V, --version under OPTIONS"
 	# option entries: indented lines in OPTIONS that start with an option
 	entries=$(printf '%s\n' "$text" | sed -n '/^OPTIONS/,/^[A-Z]/p' |
 		grep -E '^ {7}(-[A-Za-z], )?--[a-z]' | grep -Eo -- '--[a-z][a-z0-9_-]*' | sort -u)

@@ -62,6 +62,7 @@ EOF
 p=${prefix:-/usr/local}
 want="$p/bin/cloexec-bench -> ../libexec/cloexec-lab/cloexec-bench
 $p/bin/cloexec-repro -> ../libexec/cloexec-lab/cloexec-repro
+$p/libexec/cloexec-lab/bench/cloexec-floor
 $p/libexec/cloexec-lab/bench/exit0
 $p/libexec/cloexec-lab/cloexec-bench
 $p/libexec/cloexec-lab/cloexec-repro
@@ -96,6 +97,19 @@ rc=$?
 [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q 'spawn_posix/cloexec/fds:16'
 ok $? "the installed cloexec-bench finds bench/exit0 and runs a spawn benchmark (exit $rc)" ||
 	printf '%s\n' "$out" | tail -n 5 | sed 's/^/# /' >&2
+# The trace_* runs start the floor and the tracer from the installed layout too.
+if [ "$(id -u)" -ne 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+	skip 1 "the installed cloexec-bench's floor and traced runs need root and kernel BTF"
+else
+	out=$(env -u CLOEXEC_LAB_BUILD timeout 120 "$tmp/dest$p/bin/cloexec-bench" \
+		--benchmark_filter='^trace_dup3/(floor|traced)/' --benchmark_min_time=0.01 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^trace_dup3/floor/' &&
+		printf '%s\n' "$out" | grep -q '^trace_dup3/traced/' &&
+		! printf '%s\n' "$out" | grep -q 'skipped by the environment\|ERROR OCCURRED'
+	ok $? "the installed cloexec-bench runs trace_dup3 under the installed floor (bench/cloexec-floor) and tracer (exit $rc)" ||
+		printf '%s\n' "$out" | tail -n 8 | sed 's/^/# /' >&2
+fi
 
 mk uninstall >"$tmp/uninstall.log" 2>&1
 ok $? "make uninstall DESTDIR=... runs" || sed 's/^/# /' "$tmp/uninstall.log" >&2
