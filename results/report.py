@@ -3,11 +3,15 @@
 """
 report.py - build results/report.md and results/report.html from the latest runs.
 
-Reads results/repro.json (make repro), results/matrix.json (make matrix) and the
-latest Google Benchmark run in results/bench/ (make bench) with its .pairs.json,
-and writes one Markdown file that references SVG charts in charts/ beside it and
-one self-contained HTML file (embedded CSS, inline SVG, no scripts, nothing
-loaded from the network) with the same tables. Charts are drawn by gnuplot.
+Reads results/repro.json (make repro), results/matrix.json (make matrix),
+results/kernels.json (make test-kernels) and the latest Google Benchmark run in
+results/bench/ (make bench) with its .pairs.json and .load.json, and writes one
+Markdown file that references SVG charts in charts/ beside it and one
+self-contained HTML file (embedded CSS, inline SVG, no scripts, nothing loaded
+from the network) with the same tables. Charts are drawn by gnuplot. Both open
+with the findings (results/findings.py: leaks per runtime, the CI gate, the
+largest savings, the tracer's cost over its floor, the kernels, the
+reproduction), derived from what the sections read; the machine table is last.
 
 A missing input leaves its section saying what is missing and which make target
 produces it; a file named on the command line that does not exist is an error.
@@ -41,6 +45,7 @@ examples:
   results/report.py                            # same, run by hand
   results/report.py --bench results/bench/20261123-161000-ab12cd3-vm.json
   results/report.py --bench smoke.json --repro none --matrix none --out /tmp/r
+  results/report.py --kernels /tmp/kernels.json  # another make test-kernels run
   results/report.py --metric cpu_time          # charts of CPU time instead of wall time
 """
 
