@@ -53,6 +53,10 @@ def diag(msg):
     print("# %s" % msg, file=sys.stderr, flush=True)
 
 
+def note(msg):
+    print("# %s" % msg, flush=True)
+
+
 def skip_all(why):
     print("1..0 # SKIP %s" % why, flush=True)
     sys.exit(0)
@@ -246,7 +250,7 @@ def check_page(drv, page, md):
     drv.set_window_size(WIDTH, HEIGHT)
     drv.get("file://" + page)
     g = drv.execute_script(JS_GEOMETRY)
-    diag("viewport %sx%s, document %s wide; findings at %s" % (
+    note("viewport %sx%s, document %s wide; findings at %s" % (
         g["vw"], g["vh"], g["docWidth"], json.dumps({k: g["findings"][k] for k in (
             "top", "height")}) if g["findings"] else None))
     f = g["findings"]

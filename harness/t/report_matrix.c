@@ -136,8 +136,8 @@ static void check_findings(struct mx *m, const char *md, const char *what, int f
 	else
 		ok(strstr(notl, "go-extrafiles-seed: listener to server") && !strstr(leaks, "seed"),
 		   "%s: the seed's hand-over is among the not-leaks: listener to server", what);
-	diag("%s: Leaks: %s", what, leaks);
-	diag("%s: CI gate: %s", what, gate);
+	note("%s: Leaks: %s", what, leaks);
+	note("%s: CI gate: %s", what, gate);
 }
 
 /* A copy of the run's matrix with crystal's leaks made hand-overs and java's helper fds leaks. */
