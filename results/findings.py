@@ -44,6 +44,8 @@ def fmt_time(ns):
 
 def fmt_interval(lo, hi):
     """A 95% interval in one unit (the larger end's)."""
+    if not all(isinstance(x, (int, float)) for x in (lo, hi)):
+        return "(no interval)"
     big = max(abs(lo), abs(hi))
     for div, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "us"), (1.0, "ns")):
         if big >= div or div == 1.0:

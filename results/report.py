@@ -185,8 +185,9 @@ figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 figure svg{max-width:100%;height:auto;border:1px solid #eee}
 #findings{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.2em 1em .4em;
 margin:.8em 0}#findings h2{margin-top:.4em;border:0}#findings ul{padding-left:1.2em;margin:.4em 0}
-#findings li{margin:.2em 0;line-height:1.35}#findings li.bad::marker{color:#b3261e}#findings li.ok::marker{color:#176f2c}
-#findings li.warn::marker{color:#8a5a00}#findings li.bad strong{color:#b3261e}
+#findings li{margin:.2em 0;line-height:1.35}#findings li.bad::marker{color:#b3261e}
+#findings li.ok::marker{color:#176f2c}#findings li.warn::marker{color:#8a5a00}
+#findings li.bad strong{color:#b3261e}
 .tw{overflow-x:auto}nav ul{columns:2}code{background:#f3f3f3;padding:0 .2em}summary{cursor:pointer;color:#2a5db0}
 """
 
