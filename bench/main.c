@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "bench.h"
 #include "lab.h"
+#include "lab_version.h" /* CLOEXEC_LAB_VERSION, generated in the build directory */
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,10 +22,6 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-#ifndef CLOEXEC_LAB_VERSION
-#error "CLOEXEC_LAB_VERSION is not defined (the Makefile passes the tools' VERSION)"
-#endif
 
 #ifndef SYS_close_range
 #define SYS_close_range 436

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "repro.h"
 #include "lab.h"
+#include "lab_version.h" /* CLOEXEC_LAB_VERSION, generated in the build directory */
 #include "tap.h"
 
 #include <errno.h>
@@ -23,10 +24,6 @@
 #include <string.h>
 
 #define MAX_SCENARIOS 512
-
-#ifndef CLOEXEC_LAB_VERSION
-#error "CLOEXEC_LAB_VERSION is not defined (the Makefile passes the tools' VERSION)"
-#endif
 
 static void usage(FILE *f)
 {
