@@ -42,6 +42,11 @@ def fmt_time(ns):
     return ("%.3g ns" % ns) if a < 100 else ("%.0f ns" % ns)
 
 
+def fmt_signed(ns):
+    """A difference with its sign: +1.2 us, -31 ns."""
+    return ("+" if isinstance(ns, (int, float)) and ns >= 0 else "") + fmt_time(ns)
+
+
 def fmt_interval(lo, hi):
     """A 95% interval in one unit (the larger end's)."""
     if not all(isinstance(x, (int, float)) for x in (lo, hi)):
@@ -311,12 +316,13 @@ def goals_findings(figs, why, have_bench, bench_path):
             ci = f["ci95_ns"]
             goal = ("<= %s" % fmt_time(f["goal_ns"])) if isinstance(
                 f.get("goal_ns"), (int, float)) else f.get("goal", "-")
-            micro.append("%s %s +%s %s (goal %s: %s)" % (
-                f["figure"], f["name"], fmt_time(f["over_floor_ns"]), fmt_interval(*ci), goal, v))
+            micro.append("%s %s %s %s (goal %s: %s)" % (
+                f["figure"], f["name"], fmt_signed(f["over_floor_ns"]), fmt_interval(*ci), goal,
+                v))
         elif f["figure"] == "c+":
             ci = f.get("stack_cost_ci95_ns") or [0, 0]
-            micro.append("%s %s: the stack +%s %s" % (
-                f["figure"], f["name"], fmt_time(f.get("stack_cost_ns")), fmt_interval(*ci)))
+            micro.append("%s %s: the stack %s %s" % (
+                f["figure"], f["name"], fmt_signed(f.get("stack_cost_ns")), fmt_interval(*ci)))
         else:
             load.append("%s %s: %s: %s" % (f["figure"], f["name"], _load_figure(f), v))
     state = "bad" if "not met" in verdicts else ("warn" if "undecided" in verdicts else "ok")
