@@ -106,6 +106,14 @@ const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this m
  */
 const volatile __u32 stack_bytes = 0;
 const volatile __u64 rb_stack_bytes = RB_SIZE / 8 * 3; /* no stacks past this much data */
+/*
+ * --all-fds: a record for every fd and every close (the full stream). Else an fd made with the
+ * flag set is counted in "atomic" and sends nothing, and a close is sent only for an fd in
+ * "tracked" (the ones user space follows), until that map is full: track_full, set once, sends
+ * every close again (the model stays right, only slower).
+ */
+const volatile __u32 all_fds = 0;
+__u32 track_full = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -127,6 +135,22 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Atomic fds per process, syscall and kind (cloexec_trace.h); the total is CT_CNT_ATOMIC. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ct_agg_key);
+	__type(value, __u64);
+} atomic SEC(".maps");
+
+/* The fds whose close user space needs (cloexec_trace.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 17);
+	__type(key, struct ct_track_key);
+	__type(value, __u8);
+} tracked SEC(".maps");
+
 /* Per-CPU scratch: the record being built, and buffers for environment strings and paths. */
 struct scratch {
 	struct ct_event ev;
@@ -147,6 +171,52 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* Whether closes are filtered by "tracked" (not --all-fds, the map not full yet). */
+static __always_inline bool filtering(void)
+{
+	return !all_fds && !*(volatile __u32 *)&track_full;
+}
+
+/* User space follows fd of table files from now on: its close gets a record. */
+static __always_inline void track(__u64 files, int fd)
+{
+	struct ct_track_key k = {.files = files, .fd = fd};
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&tracked, &k, &one, BPF_ANY)) {
+		*(volatile __u32 *)&track_full = 1;
+		count(CT_CNT_TRACK_FULL);
+	}
+}
+
+/* Whether user space follows fd of table files; forget it (the slot is closed or replaced). */
+static __always_inline bool untrack(__u64 files, int fd)
+{
+	struct ct_track_key k = {.files = files, .fd = fd};
+
+	return bpf_map_delete_elem(&tracked, &k) == 0;
+}
+
+/* A file's kind from its inode mode and file system (anon inodes and pidfs: other). */
+static __always_inline __u16 kind_of(__u32 mode, __u32 magic)
+{
+	if (magic == ANON_INODE_FS_MAGIC || magic == PIDFS_MAGIC)
+		return CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		return CT_KIND_SOCKET;
+	case S_IFIFO:
+		return CT_KIND_PIPE;
+	case S_IFDIR:
+		return CT_KIND_DIR;
+	case S_IFCHR:
+		return CT_KIND_CHR;
+	case S_IFREG:
+		return CT_KIND_FILE;
+	}
+	return CT_KIND_OTHER;
 }
 
 static __always_inline bool in_scope(__u32 tgid)
@@ -197,7 +267,7 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
 	__u64 size = sizeof(*e);
 
 	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC &&
-	    e->type != CT_EV_MAP)
+	    e->type != CT_EV_MAP && !(e->type == CT_EV_SETFD && (e->flags2 & CT_F2_UNSEEN)))
 		size = CT_EVENT_HDR_SIZE;
 	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
@@ -337,9 +407,8 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 		e->flags2 |= CT_F2_DELETED;
 	mode = KREAD(kc, struct inode, inode, i_mode);
 	e->mode = mode;
-	switch (mode & S_IFMT) {
-	case S_IFSOCK:
-		e->kind = CT_KIND_SOCKET;
+	e->kind = kind_of(mode, e->u.file.fs_magic);
+	if (e->kind == CT_KIND_SOCKET) {
 		sock = KREAD(kc, struct file, filep, private_data);
 		sk = KREAD(kc, struct socket, sock, sk);
 		if (!sk)
@@ -373,24 +442,7 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 				e->flags |= CT_F_ABSTRACT;
 		}
 		return 0;
-	case S_IFIFO:
-		e->kind = CT_KIND_PIPE;
-		break;
-	case S_IFDIR:
-		e->kind = CT_KIND_DIR;
-		break;
-	case S_IFCHR:
-		e->kind = CT_KIND_CHR;
-		break;
-	case S_IFREG:
-		e->kind = CT_KIND_FILE;
-		break;
-	default:
-		e->kind = CT_KIND_OTHER;
-		break;
 	}
-	if (e->u.file.fs_magic == ANON_INODE_FS_MAGIC || e->u.file.fs_magic == PIDFS_MAGIC)
-		e->kind = CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
 	fill_path(e, filep);
 	return 0;
 }
@@ -488,6 +540,38 @@ static __always_inline void ev_send_stack(struct ct_event *e)
 	count(CT_CNT_STACKS);
 }
 
+/*
+ * An fd >= 3 made with the flag set, counted instead of recorded: per process, syscall and kind
+ * (the kind is two or three loads: inode mode and file system, no path, no socket details).
+ */
+static __always_inline void count_atomic(__u32 sc, struct file *file)
+{
+	const bool kc = have_rdonly_cast;
+	struct ct_agg_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .syscall = sc};
+	struct super_block *sb;
+	struct inode *inode;
+	__u64 one = 1, *v;
+
+	count(CT_CNT_ATOMIC);
+	if (file) {
+		inode = KREAD(kc, struct file, file, f_inode);
+		sb = KREAD(kc, struct inode, inode, i_sb);
+		k.kind = kind_of(KREAD(kc, struct inode, inode, i_mode),
+				 KREAD(kc, struct super_block, sb, s_magic));
+	}
+	v = bpf_map_lookup_elem(&atomic, &k);
+	if (v) {
+		*v += 1;
+		return;
+	}
+	/* a new key; the map full (or the key made on another CPU meanwhile): the total has it */
+	if (bpf_map_update_elem(&atomic, &k, &one, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&atomic, &k);
+		if (v)
+			*v += 1;
+	}
+}
+
 /* One fd that just appeared in the current task's table. Global: verified once. */
 __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 {
@@ -500,6 +584,19 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	bit = fd_state(files, fd, &file);
 	if (bit < 0)
 		return 0;
+	/*
+	 * Made with the flag: counted, no record, unless it replaced an fd user space follows
+	 * (dup3 onto its number): then the record says the old one is gone. Without the flag:
+	 * followed from now on, its close gets a record.
+	 */
+	if (!all_fds && fd >= 3) {
+		if (bit && !(sc == CT_SC_DUP3 && untrack((__u64)files, fd))) {
+			count_atomic(sc, file);
+			return 0;
+		}
+		if (!bit)
+			track((__u64)files, fd);
+	}
 	e = ev_begin(CT_EV_FD);
 	if (!e)
 		return 0;
@@ -527,9 +624,23 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 	struct ct_event *e;
 	int bit;
 
+	struct ct_track_key k = {.files = (__u64)task->files, .fd = fd};
+	bool unseen = false;
+
 	bit = fd_state(task->files, fd, &file);
 	if (bit < 0)
 		return 0;
+	/*
+	 * An fd user space does not follow was made with the flag (counted): setting it again
+	 * changes nothing; clearing it makes the fd one a verdict names, so the record carries
+	 * its identity, and it is followed from now on.
+	 */
+	if (!all_fds && fd >= 3 && !bpf_map_lookup_elem(&tracked, &k)) {
+		if (bit)
+			return 0;
+		unseen = true;
+		track(k.files, fd);
+	}
 	e = ev_begin(CT_EV_SETFD);
 	if (!e)
 		return 0;
@@ -539,8 +650,12 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
-	if (file)
+	if (unseen) {
+		e->flags2 |= CT_F2_UNSEEN;
+		fill_file(e, (__u64)file);
+	} else if (file) {
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	}
 	/* the flag is clear now: if it was set before, an inherited fd's story starts here */
 	if (!bit && fd >= 3)
 		ev_send_stack(e);
@@ -646,6 +761,69 @@ __noinline int emit_recvmmsg_one(__u64 ptr, __u32 req)
 }
 
 /*
+ * A walk over an fd table's bitmaps, word by word: with del, every open fd is forgotten (the
+ * table goes away); else every open fd without the flag is followed (a copy of a table, made by
+ * fork or unshare: the fds its copy inherited).
+ */
+struct tt_ctx {
+	unsigned long *open_fds;
+	unsigned long *coe;
+	__u64 files;
+	__u64 word;
+	__u32 base;
+	__u32 del;
+};
+
+static long tt_bit(__u64 i, void *data)
+{
+	struct tt_ctx *c = data;
+
+	if (!((c->word >> (i & 63)) & 1))
+		return 0;
+	if (c->del)
+		untrack(c->files, c->base + (int)i);
+	else
+		track(c->files, c->base + (int)i);
+	return 0;
+}
+
+static long tt_word(__u64 i, void *data)
+{
+	struct tt_ctx *c = data;
+	unsigned long o = 0, coe = 0;
+
+	if (bpf_probe_read_kernel(&o, sizeof(o), c->open_fds + i))
+		return 1;
+	if (!c->del && o && bpf_probe_read_kernel(&coe, sizeof(coe), c->coe + i))
+		return 1;
+	o &= ~coe;
+	if (!o)
+		return 0;
+	c->word = o;
+	c->base = i * 64;
+	bpf_loop(64, tt_bit, c, 0);
+	return 0;
+}
+
+static __always_inline void track_table(struct files_struct *files, bool del)
+{
+	const bool kc = have_rdonly_cast;
+	struct tt_ctx c = {.files = (__u64)files, .del = del};
+	struct fdtable *fdt;
+	__u32 max;
+
+	if (!files)
+		return;
+	fdt = KREAD(kc, struct files_struct, files, fdt);
+	max = KREAD(kc, struct fdtable, fdt, max_fds);
+	if (max > max_scan_fds)
+		max = max_scan_fds;
+	c.open_fds = KREAD(kc, struct fdtable, fdt, open_fds);
+	c.coe = KREAD(kc, struct fdtable, fdt, close_on_exec);
+	bpf_loop((max + 63) / 64, tt_word, &c, 0);
+}
+
+/*
  * close/close_range, at exit. Another thread may already have reused the fd number (and its
  * record may precede ours): for close, say what the slot holds now (ino, 0 = empty), and for
  * both, the time before looking (ts_ns), so user space does not drop the newer fd.
@@ -724,7 +902,8 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 SC_BIT(__NR_pidfd_getfd, w) | SC_BIT(__NR_fanotify_init, w) |                             \
 	 SC_BIT(__NR_userfaultfd, w) | SC_BIT(__NR_perf_event_open, w) |                           \
 	 SC_BIT(__NR_open_by_handle_at, w) | SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) |    \
-	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_LEGACY(w))
+	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_BIT(__NR_unshare, w) |  \
+	 SC_LEGACY(w))
 
 const volatile __u64 sc_mask[8] = {SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),
 				   SC_WORD(4), SC_WORD(5), SC_WORD(6), SC_WORD(7)};
@@ -755,9 +934,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	a1 = SC_ARG(regs, 1);
 	a2 = SC_ARG(regs, 2);
 	a3 = SC_ARG(regs, 3);
-	/* close releases the slot even when it reports an error (EINTR, EIO), not on EBADF */
-	if (nr == __NR_close)
-		return ret == -9 ? 0 : emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
+	/*
+	 * close releases the slot even when it reports an error (EINTR, EIO), not on EBADF. Only
+	 * the close of an fd user space follows is sent (others were made atomic: counted).
+	 */
+	if (nr == __NR_close) {
+		if (ret == -9)
+			return 0;
+		if (filtering() && !untrack((__u64)bpf_get_current_task_btf()->files, (int)a0))
+			return 0;
+		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
+	}
 	if (ret < 0)
 		return 0;
 	switch (nr) {
@@ -850,7 +1037,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_open_by_handle_at:
 		return emit_new_fd(ret, CT_SC_OPEN_BY_HANDLE_AT, !!(a2 & O_CLOEXEC));
 	case __NR_close_range:
+		/* CLOSE_RANGE_UNSHARE (2): a new table, a copy: follow what it inherited */
+		if ((a2 & 2) && filtering())
+			track_table(bpf_get_current_task_btf()->files, false);
 		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
+	case __NR_unshare:
+		if ((a0 & CLONE_FILES) && filtering())
+			track_table(bpf_get_current_task_btf()->files, false);
+		return 0;
 	case __NR_mmap:
 		/* a file's code: PROT_EXEC, not MAP_ANONYMOUS (the loader maps text this way) */
 		if (!stack_bytes || !(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS))
@@ -873,6 +1067,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (filter_enabled && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
 		count(CT_CNT_SCOPE_FULL);
+	/* a copy of the fd table: its inheritable fds are followed there too */
+	if (child->files != parent->files && filtering())
+		track_table(child->files, false);
 	e = ev_begin(CT_EV_FORK);
 	if (!e)
 		return 0;
@@ -1090,6 +1287,8 @@ static long bit_cb(__u64 i, void *data)
 	c->seen++;
 	if (bpf_probe_read_kernel(&file, sizeof(file), c->fdarr + fd) || !file)
 		return 0;
+	if (filtering()) /* a survivor: the program that got it is followed closing it */
+		track(c->files, fd);
 	/*
 	 * No room for the record: count it lost without building it. One exec of a process
 	 * with 1M leaked fds then costs its bitmap walk plus a ring buffer of records, not a
@@ -1227,6 +1426,9 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (!group_dead || !in_scope(tgid))
 		return 0;
+	/* the last user of its fd table (exit_files comes next): forget what was followed there */
+	if (filtering() && p->files && BPF_CORE_READ(p, files, count.counter) == 1)
+		track_table(p->files, true);
 	e = ev_begin(CT_EV_EXIT);
 	if (e) {
 		e->tid = p->pid;

@@ -184,6 +184,7 @@ static struct cloexec_trace_bpf *bpf_start(void)
 	}
 	skel->rodata->filter_enabled = (opt.cmd || opt.pid) ? 1 : 0;
 	skel->rodata->self_tgid = (uint32_t)getpid();
+	skel->rodata->all_fds = opt.all_fds;
 	if (opt.ring_kb) {
 		err = bpf_map__set_max_entries(skel->maps.rb, (uint32_t)opt.ring_kb * 1024);
 		if (err) {
@@ -447,6 +448,10 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 
 	events_finish(now_ns());
 	ct_stats.lost = read_counter(skel, CT_CNT_LOST);
+	/* the atomic fds the kernel counted instead of sending (none with --all-fds) */
+	ct_stats.atomic_counted = read_counter(skel, CT_CNT_ATOMIC);
+	ct_stats.atomic += ct_stats.atomic_counted;
+	ct_stats.fds += ct_stats.atomic_counted;
 	ct_stack_stats.skipped = read_counter(skel, CT_CNT_NOSTACK);
 	if (scope_full)
 		fprintf(stderr,

@@ -31,9 +31,16 @@ static void drain_closed(void)
 	struct creation *c;
 
 	while ((c = model_take_closed())) {
-		enum ct_fd_verdict v = decide_fd_final(c);
+		enum ct_fd_verdict v;
 
-		if (c->fd >= 3)
+		/* counted in the kernel (a SETFD's stand-in creation): no verdict of its own */
+		if (c->counted) {
+			creation_put(c);
+			continue;
+		}
+		v = decide_fd_final(c);
+		/* an atomic fd's record (dup3 onto a followed fd) is counted, shown with --all-fds */
+		if (c->fd >= 3 && (v != CT_FD_ATOMIC || opt.all_fds))
 			order_fd(c, v, c->closed_t);
 		else
 			creation_put(c);
@@ -151,10 +158,41 @@ static void note_clear(struct table *t, struct entry *e, bool before, const stru
 	ct_stack_put(st);
 }
 
+/*
+ * The fd of SETFD record ev was made with the flag and counted in the kernel (CT_F2_UNSEEN): a
+ * stand-in creation from the identity the record carries (made atomic, when and by which call
+ * unknown), at its slot in t, so the clear is followed as for any fd.
+ */
+static struct entry *unseen_fd(struct table *t, const struct ct_event *ev)
+{
+	struct ct_event fd = *ev;
+	char path[PATH_MAX];
+	struct creation *c;
+	struct entry *e;
+
+	if (!t || ev->fd < 0)
+		return NULL;
+	fd.type = CT_EV_FD;
+	fd.syscall = CT_SC_NONE;
+	fd.flags = CT_F_CLOEXEC;
+	fd.ts_ns = 0;
+	e = table_slot(t, ev->fd);
+	entry_drop(t, e, CT_DROP_CLOSE, ev->tgid, ev->ts_ns);
+	ct_file_name(&fd, ev->tgid, ev->fd, path, sizeof(path));
+	c = creation_new(&fd, path);
+	c->counted = true;
+	c->shared = t->users > 1;
+	e->c = c;
+	e->ino = ev->ino;
+	e->open = true;
+	e->coe = true;
+	return e;
+}
+
 static void on_setfd(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
-	struct entry *e = table_get(t, ev->fd);
+	struct entry *e = ev->flags2 & CT_F2_UNSEEN ? unseen_fd(t, ev) : table_get(t, ev->fd);
 	enum ct_set_by by = ev->syscall == CT_SC_FCNTL_SETFD ? CT_SET_FCNTL : CT_SET_IOCTL;
 	bool before = e && e->coe;
 

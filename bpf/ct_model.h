@@ -55,6 +55,7 @@ struct creation {
 	bool late;		/* the bit was set later in the creator's table */
 	bool final;		/* the fd left the creator's table: its verdict is final */
 	bool cleared_after_set; /* late, then cleared again */
+	bool counted;		/* made atomic and counted in the kernel: no verdict of its own */
 	uint64_t late_ns, set_t, closed_t;
 	enum ct_set_by set_by;
 	unsigned redundant;
