@@ -902,7 +902,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 SC_BIT(__NR_pidfd_getfd, w) | SC_BIT(__NR_fanotify_init, w) |                             \
 	 SC_BIT(__NR_userfaultfd, w) | SC_BIT(__NR_perf_event_open, w) |                           \
 	 SC_BIT(__NR_open_by_handle_at, w) | SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) |    \
-	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_BIT(__NR_unshare, w) |  \
+	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_BIT(__NR_unshare, w) |            \
 	 SC_LEGACY(w))
 
 const volatile __u64 sc_mask[8] = {SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),

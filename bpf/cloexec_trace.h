@@ -103,7 +103,7 @@ enum ct_kind {
 #define CT_F2_NOSTACK 0x08 /* FD, SETFD: a stack was due but not taken (ring buffer busy) */
 #define CT_F2_INTERP  0x10 /* MAP: the interpreter exec mapped (ld.so), at AT_BASE */
 #define CT_F2_UNSEEN                                                                               \
-	0x20 /* SETFD: the fd was made with the flag and counted in the kernel, not recorded:    \
+	0x20 /* SETFD: the fd was made with the flag and counted in the kernel, not recorded:      \
 	      * the record carries its identity (as FD) */
 
 /* File system magic numbers (statfs f_type) the record's fs_magic is compared with. */

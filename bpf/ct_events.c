@@ -39,7 +39,8 @@ static void drain_closed(void)
 			continue;
 		}
 		v = decide_fd_final(c);
-		/* an atomic fd's record (dup3 onto a followed fd) is counted, shown with --all-fds */
+		/* an atomic fd's record (dup3 onto a followed fd) is counted, shown with --all-fds
+		 */
 		if (c->fd >= 3 && (v != CT_FD_ATOMIC || opt.all_fds))
 			order_fd(c, v, c->closed_t);
 		else

@@ -212,8 +212,8 @@ void json_summary(struct sbuf *b, const struct ct_summary *s)
 		  "\"passed\":%lu,\"races\":%lu,\"lost\":%lu,\"records\":%lu,\"out_of_order\":%lu,"
 		  "\"atomic_counted\":%lu,\"timed_out\":%s,",
 		  st->fds, st->atomic, st->late, st->never, st->execs, st->leaked, st->helper,
-		  st->passed, st->races, st->lost, st->events, st->out_of_order,
-		  st->atomic_counted, jbool(s->timed_out));
+		  st->passed, st->races, st->lost, st->events, st->out_of_order, st->atomic_counted,
+		  jbool(s->timed_out));
 	/* stacks: taken with a record, not taken (ring busy), unwound (not from the cache) */
 	if (ct_stack_on())
 		sb_printf(b, "\"stacks\":{\"taken\":%lu,\"skipped\":%lu,\"unwound\":%lu},",
