@@ -512,7 +512,9 @@ int main(int argc, char **argv)
 {
 	struct run r = {
 	    .sync_pipe = {-1, -1}, .err_pipe = {-1, -1}, .child_done = true, .cmd_status = INT_MIN};
-	struct sigaction sa = {.sa_handler = on_signal};
+	/* SA_RESTART: a signal while a write waits on a full pipe restarts the write (the poll
+	 * loop's epoll_wait still returns EINTR and sees the flag) */
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
 	struct cloexec_trace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	int code = EX_ENV, rc;
