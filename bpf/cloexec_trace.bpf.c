@@ -154,6 +154,7 @@ struct {
 /* Per-CPU scratch: the record being built, and buffers for environment strings and paths. */
 struct scratch {
 	struct ct_event ev;
+	__u32 nlen; /* bytes of ev.name in use (with its NUL): the record is sent that long */
 	char env[ENV_CHUNK];
 	char path[2 * CT_NAME_LEN];
 };
@@ -248,6 +249,7 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	/* the header only: a name, when there is one, is written NUL-terminated */
 	__builtin_memset(e, 0, CT_EVENT_HDR_SIZE);
 	e->name[0] = 0;
+	s->nlen = 0;
 	id = bpf_get_current_pid_tgid();
 	task = bpf_get_current_task_btf();
 	e->type = type;
@@ -259,16 +261,37 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	return e;
 }
 
-/* Copy the record into the ring buffer; wake the reader only when asked or half full. */
+/* The name's length in the scratch record (ev_send sends the record up to it). */
+static __always_inline void set_nlen(long n)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (s && n > 0)
+		s->nlen = n > CT_NAME_LEN ? CT_NAME_LEN : n;
+}
+
+/*
+ * Copy the record into the ring buffer, up to the end of its name (the reader zeroes the
+ * rest): a pipe's record is 136 bytes, not 376, so a burst (an exec with 20,000 inherited fds)
+ * fits the ring more than twice over. Wake the reader only when asked or half full.
+ */
 static __always_inline void ev_send(struct ct_event *e, bool wake)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 size = CT_EVENT_HDR_SIZE;
+	struct scratch *s;
+	__u32 zero = 0;
 
-	__u64 size = sizeof(*e);
-
-	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC &&
-	    e->type != CT_EV_MAP && !(e->type == CT_EV_SETFD && (e->flags2 & CT_F2_UNSEEN)))
-		size = CT_EVENT_HDR_SIZE;
+	if (e->type == CT_EV_FD || e->type == CT_EV_EXEC_FD || e->type == CT_EV_EXEC ||
+	    e->type == CT_EV_MAP || (e->type == CT_EV_SETFD && (e->flags2 & CT_F2_UNSEEN))) {
+		s = bpf_map_lookup_elem(&scratch, &zero);
+		size = sizeof(*e);
+		if (s && s->nlen <= CT_NAME_LEN)
+			size = CT_EVENT_HDR_SIZE + ((s->nlen + 8) & ~7u);
+		if (size > sizeof(*e))
+			size = sizeof(*e);
+	}
 	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&rb, e, size, flags))
@@ -380,10 +403,12 @@ __noinline int fill_path(struct ct_event *e, __u64 filep)
 	if (c.pseudo || c.pos >= CT_NAME_LEN - 1) {
 		/* just the name (pipe:, anon_inode:, a root "/") */
 		d = BPF_CORE_READ(file, f_path.dentry);
-		bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
+		set_nlen(bpf_probe_read_kernel_str(e->name, sizeof(e->name),
+						   BPF_CORE_READ(d, d_name.name)));
 		return 0;
 	}
-	bpf_probe_read_kernel_str(e->name, CT_NAME_LEN, s->path + (c.pos & (CT_NAME_LEN - 1)));
+	set_nlen(
+	    bpf_probe_read_kernel_str(e->name, CT_NAME_LEN, s->path + (c.pos & (CT_NAME_LEN - 1))));
 	return 0;
 }
 
@@ -438,6 +463,7 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 			barrier_var(len);
 			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
 					      (char *)ua->name + 2);
+			set_nlen(len + 1);
 			if (e->name[0] == 0)
 				e->flags |= CT_F_ABSTRACT;
 		}
@@ -1305,6 +1331,7 @@ static long bit_cb(__u64 i, void *data)
 	e = &s->ev;
 	__builtin_memset(e, 0, CT_EVENT_HDR_SIZE);
 	e->name[0] = 0;
+	s->nlen = 0;
 	e->type = CT_EV_EXEC_FD;
 	e->tgid = c->tgid;
 	e->tid = c->tid;
@@ -1372,7 +1399,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	e->u.exec.listen_pid = env.listen_pid;
 	if (env.trunc)
 		e->flags |= CT_F_TRUNC;
-	bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename);
+	set_nlen(bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename));
 	sc.files = e->files;
 	sc.ts = e->ts_ns;
 	sc.tgid = tgid;

@@ -61,7 +61,7 @@ struct run {
 	int sync_pipe[2], err_pipe[2];
 	bool child_done, timed_out;
 	int cmd_status; /* exit code or -signal, once reaped; INT_MIN before */
-	uint64_t deadline, linger_until, kill_at, pruned;
+	uint64_t deadline, linger_until, kill_at, pruned, stack_pruned;
 };
 
 static void on_signal(int sig)
@@ -429,9 +429,13 @@ static int poll_loop(struct run *r, struct ring_buffer *rb)
 		events_flush(now);
 		out_flush(stdout);
 		out_flush(ct_out.json);
-		if (now > r->pruned + NS_PER_SEC) {
+		/* closed creations leave the inode index within 0.35 s (most) or 2 s */
+		if (now > r->pruned + NS_PER_SEC / 10) {
 			ino_prune(model_last_ts, false);
-			ct_stack_prune(model_last_ts, false);
+			if (now > r->stack_pruned + NS_PER_SEC) {
+				ct_stack_prune(model_last_ts, false);
+				r->stack_pruned = now;
+			}
 			r->pruned = now;
 		}
 		if (run_over(r, rb, now))

@@ -96,9 +96,10 @@ struct ancestor {
 
 struct table {
 	uint64_t files;
-	int users;	/* processes using it (CLONE_FILES shares it) */
-	uint32_t owner; /* the process whose fork (or unshare) made it; 0: unknown */
-	int nheirs;	/* entries with a heir (dups of them are followed too) */
+	int users;	   /* processes using it (CLONE_FILES shares it) */
+	uint32_t owner;	   /* the process whose fork (or unshare) made it; 0: unknown */
+	uint64_t copied_t; /* the latest fork that copied it (0: none) */
+	int nheirs;	   /* entries with a heir (dups of them are followed too) */
 	struct entry *e;
 	int cap;
 	struct ancestor anc[MAX_ANC]; /* the forks this table descends from, nearest first */
