@@ -473,8 +473,8 @@ static void check_summary(const struct tl_ctx *x, const json_t *sum)
 			x->want_counted);
 	nfd += tj_int(sum, "atomic_counted", 0);
 	nat += tj_int(sum, "atomic_counted", 0);
-	is_int(tj_int(sum, "fds", -1), nfd, "%s: summary fds = fd records + counted (%d)",
-	       tc->name, nfd);
+	is_int(tj_int(sum, "fds", -1), nfd, "%s: summary fds = fd records + counted (%d)", tc->name,
+	       nfd);
 	is_int(tj_int(sum, "atomic", -1), nat, "%s: summary atomic = records + counted (%d)",
 	       tc->name, nat);
 	is_int(tj_int(sum, "late", -1), nlate, "%s: summary late = %d", tc->name, nlate);
