@@ -148,7 +148,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 17);
 	__type(key, struct ct_track_key);
-	__type(value, __u8);
+	__type(value, __u64); /* the struct file * followed (0: from a table walk, not known) */
 } tracked SEC(".maps");
 
 /* Per-CPU scratch: the record being built, and buffers for environment strings and paths. */
@@ -180,13 +180,13 @@ static __always_inline bool filtering(void)
 	return !all_fds && !*(volatile __u32 *)&track_full;
 }
 
-/* User space follows fd of table files from now on: its close gets a record. */
-static __always_inline void track(__u64 files, int fd)
+/* User space follows fd (file, 0: not known) of table files from now on: its close gets a record.
+ */
+static __always_inline void track(__u64 files, int fd, __u64 file)
 {
 	struct ct_track_key k = {.files = files, .fd = fd};
-	__u8 one = 1;
 
-	if (bpf_map_update_elem(&tracked, &k, &one, BPF_ANY)) {
+	if (bpf_map_update_elem(&tracked, &k, &file, BPF_ANY)) {
 		*(volatile __u32 *)&track_full = 1;
 		count(CT_CNT_TRACK_FULL);
 	}
@@ -621,7 +621,7 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 			return 0;
 		}
 		if (!bit)
-			track((__u64)files, fd);
+			track((__u64)files, fd, (__u64)file);
 	}
 	e = ev_begin(CT_EV_FD);
 	if (!e)
@@ -665,7 +665,7 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 		if (bit)
 			return 0;
 		unseen = true;
-		track(k.files, fd);
+		track(k.files, fd, (__u64)file);
 	}
 	e = ev_begin(CT_EV_SETFD);
 	if (!e)
@@ -809,7 +809,7 @@ static long tt_bit(__u64 i, void *data)
 	if (c->del)
 		untrack(c->files, c->base + (int)i);
 	else
-		track(c->files, c->base + (int)i);
+		track(c->files, c->base + (int)i, 0);
 	return 0;
 }
 
@@ -850,6 +850,32 @@ static __always_inline void track_table(struct files_struct *files, bool del)
 }
 
 /*
+ * Whether the fd close(fd) just closed was followed (its close gets a record), forgetting it.
+ * Another thread may put a new fd at the number between the close and this look, and follow
+ * it (its track): so the entry is forgotten only while the slot is empty, and when the slot
+ * filled between that look and the delete, the new fd is followed again. An entry left for a
+ * reused slot costs at most one close record too many (user space keeps the newer fd: the
+ * record says what the slot holds), never a missing one.
+ */
+static __always_inline bool close_tracked(int fd)
+{
+	struct files_struct *files = bpf_get_current_task_btf()->files;
+	struct ct_track_key k = {.files = (__u64)files, .fd = fd};
+	struct file *file = NULL;
+
+	if (!bpf_map_lookup_elem(&tracked, &k))
+		return false;
+	fd_state(files, fd, &file);
+	if (file)
+		return true;
+	bpf_map_delete_elem(&tracked, &k);
+	fd_state(files, fd, &file);
+	if (file)
+		track(k.files, fd, 0);
+	return true;
+}
+
+/*
  * close/close_range, at exit. Another thread may already have reused the fd number (and its
  * record may precede ours): for close, say what the slot holds now (ino, 0 = empty), and for
  * both, the time before looking (ts_ns), so user space does not drop the newer fd.
@@ -863,6 +889,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 
 	if (type == CT_EV_CLOSE)
 		fd_state(task->files, fd, &file);
+
 	e = ev_begin(type);
 	if (!e)
 		return 0;
@@ -967,7 +994,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (nr == __NR_close) {
 		if (ret == -9)
 			return 0;
-		if (filtering() && !untrack((__u64)bpf_get_current_task_btf()->files, (int)a0))
+		if (filtering() && !close_tracked((int)a0))
 			return 0;
 		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
 	}
@@ -1314,7 +1341,7 @@ static long bit_cb(__u64 i, void *data)
 	if (bpf_probe_read_kernel(&file, sizeof(file), c->fdarr + fd) || !file)
 		return 0;
 	if (filtering()) /* a survivor: the program that got it is followed closing it */
-		track(c->files, fd);
+		track(c->files, fd, (__u64)file);
 	/*
 	 * No room for the record: count it lost without building it. One exec of a process
 	 * with 1M leaked fds then costs its bitmap walk plus a ring buffer of records, not a

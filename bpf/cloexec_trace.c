@@ -50,6 +50,8 @@
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS  1000000ULL
+/* Records written between two reads of the ring buffer when a backlog goes out. */
+#define FLUSH_SLICE 2048
 
 static volatile sig_atomic_t stop_sig;
 static int ct_argc; /* the command line, for the SARIF log's invocation */
@@ -409,14 +411,18 @@ static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 /*
  * Poll with a timeout: records arrive in batches, no wakeup per record. After each poll the ring
  * is read to its end (records without a wakeup wait no longer than one poll), then what is
- * complete up to the moment before that read goes out in time order (ct_order.h).
+ * complete up to the moment before that read goes out in time order (ct_order.h), FLUSH_SLICE
+ * records at a time with a read of the ring between slices. Past ORDER_MAX_PENDING waiting
+ * records the ring is not read until they go (memory stays bounded; the kernel counts what it
+ * then cannot send as lost).
  */
 static int poll_loop(struct run *r, struct ring_buffer *rb)
 {
 	if (opt.timeout_s)
 		r->deadline = now_ns() + (uint64_t)opt.timeout_s * NS_PER_SEC;
 	for (;;) {
-		int err = ring_buffer__poll(rb, 50);
+		bool full = events_backlog();
+		int err = full ? 0 : ring_buffer__poll(rb, 50);
 		uint64_t now;
 
 		if (err < 0 && err != -EINTR) {
@@ -425,8 +431,14 @@ static int poll_loop(struct run *r, struct ring_buffer *rb)
 			return -1;
 		}
 		now = now_ns();
-		ring_buffer__consume(rb);
-		events_flush(now);
+		if (!full)
+			ring_buffer__consume(rb);
+		/* write in slices, reading the ring in between: a backlog does not fill it */
+		while (events_flush(now, FLUSH_SLICE) && !events_backlog())
+			ring_buffer__consume(rb);
+		/* still full: nothing was old enough to go; wait for the oldest to come of age */
+		if (full && events_backlog())
+			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 		out_flush(stdout);
 		out_flush(ct_out.json);
 		/* closed creations leave the inode index within 0.35 s (most) or 2 s */

@@ -636,10 +636,17 @@ int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* What may go out at time now (read before the ring buffer was consumed). */
-void events_flush(uint64_t now)
+/* What may go out at time now (read before the ring buffer was consumed), at most max records;
+ * true when more are ready. */
+bool events_flush(uint64_t now, unsigned max)
 {
-	order_flush(now, false);
+	return order_flush(now, false, max);
+}
+
+/* Whether the output queue is full: read no more records until it is not. */
+bool events_backlog(void)
+{
+	return order_pending() >= ORDER_MAX_PENDING;
 }
 
 void events_track_target(pid_t target, bool launched, pid_t self)
@@ -665,6 +672,6 @@ void events_finish(uint64_t now)
 	drain_closed();
 	model_end_heirs(model_ev_ts);
 	drain_settled();
-	order_flush(0, true);
+	order_flush(0, true, 0);
 	ino_prune(0, true);
 }

@@ -19,8 +19,10 @@ extern int live_count; /* traced processes alive (command / pid scope) */
 int handle_event(void *ctx, void *data, size_t len);
 
 /* Write the records whose turn has come at time now (CLOCK_MONOTONIC, read before the ring
- * buffer was consumed). */
-void events_flush(uint64_t now);
+ * buffer was consumed), at most max; true when more are ready. */
+bool events_flush(uint64_t now, unsigned max);
+/* Whether so many records wait to be written that no more should be read for now. */
+bool events_backlog(void);
 
 /* The traced pid (-p, or CMD before its exec, launched by us as parent self). */
 void events_track_target(pid_t target, bool launched, pid_t self);
