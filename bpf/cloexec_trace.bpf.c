@@ -273,7 +273,7 @@ static __always_inline void set_nlen(long n)
 
 /*
  * Copy the record into the ring buffer, up to the end of its name (the reader zeroes the
- * rest): a pipe's record is 136 bytes, not 376, so a burst (an exec with 20,000 inherited fds)
+ * rest): a pipe's record is 140 bytes, not 376, so a burst (an exec with 20,000 inherited fds)
  * fits the ring more than twice over. Wake the reader only when asked or half full.
  */
 static __always_inline void ev_send(struct ct_event *e, bool wake)
