@@ -121,6 +121,30 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+/*
+ * The kernel's atomic fds by syscall (map "atomic": per CPU, per process, syscall and kind) into
+ * ct_stats.atomic_by_sc. Keys that did not fit the map are in the total (CT_CNT_ATOMIC) only.
+ */
+static void read_atomic(struct cloexec_trace_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.atomic), ncpu = libbpf_num_possible_cpus();
+	struct ct_agg_key k, next, *prev = NULL;
+	uint64_t *v;
+
+	if (ncpu <= 0)
+		return;
+	v = xcalloc((size_t)ncpu, sizeof(*v));
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.syscall >= CT_SC_MAX || bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (int i = 0; i < ncpu; i++)
+			ct_stats.atomic_by_sc[k.syscall] += v[i];
+	}
+	free(v);
+}
+
 static uint64_t read_counter(struct cloexec_trace_bpf *skel, uint32_t idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -466,6 +490,7 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 	ct_stats.lost = read_counter(skel, CT_CNT_LOST);
 	/* the atomic fds the kernel counted instead of sending (none with --all-fds) */
 	ct_stats.atomic_counted = read_counter(skel, CT_CNT_ATOMIC);
+	read_atomic(skel);
 	ct_stats.atomic += ct_stats.atomic_counted;
 	ct_stats.fds += ct_stats.atomic_counted;
 	ct_stack_stats.skipped = read_counter(skel, CT_CNT_NOSTACK);
