@@ -165,6 +165,14 @@ static uint64_t read_counter(struct cloexec_trace_bpf *skel, uint32_t idx)
  * stdout is also the command's: write our lines whole, one at a time, so they do not
  * interleave mid-line. Else (a file, -p, system-wide) buffer and write after each batch.
  */
+/*
+ * stdout shared with the command: a line goes out in one write(2) when it fits this buffer
+ * (glibc flushes a line-buffered stream at the newline; a line longer than its buffer takes
+ * several writes, and the command's own output can land between them: an exec record with three
+ * stacks is ~10 KB, the default buffer 4 KB). 1 MiB: every line but an exec of thousands of fds.
+ */
+static char line_buf[1 << 20];
+
 static int open_outputs(void)
 {
 	if (opt.output) {
@@ -186,7 +194,7 @@ static int open_outputs(void)
 	}
 	ct_out.line_flush = opt.cmd != NULL;
 	if (ct_out.line_flush)
-		setvbuf(stdout, NULL, _IOLBF, 0);
+		setvbuf(stdout, line_buf, _IOLBF, sizeof(line_buf));
 	else
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (ct_out.json && ct_out.json != stdout)
