@@ -981,7 +981,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (nr < 0 || nr >= 512 || !((sc_mask[(nr >> 6) & 7] >> (nr & 63)) & 1))
 		return 0;
-	if (SC_COMPAT(regs) || !current_in_scope())
+	if (SC_COMPAT(regs))
+		return 0;
+	/*
+	 * close of an fd nobody follows (made atomic, counted; or in a process out of scope: its
+	 * fds are not followed either): one lookup, the scope's is not needed
+	 */
+	if (nr == __NR_close && filtering() && !close_tracked((int)SC_ARG(regs, 0)))
+		return 0;
+	if (!current_in_scope())
 		return 0;
 	a0 = SC_ARG(regs, 0);
 	a1 = SC_ARG(regs, 1);
@@ -993,8 +1001,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 */
 	if (nr == __NR_close) {
 		if (ret == -9)
-			return 0;
-		if (filtering() && !close_tracked((int)a0))
 			return 0;
 		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
 	}
