@@ -154,7 +154,6 @@ struct {
 /* Per-CPU scratch: the record being built, and buffers for environment strings and paths. */
 struct scratch {
 	struct ct_event ev;
-	__u32 nlen; /* bytes of ev.name in use (with its NUL): the record is sent that long */
 	char env[ENV_CHUNK];
 	char path[2 * CT_NAME_LEN];
 };
@@ -249,7 +248,6 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	/* the header only: a name, when there is one, is written NUL-terminated */
 	__builtin_memset(e, 0, CT_EVENT_HDR_SIZE);
 	e->name[0] = 0;
-	s->nlen = 0;
 	id = bpf_get_current_pid_tgid();
 	task = bpf_get_current_task_btf();
 	e->type = type;
@@ -261,34 +259,22 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	return e;
 }
 
-/* The name's length in the scratch record (ev_send sends the record up to it). */
-static __always_inline void set_nlen(long n)
-{
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (s && n > 0)
-		s->nlen = n > CT_NAME_LEN ? CT_NAME_LEN : n;
-}
-
 /*
- * Copy the record into the ring buffer, up to the end of its name (the reader zeroes the
- * rest): a pipe's record is 140 bytes, not 376, so a burst (an exec with 20,000 inherited fds)
- * fits the ring more than twice over. Wake the reader only when asked or half full.
+ * Copy the record into the ring buffer, up to the end of its name, nlen bytes with the NUL (as
+ * fill_file returns it; -1: not known, the whole record); the reader zeroes the rest: a pipe's
+ * record is 140 bytes, not 376, so a burst (an exec with 20,000 inherited fds) fits the ring
+ * more than twice over. Wake the reader only when asked or half full.
  */
-static __always_inline void ev_send(struct ct_event *e, bool wake)
+static __always_inline void ev_send_len(struct ct_event *e, bool wake, long nlen)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 	__u64 size = CT_EVENT_HDR_SIZE;
-	struct scratch *s;
-	__u32 zero = 0;
 
 	if (e->type == CT_EV_FD || e->type == CT_EV_EXEC_FD || e->type == CT_EV_EXEC ||
 	    e->type == CT_EV_MAP || (e->type == CT_EV_SETFD && (e->flags2 & CT_F2_UNSEEN))) {
-		s = bpf_map_lookup_elem(&scratch, &zero);
 		size = sizeof(*e);
-		if (s && s->nlen <= CT_NAME_LEN)
-			size = CT_EVENT_HDR_SIZE + ((s->nlen + 8) & ~7u);
+		if (nlen >= 0 && nlen <= CT_NAME_LEN)
+			size = CT_EVENT_HDR_SIZE + (((__u64)nlen + 8) & ~7ULL);
 		if (size > sizeof(*e))
 			size = sizeof(*e);
 	}
@@ -298,6 +284,11 @@ static __always_inline void ev_send(struct ct_event *e, bool wake)
 		count(CT_CNT_LOST);
 	else
 		count(CT_CNT_EVENTS);
+}
+
+static __always_inline void ev_send(struct ct_event *e, bool wake)
+{
+	ev_send_len(e, wake, -1);
 }
 
 /*
@@ -374,7 +365,10 @@ static long path_cb(__u64 i, void *data)
 	return 0;
 }
 
-/* Global (verified once, not per call site): file is passed as a number. */
+/*
+ * Global (verified once, not per call site): file is passed as a number. Returns the bytes of
+ * e->name written, with the NUL (0: none; the record is sent that long, ev_send_len).
+ */
 __noinline int fill_path(struct ct_event *e, __u64 filep)
 {
 	struct file *file = (struct file *)filep;
@@ -403,16 +397,14 @@ __noinline int fill_path(struct ct_event *e, __u64 filep)
 	if (c.pseudo || c.pos >= CT_NAME_LEN - 1) {
 		/* just the name (pipe:, anon_inode:, a root "/") */
 		d = BPF_CORE_READ(file, f_path.dentry);
-		set_nlen(bpf_probe_read_kernel_str(e->name, sizeof(e->name),
-						   BPF_CORE_READ(d, d_name.name)));
-		return 0;
+		return bpf_probe_read_kernel_str(e->name, sizeof(e->name),
+						 BPF_CORE_READ(d, d_name.name));
 	}
-	set_nlen(
-	    bpf_probe_read_kernel_str(e->name, CT_NAME_LEN, s->path + (c.pos & (CT_NAME_LEN - 1))));
-	return 0;
+	return bpf_probe_read_kernel_str(e->name, CT_NAME_LEN,
+					 s->path + (c.pos & (CT_NAME_LEN - 1)));
 }
 
-/* File identity: inode, kind, socket details or a name. Global, as fill_path. */
+/* File identity: inode, kind, socket details or a name. Global, as fill_path; returns as it. */
 __noinline int fill_file(struct ct_event *e, __u64 filep)
 {
 	const bool kc = have_rdonly_cast;
@@ -463,14 +455,13 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 			barrier_var(len);
 			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
 					      (char *)ua->name + 2);
-			set_nlen(len + 1);
+			return len + 1;
 			if (e->name[0] == 0)
 				e->flags |= CT_F_ABSTRACT;
 		}
 		return 0;
 	}
-	fill_path(e, filep);
-	return 0;
+	return fill_path(e, filep);
 }
 
 /* The user registers at syscall exit, in DWARF order (x86_64: rax rdx rcx rbx rsi rdi rbp rsp
@@ -544,18 +535,18 @@ static __always_inline int stack_out(struct ct_event *e, bool small)
  * 3/8, none past that (CT_F2_NOSTACK), so 5/8 of the ring stays for records while the reader is
  * slow: a stack never costs a record. A record that finds no room is counted lost, as any other.
  */
-static __always_inline void ev_send_stack(struct ct_event *e)
+static __always_inline void ev_send_stack(struct ct_event *e, long nlen)
 {
 	__u64 used = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
 
 	if (!stack_bytes || x86 == 0) {
-		ev_send(e, false);
+		ev_send_len(e, false, nlen);
 		return;
 	}
 	if (used > rb_stack_bytes) {
 		e->flags2 |= CT_F2_NOSTACK;
 		count(CT_CNT_NOSTACK);
-		ev_send(e, false);
+		ev_send_len(e, false, nlen);
 		return;
 	}
 	if (stack_out(e, used > rb_stack_bytes / 3 && stack_bytes > STACK_SMALL)) {
@@ -598,6 +589,45 @@ static __always_inline void count_atomic(__u32 sc, struct file *file)
 	}
 }
 
+/*
+ * Made with the flag: counted, no record (0), unless it replaced an fd user space follows (dup3
+ * onto its number): then the record says the old one is gone. Without the flag: followed from
+ * now on, its close gets a record. Global, so its stack is not on the path walk's (6.1 counts
+ * the frames of a call chain against 512 bytes).
+ */
+__noinline int fd_filter(int fd, __u32 sc, __u32 bit, __u64 file)
+{
+	__u64 files = (__u64)bpf_get_current_task_btf()->files;
+
+	if (all_fds || fd < 3)
+		return 1;
+	if (bit && !(sc == CT_SC_DUP3 && untrack(files, fd))) {
+		count_atomic(sc, (struct file *)file);
+		return 0;
+	}
+	if (!bit)
+		track(files, fd, file);
+	return 1;
+}
+
+/*
+ * F_SETFD and friends on an fd user space does not follow: it was made with the flag (counted):
+ * setting it again changes nothing (0: no record); clearing it makes the fd one a verdict
+ * names (2: the record carries its identity), followed from now on. 1: a record as usual. With
+ * the map full a followed fd may be missing from it: sent. Global, as fd_filter.
+ */
+__noinline int setfd_filter(int fd, __u32 bit, __u64 file)
+{
+	struct ct_track_key k = {.files = (__u64)bpf_get_current_task_btf()->files, .fd = fd};
+
+	if (all_fds || fd < 3 || bpf_map_lookup_elem(&tracked, &k))
+		return 1;
+	if (bit)
+		return filtering() ? 0 : 1;
+	track(k.files, fd, file);
+	return 2;
+}
+
 /* One fd that just appeared in the current task's table. Global: verified once. */
 __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 {
@@ -605,24 +635,13 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	struct files_struct *files = task->files;
 	struct file *file = NULL;
 	struct ct_event *e;
-	int bit;
+	int bit, n;
 
 	bit = fd_state(files, fd, &file);
 	if (bit < 0)
 		return 0;
-	/*
-	 * Made with the flag: counted, no record, unless it replaced an fd user space follows
-	 * (dup3 onto its number): then the record says the old one is gone. Without the flag:
-	 * followed from now on, its close gets a record.
-	 */
-	if (!all_fds && fd >= 3) {
-		if (bit && !(sc == CT_SC_DUP3 && untrack((__u64)files, fd))) {
-			count_atomic(sc, file);
-			return 0;
-		}
-		if (!bit)
-			track((__u64)files, fd, (__u64)file);
-	}
+	if (!fd_filter(fd, sc, bit, (__u64)file))
+		return 0;
 	e = ev_begin(CT_EV_FD);
 	if (!e)
 		return 0;
@@ -632,12 +651,12 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
-	fill_file(e, (__u64)file);
+	n = fill_file(e, (__u64)file);
 	/* only an fd a verdict will name gets a stack: without the flag, not stdio */
 	if (!bit && fd >= 3)
-		ev_send_stack(e);
+		ev_send_stack(e, n);
 	else
-		ev_send(e, false);
+		ev_send_len(e, false, n);
 	return 0;
 }
 
@@ -648,25 +667,14 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct ct_event *e;
-	int bit;
-
-	struct ct_track_key k = {.files = (__u64)task->files, .fd = fd};
-	bool unseen = false;
+	int bit, how, n = -1;
 
 	bit = fd_state(task->files, fd, &file);
 	if (bit < 0)
 		return 0;
-	/*
-	 * An fd user space does not follow was made with the flag (counted): setting it again
-	 * changes nothing; clearing it makes the fd one a verdict names, so the record carries
-	 * its identity, and it is followed from now on.
-	 */
-	if (!all_fds && fd >= 3 && !bpf_map_lookup_elem(&tracked, &k)) {
-		if (bit)
-			return 0;
-		unseen = true;
-		track(k.files, fd, (__u64)file);
-	}
+	how = setfd_filter(fd, bit, (__u64)file);
+	if (!how)
+		return 0;
 	e = ev_begin(CT_EV_SETFD);
 	if (!e)
 		return 0;
@@ -676,17 +684,17 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
-	if (unseen) {
+	if (how == 2) {
 		e->flags2 |= CT_F2_UNSEEN;
-		fill_file(e, (__u64)file);
+		n = fill_file(e, (__u64)file);
 	} else if (file) {
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	}
 	/* the flag is clear now: if it was set before, an inherited fd's story starts here */
 	if (!bit && fd >= 3)
-		ev_send_stack(e);
+		ev_send_stack(e, n);
 	else
-		ev_send(e, false);
+		ev_send_len(e, false, n);
 	return 0;
 }
 
@@ -699,17 +707,18 @@ __noinline int emit_map(__u64 addr, __u64 len, __u64 off, int fd)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct ct_event *e;
+	int n;
 
 	if (fd_state(task->files, fd, &file) < 0 || !file)
 		return 0;
 	e = ev_begin(CT_EV_MAP);
 	if (!e)
 		return 0;
-	fill_file(e, (__u64)file);
+	n = fill_file(e, (__u64)file);
 	e->u.map.start = addr;
 	e->u.map.end = addr + len;
 	e->u.map.pgoff = off;
-	ev_send(e, false);
+	ev_send_len(e, false, n);
 	return 0;
 }
 
@@ -857,22 +866,30 @@ static __always_inline void track_table(struct files_struct *files, bool del)
  * reused slot costs at most one close record too many (user space keeps the newer fd: the
  * record says what the slot holds), never a missing one.
  */
-static __always_inline bool close_tracked(int fd)
+__noinline int close_tracked(int fd)
 {
 	struct files_struct *files = bpf_get_current_task_btf()->files;
 	struct ct_track_key k = {.files = (__u64)files, .fd = fd};
 	struct file *file = NULL;
 
 	if (!bpf_map_lookup_elem(&tracked, &k))
-		return false;
+		return 0;
 	fd_state(files, fd, &file);
 	if (file)
-		return true;
+		return 1;
 	bpf_map_delete_elem(&tracked, &k);
 	fd_state(files, fd, &file);
 	if (file)
 		track(k.files, fd, 0);
-	return true;
+	return 1;
+}
+
+/* The current task's table was copied (unshare): follow what the copy inherited. Global, so its
+ * walk's stack is not sys_exit's. */
+__noinline int track_current_table(void)
+{
+	track_table(bpf_get_current_task_btf()->files, false);
+	return 0;
 }
 
 /*
@@ -1098,11 +1115,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_close_range:
 		/* CLOSE_RANGE_UNSHARE (2): a new table, a copy: follow what it inherited */
 		if ((a2 & 2) && filtering())
-			track_table(bpf_get_current_task_btf()->files, false);
+			track_current_table();
 		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
 	case __NR_unshare:
 		if ((a0 & CLONE_FILES) && filtering())
-			track_table(bpf_get_current_task_btf()->files, false);
+			track_current_table();
 		return 0;
 	case __NR_mmap:
 		/* a file's code: PROT_EXEC, not MAP_ANONYMOUS (the loader maps text this way) */
@@ -1208,6 +1225,7 @@ static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bo
 	struct vma_ctx c = {};
 	struct ct_event *e;
 	__u64 file;
+	int n;
 
 	if (!addr || bpf_find_vma(p, addr, vma_cb, &c, 0) || !c.file)
 		return;
@@ -1215,7 +1233,7 @@ static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bo
 	e = ev_begin(CT_EV_MAP);
 	if (!e)
 		return;
-	fill_file(e, file ? file : c.file);
+	n = fill_file(e, file ? file : c.file);
 	e->u.map.start = c.start;
 	e->u.map.end = c.end;
 	e->u.map.pgoff = c.pgoff;
@@ -1223,7 +1241,7 @@ static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bo
 		e->flags |= CT_F_IMAGE;
 	else
 		e->flags2 |= CT_F2_INTERP;
-	ev_send(e, false);
+	ev_send_len(e, false, n);
 }
 
 /* AT_BASE of the new image's auxiliary vector: where exec put the interpreter (ld.so). */
@@ -1336,7 +1354,7 @@ static long bit_cb(__u64 i, void *data)
 	struct ct_event *e;
 	__u32 zero = 0;
 	struct scratch *s;
-	int fd;
+	int fd, n;
 
 	if (!((c->word >> (i & 63)) & 1))
 		return 0;
@@ -1364,7 +1382,6 @@ static long bit_cb(__u64 i, void *data)
 	e = &s->ev;
 	__builtin_memset(e, 0, CT_EVENT_HDR_SIZE);
 	e->name[0] = 0;
-	s->nlen = 0;
 	e->type = CT_EV_EXEC_FD;
 	e->tgid = c->tgid;
 	e->tid = c->tid;
@@ -1372,8 +1389,8 @@ static long bit_cb(__u64 i, void *data)
 	e->files = c->files;
 	e->fd = fd;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	fill_file(e, (__u64)file);
-	ev_send(e, false);
+	n = fill_file(e, (__u64)file);
+	ev_send_len(e, false, n);
 	c->emitted++;
 	return 0;
 }
@@ -1403,6 +1420,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct mm_struct *mm;
 	struct ct_event *e;
 	__u32 tgid = p->tgid, max, nwords, trunc = 0;
+	long n;
 
 	if (!in_scope(tgid))
 		return 0;
@@ -1432,12 +1450,12 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	e->u.exec.listen_pid = env.listen_pid;
 	if (env.trunc)
 		e->flags |= CT_F_TRUNC;
-	set_nlen(bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename));
+	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename);
 	sc.files = e->files;
 	sc.ts = e->ts_ns;
 	sc.tgid = tgid;
 	sc.tid = p->pid;
-	ev_send(e, false);
+	ev_send_len(e, false, n);
 
 	/* every fd still open survived do_close_on_exec */
 	files = p->files;

@@ -193,7 +193,11 @@ static struct entry *unseen_fd(struct table *t, const struct ct_event *ev)
 static void on_setfd(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
-	struct entry *e = ev->flags2 & CT_F2_UNSEEN ? unseen_fd(t, ev) : table_get(t, ev->fd);
+	struct entry *e = table_get(t, ev->fd);
+
+	/* a counted fd (not one we know at that slot: the kernel's map may have been full) */
+	if ((ev->flags2 & CT_F2_UNSEEN) && !(e && e->open && e->ino == ev->ino))
+		e = unseen_fd(t, ev);
 	enum ct_set_by by = ev->syscall == CT_SC_FCNTL_SETFD ? CT_SET_FCNTL : CT_SET_IOCTL;
 	bool before = e && e->coe;
 
