@@ -397,6 +397,25 @@ static int wait_status(int status)
 }
 
 /* After one poll at time now: whether the trace is over (CMD, PID, signal, --timeout). */
+/* Read one batch of the ring (n records at most): 1 when the batch ended it (more may wait),
+ * else 0. */
+static int consume(struct ring_buffer *rb, unsigned n)
+{
+	events_batch(n);
+	return ring_buffer__consume(rb) == EVENTS_BATCH_DONE;
+}
+
+/* Read the ring to its end, batch by batch. */
+static void drain(struct ring_buffer *rb)
+{
+	int err;
+
+	do {
+		events_batch(EVENTS_BATCH);
+		err = ring_buffer__consume(rb);
+	} while (err == EVENTS_BATCH_DONE);
+}
+
 static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 {
 	int status;
@@ -405,7 +424,7 @@ static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 		r->child_done = true;
 		r->cmd_status = wait_status(status);
 		r->linger_until = now + (uint64_t)opt.linger_ms * NS_PER_MS;
-		ring_buffer__consume(rb);
+		drain(rb);
 	}
 	if (stop_sig && !r->child_done) {
 		/* forward the signal to CMD; SIGKILL if it still runs a second later */
@@ -454,20 +473,33 @@ static int poll_loop(struct run *r, struct ring_buffer *rb)
 		r->deadline = now_ns() + (uint64_t)opt.timeout_s * NS_PER_SEC;
 	for (;;) {
 		bool full = events_backlog();
-		int err = full ? 0 : ring_buffer__poll(rb, 50);
+		int err = 0;
 		uint64_t now;
 
+		if (!full) {
+			events_batch(EVENTS_BATCH);
+			err = ring_buffer__poll(rb, 50);
+			if (err == EVENTS_BATCH_DONE)
+				err = 0;
+		}
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "%s: failed to poll ring buffer: %s\n", TOOL,
 				strerror(-err));
 			return -1;
 		}
+		/*
+		 * now: every record older than now - slack has been read. When a batch ended the
+		 * read, the ring is not empty: only the latest record read's time says that then.
+		 */
 		now = now_ns();
-		if (!full)
-			ring_buffer__consume(rb);
-		/* write in slices, reading the ring in between: a backlog does not fill it */
+		if (!full && consume(rb, EVENTS_BATCH))
+			now = model_last_ts;
+		/*
+		 * write in slices, reading the ring in between (half a slice: a record decides at
+		 * most one, so the backlog shrinks while the ring does not fill)
+		 */
 		while (events_flush(now, FLUSH_SLICE) && !events_backlog())
-			ring_buffer__consume(rb);
+			consume(rb, FLUSH_SLICE / 2);
 		/* still full: nothing was old enough to go; wait for the oldest to come of age */
 		if (full && events_backlog())
 			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
@@ -616,7 +648,7 @@ int main(int argc, char **argv)
 	}
 	announce_start(&r);
 	if (poll_loop(&r, rb) == 0) {
-		ring_buffer__consume(rb);
+		drain(rb);
 		code = finish(skel, &r);
 	}
 cleanup:

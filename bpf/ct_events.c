@@ -608,6 +608,14 @@ static void on_exec_end(const struct ct_event *ev)
 	exec_finish(p);
 }
 
+static unsigned batch_n, batch_max = EVENTS_BATCH;
+
+void events_batch(unsigned n)
+{
+	batch_n = 0;
+	batch_max = n;
+}
+
 int handle_event(void *ctx, void *data, size_t len)
 {
 	static void (*const on[])(const struct ct_event *) = {
@@ -637,7 +645,7 @@ int handle_event(void *ctx, void *data, size_t len)
 		on[ev.type](&ev);
 	drain_closed();
 	drain_settled();
-	return 0;
+	return ++batch_n >= batch_max ? EVENTS_BATCH_DONE : 0;
 }
 
 /* What may go out at time now (read before the ring buffer was consumed), at most max records;
