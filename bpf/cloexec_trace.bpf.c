@@ -106,6 +106,14 @@ const volatile __u64 rb_wake_bytes = RB_SIZE / 2; /* wake the reader past this m
  */
 const volatile __u32 stack_bytes = 0;
 const volatile __u64 rb_stack_bytes = RB_SIZE / 8 * 3; /* no stacks past this much data */
+/*
+ * --all-fds: a record for every fd and every close (the full stream). Else an fd made with the
+ * flag set is counted in "atomic" and sends nothing, and a close is sent only for an fd in
+ * "tracked" (the ones user space follows), until that map is full: track_full, set once, sends
+ * every close again (the model stays right, only slower).
+ */
+const volatile __u32 all_fds = 0;
+__u32 track_full = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -127,6 +135,22 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Atomic fds per process, syscall and kind (cloexec_trace.h); the total is CT_CNT_ATOMIC. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ct_agg_key);
+	__type(value, __u64);
+} atomic SEC(".maps");
+
+/* The fds whose close user space needs (cloexec_trace.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 17);
+	__type(key, struct ct_track_key);
+	__type(value, __u64); /* the struct file * followed (0: from a table walk, not known) */
+} tracked SEC(".maps");
+
 /* Per-CPU scratch: the record being built, and buffers for environment strings and paths. */
 struct scratch {
 	struct ct_event ev;
@@ -147,6 +171,52 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* Whether closes are filtered by "tracked" (not --all-fds, the map not full yet). */
+static __always_inline bool filtering(void)
+{
+	return !all_fds && !*(volatile __u32 *)&track_full;
+}
+
+/* User space follows fd (file, 0: not known) of table files from now on: its close gets a record.
+ */
+static __always_inline void track(__u64 files, int fd, __u64 file)
+{
+	struct ct_track_key k = {.files = files, .fd = fd};
+
+	if (bpf_map_update_elem(&tracked, &k, &file, BPF_ANY)) {
+		*(volatile __u32 *)&track_full = 1;
+		count(CT_CNT_TRACK_FULL);
+	}
+}
+
+/* Whether user space follows fd of table files; forget it (the slot is closed or replaced). */
+static __always_inline bool untrack(__u64 files, int fd)
+{
+	struct ct_track_key k = {.files = files, .fd = fd};
+
+	return bpf_map_delete_elem(&tracked, &k) == 0;
+}
+
+/* A file's kind from its inode mode and file system (anon inodes and pidfs: other). */
+static __always_inline __u16 kind_of(__u32 mode, __u32 magic)
+{
+	if (magic == ANON_INODE_FS_MAGIC || magic == PIDFS_MAGIC)
+		return CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		return CT_KIND_SOCKET;
+	case S_IFIFO:
+		return CT_KIND_PIPE;
+	case S_IFDIR:
+		return CT_KIND_DIR;
+	case S_IFCHR:
+		return CT_KIND_CHR;
+	case S_IFREG:
+		return CT_KIND_FILE;
+	}
+	return CT_KIND_OTHER;
 }
 
 static __always_inline bool in_scope(__u32 tgid)
@@ -189,22 +259,36 @@ static __always_inline struct ct_event *ev_begin(__u32 type)
 	return e;
 }
 
-/* Copy the record into the ring buffer; wake the reader only when asked or half full. */
-static __always_inline void ev_send(struct ct_event *e, bool wake)
+/*
+ * Copy the record into the ring buffer, up to the end of its name, nlen bytes with the NUL (as
+ * fill_file returns it; -1: not known, the whole record); the reader zeroes the rest: a pipe's
+ * record is 140 bytes, not 376, so a burst (an exec with 20,000 inherited fds) fits the ring
+ * more than twice over. Wake the reader only when asked or half full.
+ */
+static __always_inline void ev_send_len(struct ct_event *e, bool wake, long nlen)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 size = CT_EVENT_HDR_SIZE;
 
-	__u64 size = sizeof(*e);
-
-	if (e->type != CT_EV_FD && e->type != CT_EV_EXEC_FD && e->type != CT_EV_EXEC &&
-	    e->type != CT_EV_MAP)
-		size = CT_EVENT_HDR_SIZE;
+	if (e->type == CT_EV_FD || e->type == CT_EV_EXEC_FD || e->type == CT_EV_EXEC ||
+	    e->type == CT_EV_MAP || (e->type == CT_EV_SETFD && (e->flags2 & CT_F2_UNSEEN))) {
+		size = sizeof(*e);
+		if (nlen >= 0 && nlen <= CT_NAME_LEN)
+			size = CT_EVENT_HDR_SIZE + (((__u64)nlen + 8) & ~7ULL);
+		if (size > sizeof(*e))
+			size = sizeof(*e);
+	}
 	if (wake || bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > rb_wake_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&rb, e, size, flags))
 		count(CT_CNT_LOST);
 	else
 		count(CT_CNT_EVENTS);
+}
+
+static __always_inline void ev_send(struct ct_event *e, bool wake)
+{
+	ev_send_len(e, wake, -1);
 }
 
 /*
@@ -281,7 +365,10 @@ static long path_cb(__u64 i, void *data)
 	return 0;
 }
 
-/* Global (verified once, not per call site): file is passed as a number. */
+/*
+ * Global (verified once, not per call site): file is passed as a number. Returns the bytes of
+ * e->name written, with the NUL (0: none; the record is sent that long, ev_send_len).
+ */
 __noinline int fill_path(struct ct_event *e, __u64 filep)
 {
 	struct file *file = (struct file *)filep;
@@ -310,14 +397,14 @@ __noinline int fill_path(struct ct_event *e, __u64 filep)
 	if (c.pseudo || c.pos >= CT_NAME_LEN - 1) {
 		/* just the name (pipe:, anon_inode:, a root "/") */
 		d = BPF_CORE_READ(file, f_path.dentry);
-		bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
-		return 0;
+		return bpf_probe_read_kernel_str(e->name, sizeof(e->name),
+						 BPF_CORE_READ(d, d_name.name));
 	}
-	bpf_probe_read_kernel_str(e->name, CT_NAME_LEN, s->path + (c.pos & (CT_NAME_LEN - 1)));
-	return 0;
+	return bpf_probe_read_kernel_str(e->name, CT_NAME_LEN,
+					 s->path + (c.pos & (CT_NAME_LEN - 1)));
 }
 
-/* File identity: inode, kind, socket details or a name. Global, as fill_path. */
+/* File identity: inode, kind, socket details or a name. Global, as fill_path; returns as it. */
 __noinline int fill_file(struct ct_event *e, __u64 filep)
 {
 	const bool kc = have_rdonly_cast;
@@ -337,9 +424,8 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 		e->flags2 |= CT_F2_DELETED;
 	mode = KREAD(kc, struct inode, inode, i_mode);
 	e->mode = mode;
-	switch (mode & S_IFMT) {
-	case S_IFSOCK:
-		e->kind = CT_KIND_SOCKET;
+	e->kind = kind_of(mode, e->u.file.fs_magic);
+	if (e->kind == CT_KIND_SOCKET) {
 		sock = KREAD(kc, struct file, filep, private_data);
 		sk = KREAD(kc, struct socket, sock, sk);
 		if (!sk)
@@ -369,30 +455,13 @@ __noinline int fill_file(struct ct_event *e, __u64 filep)
 			barrier_var(len);
 			bpf_probe_read_kernel(e->name, len & (CT_NAME_LEN - 1),
 					      (char *)ua->name + 2);
+			return len + 1;
 			if (e->name[0] == 0)
 				e->flags |= CT_F_ABSTRACT;
 		}
 		return 0;
-	case S_IFIFO:
-		e->kind = CT_KIND_PIPE;
-		break;
-	case S_IFDIR:
-		e->kind = CT_KIND_DIR;
-		break;
-	case S_IFCHR:
-		e->kind = CT_KIND_CHR;
-		break;
-	case S_IFREG:
-		e->kind = CT_KIND_FILE;
-		break;
-	default:
-		e->kind = CT_KIND_OTHER;
-		break;
 	}
-	if (e->u.file.fs_magic == ANON_INODE_FS_MAGIC || e->u.file.fs_magic == PIDFS_MAGIC)
-		e->kind = CT_KIND_OTHER; /* eventfd, epoll, timerfd, signalfd, inotify, pidfd... */
-	fill_path(e, filep);
-	return 0;
+	return fill_path(e, filep);
 }
 
 /* The user registers at syscall exit, in DWARF order (x86_64: rax rdx rcx rbx rsi rdi rbp rsp
@@ -466,18 +535,18 @@ static __always_inline int stack_out(struct ct_event *e, bool small)
  * 3/8, none past that (CT_F2_NOSTACK), so 5/8 of the ring stays for records while the reader is
  * slow: a stack never costs a record. A record that finds no room is counted lost, as any other.
  */
-static __always_inline void ev_send_stack(struct ct_event *e)
+static __always_inline void ev_send_stack(struct ct_event *e, long nlen)
 {
 	__u64 used = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
 
 	if (!stack_bytes || x86 == 0) {
-		ev_send(e, false);
+		ev_send_len(e, false, nlen);
 		return;
 	}
 	if (used > rb_stack_bytes) {
 		e->flags2 |= CT_F2_NOSTACK;
 		count(CT_CNT_NOSTACK);
-		ev_send(e, false);
+		ev_send_len(e, false, nlen);
 		return;
 	}
 	if (stack_out(e, used > rb_stack_bytes / 3 && stack_bytes > STACK_SMALL)) {
@@ -488,6 +557,77 @@ static __always_inline void ev_send_stack(struct ct_event *e)
 	count(CT_CNT_STACKS);
 }
 
+/*
+ * An fd >= 3 made with the flag set, counted instead of recorded: per process, syscall and kind
+ * (the kind is two or three loads: inode mode and file system, no path, no socket details).
+ */
+static __always_inline void count_atomic(__u32 sc, struct file *file)
+{
+	const bool kc = have_rdonly_cast;
+	struct ct_agg_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .syscall = sc};
+	struct super_block *sb;
+	struct inode *inode;
+	__u64 one = 1, *v;
+
+	count(CT_CNT_ATOMIC);
+	if (file) {
+		inode = KREAD(kc, struct file, file, f_inode);
+		sb = KREAD(kc, struct inode, inode, i_sb);
+		k.kind = kind_of(KREAD(kc, struct inode, inode, i_mode),
+				 KREAD(kc, struct super_block, sb, s_magic));
+	}
+	v = bpf_map_lookup_elem(&atomic, &k);
+	if (v) {
+		*v += 1;
+		return;
+	}
+	/* a new key; the map full (or the key made on another CPU meanwhile): the total has it */
+	if (bpf_map_update_elem(&atomic, &k, &one, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&atomic, &k);
+		if (v)
+			*v += 1;
+	}
+}
+
+/*
+ * Made with the flag: counted, no record (0), unless it replaced an fd user space follows (dup3
+ * onto its number): then the record says the old one is gone. Without the flag: followed from
+ * now on, its close gets a record. Global, so its stack is not on the path walk's (6.1 counts
+ * the frames of a call chain against 512 bytes).
+ */
+__noinline int fd_filter(int fd, __u32 sc, __u32 bit, __u64 file)
+{
+	__u64 files = (__u64)bpf_get_current_task_btf()->files;
+
+	if (all_fds || fd < 3)
+		return 1;
+	if (bit && !(sc == CT_SC_DUP3 && untrack(files, fd))) {
+		count_atomic(sc, (struct file *)file);
+		return 0;
+	}
+	if (!bit)
+		track(files, fd, file);
+	return 1;
+}
+
+/*
+ * F_SETFD and friends on an fd user space does not follow: it was made with the flag (counted):
+ * setting it again changes nothing (0: no record); clearing it makes the fd one a verdict
+ * names (2: the record carries its identity), followed from now on. 1: a record as usual. With
+ * the map full a followed fd may be missing from it: sent. Global, as fd_filter.
+ */
+__noinline int setfd_filter(int fd, __u32 bit, __u64 file)
+{
+	struct ct_track_key k = {.files = (__u64)bpf_get_current_task_btf()->files, .fd = fd};
+
+	if (all_fds || fd < 3 || bpf_map_lookup_elem(&tracked, &k))
+		return 1;
+	if (bit)
+		return filtering() ? 0 : 1;
+	track(k.files, fd, file);
+	return 2;
+}
+
 /* One fd that just appeared in the current task's table. Global: verified once. */
 __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 {
@@ -495,10 +635,12 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 	struct files_struct *files = task->files;
 	struct file *file = NULL;
 	struct ct_event *e;
-	int bit;
+	int bit, n;
 
 	bit = fd_state(files, fd, &file);
 	if (bit < 0)
+		return 0;
+	if (!fd_filter(fd, sc, bit, (__u64)file))
 		return 0;
 	e = ev_begin(CT_EV_FD);
 	if (!e)
@@ -509,12 +651,12 @@ __noinline int emit_new_fd(int fd, __u32 sc, __u32 req)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
-	fill_file(e, (__u64)file);
+	n = fill_file(e, (__u64)file);
 	/* only an fd a verdict will name gets a stack: without the flag, not stdio */
 	if (!bit && fd >= 3)
-		ev_send_stack(e);
+		ev_send_stack(e, n);
 	else
-		ev_send(e, false);
+		ev_send_len(e, false, n);
 	return 0;
 }
 
@@ -525,10 +667,13 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct ct_event *e;
-	int bit;
+	int bit, how, n = -1;
 
 	bit = fd_state(task->files, fd, &file);
 	if (bit < 0)
+		return 0;
+	how = setfd_filter(fd, bit, (__u64)file);
+	if (!how)
 		return 0;
 	e = ev_begin(CT_EV_SETFD);
 	if (!e)
@@ -539,13 +684,17 @@ __noinline int emit_setfd(int fd, __u32 sc, __u32 req)
 		e->flags |= CT_F_CLOEXEC;
 	if (req)
 		e->flags |= CT_F_REQ_CLOEXEC;
-	if (file)
+	if (how == 2) {
+		e->flags2 |= CT_F2_UNSEEN;
+		n = fill_file(e, (__u64)file);
+	} else if (file) {
 		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	}
 	/* the flag is clear now: if it was set before, an inherited fd's story starts here */
 	if (!bit && fd >= 3)
-		ev_send_stack(e);
+		ev_send_stack(e, n);
 	else
-		ev_send(e, false);
+		ev_send_len(e, false, n);
 	return 0;
 }
 
@@ -558,17 +707,18 @@ __noinline int emit_map(__u64 addr, __u64 len, __u64 off, int fd)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct ct_event *e;
+	int n;
 
 	if (fd_state(task->files, fd, &file) < 0 || !file)
 		return 0;
 	e = ev_begin(CT_EV_MAP);
 	if (!e)
 		return 0;
-	fill_file(e, (__u64)file);
+	n = fill_file(e, (__u64)file);
 	e->u.map.start = addr;
 	e->u.map.end = addr + len;
 	e->u.map.pgoff = off;
-	ev_send(e, false);
+	ev_send_len(e, false, n);
 	return 0;
 }
 
@@ -646,6 +796,103 @@ __noinline int emit_recvmmsg_one(__u64 ptr, __u32 req)
 }
 
 /*
+ * A walk over an fd table's bitmaps, word by word: with del, every open fd is forgotten (the
+ * table goes away); else every open fd without the flag is followed (a copy of a table, made by
+ * fork or unshare: the fds its copy inherited).
+ */
+struct tt_ctx {
+	unsigned long *open_fds;
+	unsigned long *coe;
+	__u64 files;
+	__u64 word;
+	__u32 base;
+	__u32 del;
+};
+
+static long tt_bit(__u64 i, void *data)
+{
+	struct tt_ctx *c = data;
+
+	if (!((c->word >> (i & 63)) & 1))
+		return 0;
+	if (c->del)
+		untrack(c->files, c->base + (int)i);
+	else
+		track(c->files, c->base + (int)i, 0);
+	return 0;
+}
+
+static long tt_word(__u64 i, void *data)
+{
+	struct tt_ctx *c = data;
+	unsigned long o = 0, coe = 0;
+
+	if (bpf_probe_read_kernel(&o, sizeof(o), c->open_fds + i))
+		return 1;
+	if (!c->del && o && bpf_probe_read_kernel(&coe, sizeof(coe), c->coe + i))
+		return 1;
+	o &= ~coe;
+	if (!o)
+		return 0;
+	c->word = o;
+	c->base = i * 64;
+	bpf_loop(64, tt_bit, c, 0);
+	return 0;
+}
+
+static __always_inline void track_table(struct files_struct *files, bool del)
+{
+	const bool kc = have_rdonly_cast;
+	struct tt_ctx c = {.files = (__u64)files, .del = del};
+	struct fdtable *fdt;
+	__u32 max;
+
+	if (!files)
+		return;
+	fdt = KREAD(kc, struct files_struct, files, fdt);
+	max = KREAD(kc, struct fdtable, fdt, max_fds);
+	if (max > max_scan_fds)
+		max = max_scan_fds;
+	c.open_fds = KREAD(kc, struct fdtable, fdt, open_fds);
+	c.coe = KREAD(kc, struct fdtable, fdt, close_on_exec);
+	bpf_loop((max + 63) / 64, tt_word, &c, 0);
+}
+
+/*
+ * Whether the fd close(fd) just closed was followed (its close gets a record), forgetting it.
+ * Another thread may put a new fd at the number between the close and this look, and follow
+ * it (its track): so the entry is forgotten only while the slot is empty, and when the slot
+ * filled between that look and the delete, the new fd is followed again. An entry left for a
+ * reused slot costs at most one close record too many (user space keeps the newer fd: the
+ * record says what the slot holds), never a missing one.
+ */
+__noinline int close_tracked(int fd)
+{
+	struct files_struct *files = bpf_get_current_task_btf()->files;
+	struct ct_track_key k = {.files = (__u64)files, .fd = fd};
+	struct file *file = NULL;
+
+	if (!bpf_map_lookup_elem(&tracked, &k))
+		return 0;
+	fd_state(files, fd, &file);
+	if (file)
+		return 1;
+	bpf_map_delete_elem(&tracked, &k);
+	fd_state(files, fd, &file);
+	if (file)
+		track(k.files, fd, 0);
+	return 1;
+}
+
+/* The current task's table was copied (unshare): follow what the copy inherited. Global, so its
+ * walk's stack is not sys_exit's. */
+__noinline int track_current_table(void)
+{
+	track_table(bpf_get_current_task_btf()->files, false);
+	return 0;
+}
+
+/*
  * close/close_range, at exit. Another thread may already have reused the fd number (and its
  * record may precede ours): for close, say what the slot holds now (ino, 0 = empty), and for
  * both, the time before looking (ts_ns), so user space does not drop the newer fd.
@@ -659,6 +906,7 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 
 	if (type == CT_EV_CLOSE)
 		fd_state(task->files, fd, &file);
+
 	e = ev_begin(type);
 	if (!e)
 		return 0;
@@ -724,7 +972,8 @@ static __always_inline int emit_close(__u32 type, int fd, __u64 last, __u32 flag
 	 SC_BIT(__NR_pidfd_getfd, w) | SC_BIT(__NR_fanotify_init, w) |                             \
 	 SC_BIT(__NR_userfaultfd, w) | SC_BIT(__NR_perf_event_open, w) |                           \
 	 SC_BIT(__NR_open_by_handle_at, w) | SC_BIT(__NR_recvmmsg, w) | SC_BIT(__NR_close, w) |    \
-	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_LEGACY(w))
+	 SC_BIT(__NR_close_range, w) | SC_BIT(__NR_mmap, w) | SC_BIT(__NR_unshare, w) |            \
+	 SC_LEGACY(w))
 
 const volatile __u64 sc_mask[8] = {SC_WORD(0), SC_WORD(1), SC_WORD(2), SC_WORD(3),
 				   SC_WORD(4), SC_WORD(5), SC_WORD(6), SC_WORD(7)};
@@ -749,15 +998,29 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (nr < 0 || nr >= 512 || !((sc_mask[(nr >> 6) & 7] >> (nr & 63)) & 1))
 		return 0;
-	if (SC_COMPAT(regs) || !current_in_scope())
+	if (SC_COMPAT(regs))
+		return 0;
+	/*
+	 * close of an fd nobody follows (made atomic, counted; or in a process out of scope: its
+	 * fds are not followed either): one lookup, the scope's is not needed
+	 */
+	if (nr == __NR_close && filtering() && !close_tracked((int)SC_ARG(regs, 0)))
+		return 0;
+	if (!current_in_scope())
 		return 0;
 	a0 = SC_ARG(regs, 0);
 	a1 = SC_ARG(regs, 1);
 	a2 = SC_ARG(regs, 2);
 	a3 = SC_ARG(regs, 3);
-	/* close releases the slot even when it reports an error (EINTR, EIO), not on EBADF */
-	if (nr == __NR_close)
-		return ret == -9 ? 0 : emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
+	/*
+	 * close releases the slot even when it reports an error (EINTR, EIO), not on EBADF. Only
+	 * the close of an fd user space follows is sent (others were made atomic: counted).
+	 */
+	if (nr == __NR_close) {
+		if (ret == -9)
+			return 0;
+		return emit_close(CT_EV_CLOSE, (int)a0, 0, 0);
+	}
 	if (ret < 0)
 		return 0;
 	switch (nr) {
@@ -850,7 +1113,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case __NR_open_by_handle_at:
 		return emit_new_fd(ret, CT_SC_OPEN_BY_HANDLE_AT, !!(a2 & O_CLOEXEC));
 	case __NR_close_range:
+		/* CLOSE_RANGE_UNSHARE (2): a new table, a copy: follow what it inherited */
+		if ((a2 & 2) && filtering())
+			track_current_table();
 		return emit_close(CT_EV_CLOSE_RANGE, (int)a0, (__u32)a1, (__u32)a2);
+	case __NR_unshare:
+		if ((a0 & CLONE_FILES) && filtering())
+			track_current_table();
+		return 0;
 	case __NR_mmap:
 		/* a file's code: PROT_EXEC, not MAP_ANONYMOUS (the loader maps text this way) */
 		if (!stack_bytes || !(a2 & PROT_EXEC) || (a3 & MAP_ANONYMOUS))
@@ -873,6 +1143,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (filter_enabled && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
 		count(CT_CNT_SCOPE_FULL);
+	/* a copy of the fd table: its inheritable fds are followed there too */
+	if (child->files != parent->files && filtering())
+		track_table(child->files, false);
 	e = ev_begin(CT_EV_FORK);
 	if (!e)
 		return 0;
@@ -952,6 +1225,7 @@ static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bo
 	struct vma_ctx c = {};
 	struct ct_event *e;
 	__u64 file;
+	int n;
 
 	if (!addr || bpf_find_vma(p, addr, vma_cb, &c, 0) || !c.file)
 		return;
@@ -959,7 +1233,7 @@ static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bo
 	e = ev_begin(CT_EV_MAP);
 	if (!e)
 		return;
-	fill_file(e, file ? file : c.file);
+	n = fill_file(e, file ? file : c.file);
 	e->u.map.start = c.start;
 	e->u.map.end = c.end;
 	e->u.map.pgoff = c.pgoff;
@@ -967,7 +1241,7 @@ static __always_inline void emit_image_map(struct task_struct *p, __u64 addr, bo
 		e->flags |= CT_F_IMAGE;
 	else
 		e->flags2 |= CT_F2_INTERP;
-	ev_send(e, false);
+	ev_send_len(e, false, n);
 }
 
 /* AT_BASE of the new image's auxiliary vector: where exec put the interpreter (ld.so). */
@@ -1080,7 +1354,7 @@ static long bit_cb(__u64 i, void *data)
 	struct ct_event *e;
 	__u32 zero = 0;
 	struct scratch *s;
-	int fd;
+	int fd, n;
 
 	if (!((c->word >> (i & 63)) & 1))
 		return 0;
@@ -1090,6 +1364,8 @@ static long bit_cb(__u64 i, void *data)
 	c->seen++;
 	if (bpf_probe_read_kernel(&file, sizeof(file), c->fdarr + fd) || !file)
 		return 0;
+	if (filtering()) /* a survivor: the program that got it is followed closing it */
+		track(c->files, fd, (__u64)file);
 	/*
 	 * No room for the record: count it lost without building it. One exec of a process
 	 * with 1M leaked fds then costs its bitmap walk plus a ring buffer of records, not a
@@ -1113,8 +1389,8 @@ static long bit_cb(__u64 i, void *data)
 	e->files = c->files;
 	e->fd = fd;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	fill_file(e, (__u64)file);
-	ev_send(e, false);
+	n = fill_file(e, (__u64)file);
+	ev_send_len(e, false, n);
 	c->emitted++;
 	return 0;
 }
@@ -1144,6 +1420,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct mm_struct *mm;
 	struct ct_event *e;
 	__u32 tgid = p->tgid, max, nwords, trunc = 0;
+	long n;
 
 	if (!in_scope(tgid))
 		return 0;
@@ -1173,12 +1450,12 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	e->u.exec.listen_pid = env.listen_pid;
 	if (env.trunc)
 		e->flags |= CT_F_TRUNC;
-	bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename);
+	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), bprm->filename);
 	sc.files = e->files;
 	sc.ts = e->ts_ns;
 	sc.tgid = tgid;
 	sc.tid = p->pid;
-	ev_send(e, false);
+	ev_send_len(e, false, n);
 
 	/* every fd still open survived do_close_on_exec */
 	files = p->files;
@@ -1227,6 +1504,9 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (!group_dead || !in_scope(tgid))
 		return 0;
+	/* the last user of its fd table (exit_files comes next): forget what was followed there */
+	if (filtering() && p->files && BPF_CORE_READ(p, files, count.counter) == 1)
+		track_table(p->files, true);
 	e = ev_begin(CT_EV_EXIT);
 	if (e) {
 		e->tid = p->pid;

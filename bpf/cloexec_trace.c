@@ -50,6 +50,8 @@
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS  1000000ULL
+/* Records written between two reads of the ring buffer when a backlog goes out. */
+#define FLUSH_SLICE 2048
 
 static volatile sig_atomic_t stop_sig;
 static int ct_argc; /* the command line, for the SARIF log's invocation */
@@ -61,7 +63,7 @@ struct run {
 	int sync_pipe[2], err_pipe[2];
 	bool child_done, timed_out;
 	int cmd_status; /* exit code or -signal, once reaped; INT_MIN before */
-	uint64_t deadline, linger_until, kill_at, pruned;
+	uint64_t deadline, linger_until, kill_at, pruned, stack_pruned;
 };
 
 static void on_signal(int sig)
@@ -119,6 +121,30 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+/*
+ * The kernel's atomic fds by syscall (map "atomic": per CPU, per process, syscall and kind) into
+ * ct_stats.atomic_by_sc. Keys that did not fit the map are in the total (CT_CNT_ATOMIC) only.
+ */
+static void read_atomic(struct cloexec_trace_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.atomic), ncpu = libbpf_num_possible_cpus();
+	struct ct_agg_key k, next, *prev = NULL;
+	uint64_t *v;
+
+	if (ncpu <= 0)
+		return;
+	v = xcalloc((size_t)ncpu, sizeof(*v));
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.syscall >= CT_SC_MAX || bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (int i = 0; i < ncpu; i++)
+			ct_stats.atomic_by_sc[k.syscall] += v[i];
+	}
+	free(v);
+}
+
 static uint64_t read_counter(struct cloexec_trace_bpf *skel, uint32_t idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -139,6 +165,14 @@ static uint64_t read_counter(struct cloexec_trace_bpf *skel, uint32_t idx)
  * stdout is also the command's: write our lines whole, one at a time, so they do not
  * interleave mid-line. Else (a file, -p, system-wide) buffer and write after each batch.
  */
+/*
+ * stdout shared with the command: a line goes out in one write(2) when it fits this buffer
+ * (glibc flushes a line-buffered stream at the newline; a line longer than its buffer takes
+ * several writes, and the command's own output can land between them: an exec record with three
+ * stacks is ~10 KB, the default buffer 4 KB). 1 MiB: every line but an exec of thousands of fds.
+ */
+static char line_buf[1 << 20];
+
 static int open_outputs(void)
 {
 	if (opt.output) {
@@ -160,7 +194,7 @@ static int open_outputs(void)
 	}
 	ct_out.line_flush = opt.cmd != NULL;
 	if (ct_out.line_flush)
-		setvbuf(stdout, NULL, _IOLBF, 0);
+		setvbuf(stdout, line_buf, _IOLBF, sizeof(line_buf));
 	else
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (ct_out.json && ct_out.json != stdout)
@@ -184,6 +218,7 @@ static struct cloexec_trace_bpf *bpf_start(void)
 	}
 	skel->rodata->filter_enabled = (opt.cmd || opt.pid) ? 1 : 0;
 	skel->rodata->self_tgid = (uint32_t)getpid();
+	skel->rodata->all_fds = opt.all_fds;
 	if (opt.ring_kb) {
 		err = bpf_map__set_max_entries(skel->maps.rb, (uint32_t)opt.ring_kb * 1024);
 		if (err) {
@@ -362,6 +397,25 @@ static int wait_status(int status)
 }
 
 /* After one poll at time now: whether the trace is over (CMD, PID, signal, --timeout). */
+/* Read one batch of the ring (n records at most): 1 when the batch ended it (more may wait),
+ * else 0. */
+static int consume(struct ring_buffer *rb, unsigned n)
+{
+	events_batch(n);
+	return ring_buffer__consume(rb) == EVENTS_BATCH_DONE;
+}
+
+/* Read the ring to its end, batch by batch. */
+static void drain(struct ring_buffer *rb)
+{
+	int err;
+
+	do {
+		events_batch(EVENTS_BATCH);
+		err = ring_buffer__consume(rb);
+	} while (err == EVENTS_BATCH_DONE);
+}
+
 static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 {
 	int status;
@@ -370,7 +424,7 @@ static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 		r->child_done = true;
 		r->cmd_status = wait_status(status);
 		r->linger_until = now + (uint64_t)opt.linger_ms * NS_PER_MS;
-		ring_buffer__consume(rb);
+		drain(rb);
 	}
 	if (stop_sig && !r->child_done) {
 		/* forward the signal to CMD; SIGKILL if it still runs a second later */
@@ -408,29 +462,56 @@ static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 /*
  * Poll with a timeout: records arrive in batches, no wakeup per record. After each poll the ring
  * is read to its end (records without a wakeup wait no longer than one poll), then what is
- * complete up to the moment before that read goes out in time order (ct_order.h).
+ * complete up to the moment before that read goes out in time order (ct_order.h), FLUSH_SLICE
+ * records at a time with a read of the ring between slices. Past ORDER_MAX_PENDING waiting
+ * records the ring is not read until they go (memory stays bounded; the kernel counts what it
+ * then cannot send as lost).
  */
 static int poll_loop(struct run *r, struct ring_buffer *rb)
 {
 	if (opt.timeout_s)
 		r->deadline = now_ns() + (uint64_t)opt.timeout_s * NS_PER_SEC;
 	for (;;) {
-		int err = ring_buffer__poll(rb, 50);
+		bool full = events_backlog();
+		int err = 0;
 		uint64_t now;
 
+		if (!full) {
+			events_batch(EVENTS_BATCH);
+			err = ring_buffer__poll(rb, 50);
+			if (err == EVENTS_BATCH_DONE)
+				err = 0;
+		}
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "%s: failed to poll ring buffer: %s\n", TOOL,
 				strerror(-err));
 			return -1;
 		}
+		/*
+		 * now: every record older than now - slack has been read. When a batch ended the
+		 * read, the ring is not empty: only the latest record read's time says that then.
+		 */
 		now = now_ns();
-		ring_buffer__consume(rb);
-		events_flush(now);
+		if (!full && consume(rb, EVENTS_BATCH))
+			now = model_last_ts;
+		/*
+		 * write in slices, reading the ring in between (half a slice: a record decides at
+		 * most one, so the backlog shrinks while the ring does not fill)
+		 */
+		while (events_flush(now, FLUSH_SLICE) && !events_backlog())
+			consume(rb, FLUSH_SLICE / 2);
+		/* still full: nothing was old enough to go; wait for the oldest to come of age */
+		if (full && events_backlog())
+			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 		out_flush(stdout);
 		out_flush(ct_out.json);
-		if (now > r->pruned + NS_PER_SEC) {
+		/* closed creations leave the inode index within 0.35 s (most) or 2 s */
+		if (now > r->pruned + NS_PER_SEC / 10) {
 			ino_prune(model_last_ts, false);
-			ct_stack_prune(model_last_ts, false);
+			if (now > r->stack_pruned + NS_PER_SEC) {
+				ct_stack_prune(model_last_ts, false);
+				r->stack_pruned = now;
+			}
 			r->pruned = now;
 		}
 		if (run_over(r, rb, now))
@@ -447,6 +528,11 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 
 	events_finish(now_ns());
 	ct_stats.lost = read_counter(skel, CT_CNT_LOST);
+	/* the atomic fds the kernel counted instead of sending (none with --all-fds) */
+	ct_stats.atomic_counted = read_counter(skel, CT_CNT_ATOMIC);
+	read_atomic(skel);
+	ct_stats.atomic += ct_stats.atomic_counted;
+	ct_stats.fds += ct_stats.atomic_counted;
 	ct_stack_stats.skipped = read_counter(skel, CT_CNT_NOSTACK);
 	if (scope_full)
 		fprintf(stderr,
@@ -507,7 +593,9 @@ int main(int argc, char **argv)
 {
 	struct run r = {
 	    .sync_pipe = {-1, -1}, .err_pipe = {-1, -1}, .child_done = true, .cmd_status = INT_MIN};
-	struct sigaction sa = {.sa_handler = on_signal};
+	/* SA_RESTART: a signal while a write waits on a full pipe restarts the write (the poll
+	 * loop's epoll_wait still returns EINTR and sees the flag) */
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
 	struct cloexec_trace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	int code = EX_ENV, rc;
@@ -560,7 +648,7 @@ int main(int argc, char **argv)
 	}
 	announce_start(&r);
 	if (poll_loop(&r, rb) == 0) {
-		ring_buffer__consume(rb);
+		drain(rb);
 		code = finish(skel, &r);
 	}
 cleanup:

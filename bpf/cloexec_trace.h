@@ -102,6 +102,9 @@ enum ct_kind {
 #define CT_F2_STACK   0x04 /* FD, SETFD: a struct ct_stack_tail follows the record */
 #define CT_F2_NOSTACK 0x08 /* FD, SETFD: a stack was due but not taken (ring buffer busy) */
 #define CT_F2_INTERP  0x10 /* MAP: the interpreter exec mapped (ld.so), at AT_BASE */
+#define CT_F2_UNSEEN                                                                               \
+	0x20 /* SETFD: the fd was made with the flag and counted in the kernel, not recorded:      \
+	      * the record carries its identity (as FD) */
 
 /* File system magic numbers (statfs f_type) the record's fs_magic is compared with. */
 #define CT_ANON_INODE_MAGIC 0x09041934 /* anon_inodefs: eventfd, epoll, timerfd, ... */
@@ -243,7 +246,34 @@ enum ct_counter {
 	CT_CNT_SCOPE_FULL, /* children not added to the traced set (map full) */
 	CT_CNT_STACKS,	   /* records sent with a stack */
 	CT_CNT_NOSTACK,	   /* records whose stack was not taken (ring buffer more than half full) */
+	CT_CNT_ATOMIC,	   /* fds made with the flag, counted in the kernel without a record */
+	CT_CNT_TRACK_FULL, /* fds user space follows that did not fit the "tracked" map */
 	CT_CNT_MAX
 };
+
+/*
+ * Hash map "atomic" (per CPU): fds >= 3 made with the flag set, counted in the kernel instead of
+ * a record each (unless --all-fds), per process, syscall and kind. A key that does not fit the
+ * map is counted in the per-CPU array "atomic_rest" (index syscall * CT_AGG_KINDS + kind).
+ */
+#define CT_AGG_KINDS 8
+struct ct_agg_key {
+	__u32 tgid;
+	__u16 syscall; /* enum ct_syscall */
+	__u16 kind;    /* enum ct_kind */
+};
+_Static_assert(sizeof(struct ct_agg_key) == 8, "ct_agg_key layout changed");
+
+/*
+ * Hash map "tracked": the fds user space follows (made without the flag, cleared, survivors of
+ * an exec, the inheritable fds of a table copied by fork or unshare), by fd table and number.
+ * Their close gets a record; the close of any other fd (made atomic: counted) does not.
+ */
+struct ct_track_key {
+	__u64 files; /* struct files_struct * */
+	__s32 fd;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ct_track_key) == 16, "ct_track_key layout changed");
 
 #endif

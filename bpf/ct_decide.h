@@ -76,7 +76,9 @@ enum ct_tristate {
 
 struct ct_stats {
 	unsigned long fds, atomic, late, never, execs, leaked, passed, helper, races, lost, events;
-	unsigned long out_of_order; /* records that reached the reader too late for their place */
+	unsigned long out_of_order;   /* records that reached the reader too late for their place */
+	unsigned long atomic_counted; /* of atomic: counted in the kernel, without a record */
+	unsigned long atomic_by_sc[CT_SC_MAX]; /* ...by the syscall that made them */
 };
 
 extern struct ct_stats ct_stats;

@@ -31,9 +31,17 @@ static void drain_closed(void)
 	struct creation *c;
 
 	while ((c = model_take_closed())) {
-		enum ct_fd_verdict v = decide_fd_final(c);
+		enum ct_fd_verdict v;
 
-		if (c->fd >= 3)
+		/* counted in the kernel (a SETFD's stand-in creation): no verdict of its own */
+		if (c->counted) {
+			creation_put(c);
+			continue;
+		}
+		v = decide_fd_final(c);
+		/* an atomic fd's record (dup3 onto a followed fd) is counted, shown with --all-fds
+		 */
+		if (c->fd >= 3 && (v != CT_FD_ATOMIC || opt.all_fds))
 			order_fd(c, v, c->closed_t);
 		else
 			creation_put(c);
@@ -151,10 +159,45 @@ static void note_clear(struct table *t, struct entry *e, bool before, const stru
 	ct_stack_put(st);
 }
 
+/*
+ * The fd of SETFD record ev was made with the flag and counted in the kernel (CT_F2_UNSEEN): a
+ * stand-in creation from the identity the record carries (made atomic, when and by which call
+ * unknown), at its slot in t, so the clear is followed as for any fd.
+ */
+static struct entry *unseen_fd(struct table *t, const struct ct_event *ev)
+{
+	struct ct_event fd = *ev;
+	char path[PATH_MAX];
+	struct creation *c;
+	struct entry *e;
+
+	if (!t || ev->fd < 0)
+		return NULL;
+	fd.type = CT_EV_FD;
+	fd.syscall = CT_SC_NONE;
+	fd.flags = CT_F_CLOEXEC;
+	fd.ts_ns = 0;
+	e = table_slot(t, ev->fd);
+	entry_drop(t, e, CT_DROP_CLOSE, ev->tgid, ev->ts_ns);
+	ct_file_name(&fd, ev->tgid, ev->fd, path, sizeof(path));
+	c = creation_new(&fd, path);
+	c->counted = true;
+	c->shared = t->users > 1;
+	e->c = c;
+	e->ino = ev->ino;
+	e->open = true;
+	e->coe = true;
+	return e;
+}
+
 static void on_setfd(const struct ct_event *ev)
 {
 	struct table *t = touch(ev, NULL);
 	struct entry *e = table_get(t, ev->fd);
+
+	/* a counted fd (not one we know at that slot: the kernel's map may have been full) */
+	if ((ev->flags2 & CT_F2_UNSEEN) && !(e && e->open && e->ino == ev->ino))
+		e = unseen_fd(t, ev);
 	enum ct_set_by by = ev->syscall == CT_SC_FCNTL_SETFD ? CT_SET_FCNTL : CT_SET_IOCTL;
 	bool before = e && e->coe;
 
@@ -565,6 +608,14 @@ static void on_exec_end(const struct ct_event *ev)
 	exec_finish(p);
 }
 
+static unsigned batch_n, batch_max = EVENTS_BATCH;
+
+void events_batch(unsigned n)
+{
+	batch_n = 0;
+	batch_max = n;
+}
+
 int handle_event(void *ctx, void *data, size_t len)
 {
 	static void (*const on[])(const struct ct_event *) = {
@@ -594,13 +645,20 @@ int handle_event(void *ctx, void *data, size_t len)
 		on[ev.type](&ev);
 	drain_closed();
 	drain_settled();
-	return 0;
+	return ++batch_n >= batch_max ? EVENTS_BATCH_DONE : 0;
 }
 
-/* What may go out at time now (read before the ring buffer was consumed). */
-void events_flush(uint64_t now)
+/* What may go out at time now (read before the ring buffer was consumed), at most max records;
+ * true when more are ready. */
+bool events_flush(uint64_t now, unsigned max)
 {
-	order_flush(now, false);
+	return order_flush(now, false, max);
+}
+
+/* Whether the output queue is full: read no more records until it is not. */
+bool events_backlog(void)
+{
+	return order_pending() >= ORDER_MAX_PENDING;
 }
 
 void events_track_target(pid_t target, bool launched, pid_t self)
@@ -626,6 +684,6 @@ void events_finish(uint64_t now)
 	drain_closed();
 	model_end_heirs(model_ev_ts);
 	drain_settled();
-	order_flush(0, true);
+	order_flush(0, true, 0);
 	ino_prune(0, true);
 }

@@ -15,12 +15,23 @@
 
 extern int live_count; /* traced processes alive (command / pid scope) */
 
-/* The ring buffer's callback: one record. */
+/*
+ * The ring buffer's callback: one record. After n records since events_batch(n) it returns
+ * EVENTS_BATCH_DONE (the record is consumed; libbpf stops and returns it), so a producer as
+ * fast as the reader cannot keep a consume call from returning: the records decided meanwhile
+ * go out at least every batch instead of piling up in memory.
+ */
+#define EVENTS_BATCH	  32768
+#define EVENTS_BATCH_DONE (-11000)
 int handle_event(void *ctx, void *data, size_t len);
+/* Start a new batch of at most n records. */
+void events_batch(unsigned n);
 
 /* Write the records whose turn has come at time now (CLOCK_MONOTONIC, read before the ring
- * buffer was consumed). */
-void events_flush(uint64_t now);
+ * buffer was consumed), at most max; true when more are ready. */
+bool events_flush(uint64_t now, unsigned max);
+/* Whether so many records wait to be written that no more should be read for now. */
+bool events_backlog(void);
 
 /* The traced pid (-p, or CMD before its exec, launched by us as parent self). */
 void events_track_target(pid_t target, bool launched, pid_t self);

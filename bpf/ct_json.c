@@ -210,10 +210,23 @@ void json_summary(struct sbuf *b, const struct ct_summary *s)
 		  "{\"v\":" SCHEMA ",\"type\":\"summary\",\"fds\":%lu,\"atomic\":%lu,"
 		  "\"late\":%lu,\"never\":%lu,\"execs\":%lu,\"leaked\":%lu,\"helper\":%lu,"
 		  "\"passed\":%lu,\"races\":%lu,\"lost\":%lu,\"records\":%lu,\"out_of_order\":%lu,"
-		  "\"timed_out\":%s,",
+		  "\"atomic_counted\":%lu,\"timed_out\":%s,",
 		  st->fds, st->atomic, st->late, st->never, st->execs, st->leaked, st->helper,
-		  st->passed, st->races, st->lost, st->events, st->out_of_order,
+		  st->passed, st->races, st->lost, st->events, st->out_of_order, st->atomic_counted,
 		  jbool(s->timed_out));
+	/* the atomic fds the kernel counted, by the syscall that made them */
+	if (st->atomic_counted) {
+		const char *sep = "";
+
+		sb_puts(b, "\"atomic_by_syscall\":{");
+		for (int i = 0; i < CT_SC_MAX; i++)
+			if (st->atomic_by_sc[i]) {
+				sb_printf(b, "%s\"%s\":%lu", sep, sc_name((unsigned)i),
+					  st->atomic_by_sc[i]);
+				sep = ",";
+			}
+		sb_puts(b, "},");
+	}
 	/* stacks: taken with a record, not taken (ring busy), unwound (not from the cache) */
 	if (ct_stack_on())
 		sb_printf(b, "\"stacks\":{\"taken\":%lu,\"skipped\":%lu,\"unwound\":%lu},",

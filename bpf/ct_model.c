@@ -25,8 +25,14 @@
 
 #define NBUCKET	    4096
 #define INO_BUCKETS 4096
-/* Creations leave the inode index 2 s after their fd closed. */
-#define INO_KEEP_NS 2000000000ULL
+/*
+ * Creations leave the inode index 2 s after their fd closed; 0.35 s (a record's ordering slack
+ * and a poll) when no fork copied their table since they were made: the index finds the
+ * creation of an fd a fork copied before its record arrived, and nothing else. Keeping every
+ * closed creation 2 s held ~150 bytes per fd made at 100k fds/s.
+ */
+#define INO_KEEP_NS  2000000000ULL
+#define INO_SHORT_NS 350000000ULL
 
 uint64_t model_last_ts;
 uint64_t model_ev_ts;
@@ -176,14 +182,26 @@ struct creation *ino_find(uint64_t ino, int fd, uint64_t files, uint64_t t)
 	return NULL;
 }
 
-/* Drop creations whose fd closed more than INO_KEEP_NS ago (or all, at the end). */
+/* Whether a fork may have copied c's fd out of its table (the table is gone: may have). */
+static bool maybe_copied(const struct creation *c)
+{
+	const struct table *t = table_find(c->files);
+
+	return !t || t->copied_t >= c->t_ns;
+}
+
+/* Drop creations whose fd closed long enough ago (INO_KEEP_NS, INO_SHORT_NS; all: the end). */
 void ino_prune(uint64_t now, bool all)
 {
 	for (int h = 0; h < INO_BUCKETS; h++) {
 		struct ino_ref **pp = &ino_idx[h], *r;
 
 		while ((r = *pp)) {
-			if (all || (r->c->final && r->c->closed_t + INO_KEEP_NS < now)) {
+			const struct creation *c = r->c;
+
+			if (all || (c->final &&
+				    (c->closed_t + INO_KEEP_NS < now ||
+				     (c->closed_t + INO_SHORT_NS < now && !maybe_copied(c))))) {
 				*pp = r->next;
 				creation_put(r->c);
 				free(r);
@@ -346,6 +364,8 @@ struct table *table_copy(struct table *src, uint64_t files, uint64_t fork_t, uin
 	t->owner = child;
 	if (!src)
 		return t;
+	if (fork_t > src->copied_t)
+		src->copied_t = fork_t;
 	if (fork_t) {
 		t->anc[0] = (struct ancestor){src->files, fork_t, child};
 		t->nanc = 1;

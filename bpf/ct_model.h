@@ -55,6 +55,7 @@ struct creation {
 	bool late;		/* the bit was set later in the creator's table */
 	bool final;		/* the fd left the creator's table: its verdict is final */
 	bool cleared_after_set; /* late, then cleared again */
+	bool counted;		/* made atomic and counted in the kernel: no verdict of its own */
 	uint64_t late_ns, set_t, closed_t;
 	enum ct_set_by set_by;
 	unsigned redundant;
@@ -95,9 +96,10 @@ struct ancestor {
 
 struct table {
 	uint64_t files;
-	int users;	/* processes using it (CLONE_FILES shares it) */
-	uint32_t owner; /* the process whose fork (or unshare) made it; 0: unknown */
-	int nheirs;	/* entries with a heir (dups of them are followed too) */
+	int users;	   /* processes using it (CLONE_FILES shares it) */
+	uint32_t owner;	   /* the process whose fork (or unshare) made it; 0: unknown */
+	uint64_t copied_t; /* the latest fork that copied it (0: none) */
+	int nheirs;	   /* entries with a heir (dups of them are followed too) */
 	struct entry *e;
 	int cap;
 	struct ancestor anc[MAX_ANC]; /* the forks this table descends from, nearest first */

@@ -63,6 +63,9 @@ static const char usage_tail[] =
     "      --no-stacks        take no stacks (and no file mappings): findings say no place\n"
     "      --ready-fd N       once tracing is live, write \"ready\\n\" to fd N (>= 3) and close\n"
     "                         it (the start record is also written only then)\n"
+    "      --all-fds          a record (and a line) for every fd, also the ones made with\n"
+    "                         the flag set (atomic); default: the kernel counts those (in\n"
+    "                         the summary) and sends records only for what a verdict needs\n"
     "  -q, --quiet            text lines for findings only: no atomic fds, no execs that\n"
     "                         inherited nothing (JSON and the summary are unchanged)\n"
     "  -v, --verbose          diagnostics on stderr (twice: libbpf debug output)\n"
@@ -313,6 +316,9 @@ static void parse_one(int c, const char *arg, char **argv)
 	case 'q':
 		opt.quiet = true;
 		break;
+	case 'X':
+		opt.all_fds = true;
+		break;
 	case 'R':
 		set_ready_fd(arg);
 		break;
@@ -391,6 +397,7 @@ void parse_args(int argc, char **argv)
 	    {"sarif", required_argument, NULL, 'F'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"fate-wait", required_argument, NULL, 'W'},
+	    {"all-fds", no_argument, NULL, 'X'},
 	    {0},
 	};
 	int c;

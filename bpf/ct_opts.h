@@ -36,6 +36,7 @@ struct opts {
 	bool quiet;	   /* text: leave out atomic fds and execs that inherited nothing */
 	int ready_fd;	   /* --ready-fd: "ready\n" once attached, then closed; -1: none */
 	bool keep_fds;	   /* --keep-fds: CMD inherits our caller's fds, reported as passed */
+	bool all_fds;	   /* --all-fds: a record for every fd (atomic ones too), not a count */
 	int stack_depth;   /* --stack-depth: frames per stack; 0: --no-stacks */
 	long stack_bytes;  /* --stack-bytes: user stack copied per stack */
 	const char *sarif; /* --sarif FILE: a SARIF 2.1.0 log of the findings */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * ct_order.c - the time-ordered output queue (see ct_order.h): decided records wait in a heap
- * keyed by (t_ns, arrival) until their turn, exec records also for their creators' verdicts and
+ * ct_order.c - the time-ordered output queue (see ct_order.h): decided records wait in a list
+ * ordered by (t_ns, arrival) until their turn, exec records also for their creators' verdicts and
  * their inherited fds' fates (at most --fate-wait), then go to the renderers and are freed.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ct_opts.h"
 #include "ct_order.h"
@@ -20,73 +21,71 @@ enum item_kind {
 };
 
 struct item {
-	uint64_t t, seq;
+	uint64_t t;
 	enum item_kind kind;
 	struct creation *c; /* fd, race */
 	enum ct_fd_verdict v;
 	struct witness w;
 	struct ct_exec_report *o; /* exec */
 	struct ct_inherited *it;  /* fate */
+	struct item *prev, *next;
 };
 
-static struct item **heap;
-static size_t nheap, capheap;
-static uint64_t next_seq, last_t;
-
-static bool before(const struct item *a, const struct item *b)
-{
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
-}
-
-static void swap(size_t i, size_t j)
-{
-	struct item *x = heap[i];
-
-	heap[i] = heap[j];
-	heap[j] = x;
-}
+/*
+ * The queue: a list in (t, arrival) order. Records come nearly in time order (only another
+ * CPU's record may overtake one), so a new item goes in from the tail after a step or two, and
+ * the oldest goes out from the head: no per-record search. Released items are kept for reuse.
+ */
+static struct item *head, *tail, *spare;
+static uint64_t last_t;
+static unsigned pending;
 
 static void push(struct item *x)
 {
-	size_t i = nheap++;
+	struct item *at = tail;
 
-	if (nheap > capheap) {
-		capheap = capheap ? 2 * capheap : 256;
-		heap = xrealloc(heap, capheap * sizeof(*heap));
-	}
-	x->seq = next_seq++;
-	heap[i] = x;
-	while (i && before(heap[i], heap[(i - 1) / 2])) {
-		swap(i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
+	while (at && at->t > x->t) /* equal times keep their arrival order */
+		at = at->prev;
+	x->prev = at;
+	x->next = at ? at->next : head;
+	if (x->next)
+		x->next->prev = x;
+	else
+		tail = x;
+	if (at)
+		at->next = x;
+	else
+		head = x;
+	pending++;
 }
 
 static struct item *pop(void)
 {
-	struct item *top = heap[0];
-	size_t i = 0;
+	struct item *x = head;
 
-	heap[0] = heap[--nheap];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
+	head = x->next;
+	if (head)
+		head->prev = NULL;
+	else
+		tail = NULL;
+	pending--;
+	return x;
+}
 
-		if (l < nheap && before(heap[l], heap[m]))
-			m = l;
-		if (r < nheap && before(heap[r], heap[m]))
-			m = r;
-		if (m == i)
-			break;
-		swap(i, m);
-		i = m;
-	}
-	return top;
+unsigned order_pending(void)
+{
+	return pending;
 }
 
 static struct item *item_new(enum item_kind kind, uint64_t t)
 {
-	struct item *x = xcalloc(1, sizeof(*x));
+	struct item *x = spare;
 
+	if (x)
+		spare = x->next;
+	else
+		x = xcalloc(1, sizeof(*x));
+	memset(x, 0, sizeof(*x));
 	x->kind = kind;
 	x->t = t;
 	return x;
@@ -192,23 +191,27 @@ static void release(struct item *x)
 		inherited_put(x->it);
 		break;
 	}
-	free(x);
+	x->next = spare;
+	spare = x;
 }
 
-void order_flush(uint64_t now, bool all)
+bool order_flush(uint64_t now, bool all, unsigned max)
 {
 	uint64_t safe = now > ORDER_SLACK_NS ? now - ORDER_SLACK_NS : 0;
 
-	while (nheap) {
-		struct item *top = heap[0];
-
-		if (!all && (top->t > safe || (top->kind == IT_EXEC && !exec_ready(top->o, now))))
+	while (head) {
+		if (!all &&
+		    (head->t > safe || (head->kind == IT_EXEC && !exec_ready(head->o, now))))
 			break;
+		if (!all && max-- == 0)
+			return true;
 		release(pop());
 	}
-	if (all) {
-		free(heap);
-		heap = NULL;
-		capheap = 0;
+	while (all && spare) {
+		struct item *x = spare;
+
+		spare = x->next;
+		free(x);
 	}
+	return false;
 }

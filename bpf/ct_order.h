@@ -31,9 +31,19 @@ void order_fate(struct ct_inherited *it);
 
 /*
  * Write what may go at time now (CLOCK_MONOTONIC, read before the ring buffer was consumed):
- * records up to now - ORDER_SLACK_NS, except behind an exec record still held; all: everything.
+ * records up to now - ORDER_SLACK_NS, except behind an exec record still held, at most max of
+ * them (true: more are ready; the caller reads the ring buffer in between, so writing a
+ * backlog does not leave the ring full); all: everything.
  */
-void order_flush(uint64_t now, bool all);
+bool order_flush(uint64_t now, bool all, unsigned max);
+
+/*
+ * Records waiting. Past ORDER_MAX_PENDING the reader stops reading the ring buffer until the
+ * oldest have gone out: a tracer that cannot write as fast as records come loses records in
+ * the kernel (counted, reported, exit 1 with --fail-on lost) instead of growing without bound.
+ */
+#define ORDER_MAX_PENDING (1u << 21)
+unsigned order_pending(void);
 
 /* Drop a reference to a decided inherited fd, and free an exec report (and its references). */
 void inherited_put(struct ct_inherited *it);

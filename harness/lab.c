@@ -33,8 +33,12 @@ static int cmp_int_asc(const void *a, const void *b)
 
 int lab_each_fd(pid_t pid, int min_fd, int (*fn)(int fd, const char *target, void *arg), void *arg)
 {
-	int fds[4096], n = lab_proc_fds(pid, fds, 4096), seen = 0;
+	/* as many as a process can have (fs.nr_open's default, 1M): an exec with 20,000 */
+	int *fds = malloc((1 << 20) * sizeof(int)), n, seen = 0;
 
+	if (!fds)
+		return -1;
+	n = lab_proc_fds(pid, fds, 1 << 20);
 	for (int i = 0; i < n; i++) {
 		char t[PATH_MAX];
 
@@ -46,6 +50,7 @@ int lab_each_fd(pid_t pid, int min_fd, int (*fn)(int fd, const char *target, voi
 		if (fn(fds[i], t, arg))
 			break;
 	}
+	free(fds);
 	return n < 0 ? -1 : seen;
 }
 

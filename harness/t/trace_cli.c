@@ -389,10 +389,10 @@ static void test_text_and_info(void)
 
 	/* -q: the findings only (fx_accept makes atomic fds and leaks an accepted one). */
 	for (int quiet = 0; quiet < 2; quiet++) {
-		const char *q[] = {"-q", NULL};
+		const char *q[] = {"-q", NULL}, *all[] = {"--all-fds", NULL};
 
 		failed = tap_tests_failed();
-		o.topts = quiet ? q : NULL;
+		o.topts = quiet ? q : all;
 		if (tl_run(&r, &o, "fx_accept", NULL) < 0)
 			bail("the text-mode run of fx_accept did not finish");
 		is_int(r.exit_code, 1, "text mode%s: the accepted socket's leak exits 1",
@@ -403,7 +403,7 @@ static void test_text_and_info(void)
 		   "text mode%s: the inherit line of the leak and the summary are shown",
 		   quiet ? " -q" : "");
 		ok((strstr(r.other, " atomic\n") == NULL) == quiet,
-		   "text mode%s: fd lines with verdict atomic are %s", quiet ? " -q" : "",
+		   "text mode%s: fd lines with verdict atomic are %s", quiet ? " -q" : " --all-fds",
 		   quiet ? "left out" : "shown");
 		if (tap_tests_failed() != failed)
 			diag("text output: %.1500s", r.other);

@@ -82,6 +82,7 @@ struct tl_run {
 	int race_forks, race_races;
 	unsigned long race_sockets;
 	int fill_from, fill_to; /* fx filled ... (fx_many_fds) */
+	int all_fds;		/* the tracer ran with --all-fds (a record for atomic fds too) */
 	char other[65536];	/* stdout lines that are not facts (the tracer's text output) */
 	/* the tracer (or the fixture when run alone) */
 	int status;	/* wait status */
@@ -224,7 +225,8 @@ void tl_check_order(const struct tl_run *r, const char *name);
 void tl_begin(unsigned timeout_s);
 /* Common start of a trace test: tl_begin, BPF usable or SKIP, tracer built. */
 void tl_start(unsigned timeout_s);
-/* Run every case of a topic under the tracer and check it. */
+/* Run every case of a topic under the tracer and check it (with these tracer options). */
 void tl_run_topic(const char *topic);
+void tl_run_topic_with(const char *topic, const char *const *topts);
 
 #endif

@@ -377,6 +377,8 @@ int tl_run(struct tl_run *r, const struct tl_opts *o, const char *fixture, const
 		bail("failed to create a temporary directory: %s", strerror(errno));
 	snprintf(json_path, sizeof(json_path), "%s/out.jsonl", r->dir);
 	snprintf(err_path, sizeof(err_path), "%s/stderr", r->dir);
+	for (const char *const *t = o->topts; t && *t; t++)
+		r->all_fds |= !strcmp(*t, "--all-fds");
 	tl_argv(o, fixture, fargs, json_path, tracer, fx, argv);
 	if (pipe2(out, O_CLOEXEC) < 0 || (o->hold && pipe2(in, O_CLOEXEC) < 0))
 		bail("failed to create a pipe: %s", strerror(errno));
@@ -598,11 +600,11 @@ void tl_start(unsigned timeout_s)
 }
 
 /* Run every case of a topic under the tracer and check it. */
-void tl_run_topic(const char *topic)
+void tl_run_topic_with(const char *topic, const char *const *topts)
 {
 	for (int i = 0; i < tl_ncases; i++) {
 		const struct tl_case *tc = &tl_cases[i];
-		struct tl_opts o = {0};
+		struct tl_opts o = {.topts = topts};
 		struct tl_run r;
 
 		if (strcmp(tc->topic, topic))
@@ -615,4 +617,9 @@ void tl_run_topic(const char *topic)
 		}
 		tl_free(&r);
 	}
+}
+
+void tl_run_topic(const char *topic)
+{
+	tl_run_topic_with(topic, NULL);
 }
