@@ -57,32 +57,6 @@ int tc_cloexec_all(void)
 	return 0;
 }
 
-/* wait4 with a bound: 0 with the status and rusage when pid ended within ms, -1 (ETIMEDOUT) when
- * not. */
-static int wait4_timeout(pid_t pid, int *st, struct rusage *ru, int ms)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	pid_t r;
-
-	if (pfd >= 0) {
-		struct pollfd p = {.fd = pfd, .events = POLLIN};
-		int pr;
-
-		do
-			pr = poll(&p, 1, ms);
-		while (pr < 0 && errno == EINTR);
-		close(pfd);
-		if (pr == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	}
-	do
-		r = wait4(pid, st, 0, ru);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? 0 : -1;
-}
-
 static void *sink_main(void *arg)
 {
 	struct tc_sink *s = arg;
@@ -319,7 +293,7 @@ int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
 		int st;
 		struct rusage ru;
 
-		if (pr > 0 && wait4_timeout(t->pid, &st, &ru, STOP_TIMEOUT_MS) == 0) {
+		if (pr > 0 && lab_wait4_timeout(t->pid, &st, &ru, STOP_TIMEOUT_MS) == 0) {
 			t->pid = 0;
 			snprintf(why, len, "%s exited before it was ready (%s %d)", path,
 				 WIFEXITED(st) ? "exit" : "signal",
@@ -361,12 +335,12 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 	if (t->pid > 0) {
 		/* only the tracer ends by itself (its target gone); the floor waits for SIGINT */
 		if (t->kind == TC_TRACER && t->self_exit_ms > 0 &&
-		    wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
+		    lab_wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
 			goto ended;
 		kill(t->pid, SIGINT);
-		if (wait4_timeout(t->pid, &st, &r->ru, STOP_TIMEOUT_MS) < 0) {
+		if (lab_wait4_timeout(t->pid, &st, &r->ru, STOP_TIMEOUT_MS) < 0) {
 			kill(t->pid, SIGKILL);
-			wait4_timeout(t->pid, NULL, &r->ru, STOP_TIMEOUT_MS);
+			lab_wait4_timeout(t->pid, NULL, &r->ru, STOP_TIMEOUT_MS);
 			st = -1;
 		}
 	ended:

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -76,12 +77,12 @@ int lab_clean_fds(int verbose)
 	return closed < 0 ? 0 : closed;
 }
 
-int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
+int lab_wait4_timeout(pid_t pid, int *status, struct rusage *ru, int timeout_ms)
 {
 	int st = 0, pfd;
 	pid_t r;
 
-	r = waitpid(pid, &st, WNOHANG);
+	r = wait4(pid, &st, WNOHANG, ru);
 	if (r == pid)
 		goto done;
 	if (r < 0)
@@ -100,7 +101,7 @@ int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
 			return -1;
 		}
 		do
-			r = waitpid(pid, &st, 0);
+			r = wait4(pid, &st, 0, ru);
 		while (r < 0 && errno == EINTR);
 		if (r != pid)
 			return -1;
@@ -110,7 +111,7 @@ int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
 	for (int waited = 0; waited < timeout_ms; waited += 5) {
 		struct timespec ts = {0, 5 * 1000 * 1000};
 
-		r = waitpid(pid, &st, WNOHANG);
+		r = wait4(pid, &st, WNOHANG, ru);
 		if (r == pid)
 			goto done;
 		if (r < 0)
@@ -123,6 +124,11 @@ done:
 	if (status)
 		*status = st;
 	return 0;
+}
+
+int lab_wait_timeout(pid_t pid, int *status, int timeout_ms)
+{
+	return lab_wait4_timeout(pid, status, NULL, timeout_ms);
 }
 
 int lab_kill_reap(pid_t pid)

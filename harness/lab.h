@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct rusage;
+
 /*
  * Close every fd >= 3 the caller inherited (shells and CI runners leak some,
  * e.g. /dev/null at fd 10). Call first thing in main(). Returns how many were
@@ -23,6 +25,8 @@ int lab_clean_fds(int verbose);
  * running), -1 with errno set on other errors.
  */
 int lab_wait_timeout(pid_t pid, int *status, int timeout_ms);
+/* The same, also filling *ru (NULL: not wanted) with the child's resource usage (wait4). */
+int lab_wait4_timeout(pid_t pid, int *status, struct rusage *ru, int timeout_ms);
 /* SIGKILL and reap; safe on an already-reaped pid (returns -1). */
 int lab_kill_reap(pid_t pid);
 
