@@ -35,13 +35,6 @@ int bench_is_cloexec(int fd);
  */
 #define BENCH_COUNT_FDS_ENV "CLOEXEC_BENCH_COUNT_FDS"
 
-/*
- * Mark every fd >= 3 close-on-exec (0, or -1 with errno): the library's
- * --benchmark_out file is an ofstream opened without O_CLOEXEC, and no child we
- * exec may get it. Call before spawning.
- */
-int bench_cloexec_all(void);
-
 /* The fd limit main() raised RLIMIT_NOFILE to. */
 extern long bench_nofile;
 

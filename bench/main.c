@@ -23,13 +23,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 long bench_nofile;
 static long env_skips;
 
@@ -65,18 +58,6 @@ int bench_is_cloexec(int fd)
 	if (fl < 0)
 		return -1;
 	return (fl & FD_CLOEXEC) ? 1 : 0;
-}
-
-int bench_cloexec_all(void)
-{
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	for (long fd = 3; fd < bench_nofile; fd++) /* kernels before 5.11 */
-		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
-			return -1;
-	return 0;
 }
 
 static void usage(FILE *f)

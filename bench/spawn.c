@@ -172,7 +172,9 @@ static void bm_spawn(gb_state *s, void *user)
 	}
 	for (int i = 0; i < nfds; i++)
 		fds[i] = -1;
-	if (bench_cloexec_all() < 0) {
+	/* the library's --benchmark_out file is an ofstream opened without O_CLOEXEC: no child
+	 * we exec may get it */
+	if (lab_cloexec_all() < 0) {
 		bench_fail(s, "close_range(CLOSE_RANGE_CLOEXEC)", errno);
 		goto out;
 	}

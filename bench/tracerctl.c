@@ -23,13 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 #define START_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS	 10000
 #define READY_FD	 3 /* the program's --ready-fd */
@@ -43,18 +36,6 @@ const char *tc_kind_name(enum tc_kind k)
 const char *tc_path(enum tc_kind k, char *buf, size_t len)
 {
 	return lab_build_path(k == TC_FLOOR ? "bench/cloexec-floor" : "cloexec-trace", buf, len);
-}
-
-int tc_cloexec_all(void)
-{
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	for (int fd = 3; fd < 65536; fd++) /* kernels before 5.11 */
-		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
-			return -1;
-	return 0;
 }
 
 static void *sink_main(void *arg)
@@ -250,7 +231,7 @@ int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
 			_exit(3);
-		if (tc_cloexec_all() < 0 || nul < 0 || rhi < 0 || dup2(nul, 0) < 0 ||
+		if (lab_cloexec_all() < 0 || nul < 0 || rhi < 0 || dup2(nul, 0) < 0 ||
 		    dup2(tw >= 0 ? tw : nul, 1) < 0 || place_fd(rhi, READY_FD) < 0 ||
 		    (o->kind == TC_TRACER && (jhi < 0 || place_fd(jhi, JSON_FD) < 0)))
 			_exit(3);

@@ -95,7 +95,4 @@ int tc_sink_close(struct tc_sink *s);
 /* Parse one summary line; 0 when it is a summary record. */
 int tc_parse_summary(const char *line, struct tc_summary *sum);
 
-/* Mark every fd >= 3 close-on-exec (close_range, else a loop); 0 or -1. */
-int tc_cloexec_all(void);
-
 #endif

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
@@ -25,6 +26,9 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 static int cmp_int_asc(const void *a, const void *b)
@@ -75,6 +79,24 @@ int lab_clean_fds(int verbose)
 				close(fds[i]);
 	}
 	return closed < 0 ? 0 : closed;
+}
+
+int lab_cloexec_all(void)
+{
+	struct rlimit rl;
+	long top = 1048576;
+
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* kernels before 5.11: every number the fd limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		top = (long)rl.rlim_cur;
+	for (long fd = 3; fd < top; fd++)
+		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+			return -1;
+	return 0;
 }
 
 int lab_wait4_timeout(pid_t pid, int *status, struct rusage *ru, int timeout_ms)

@@ -27,6 +27,8 @@ int lab_clean_fds(int verbose);
 int lab_wait_timeout(pid_t pid, int *status, int timeout_ms);
 /* The same, also filling *ru (NULL: not wanted) with the child's resource usage (wait4). */
 int lab_wait4_timeout(pid_t pid, int *status, struct rusage *ru, int timeout_ms);
+/* Mark every fd >= 3 close-on-exec (close_range, else a loop up to the fd limit); 0 or -1. */
+int lab_cloexec_all(void);
 /* SIGKILL and reap; safe on an already-reaped pid (returns -1). */
 int lab_kill_reap(pid_t pid);
 
