@@ -13,7 +13,7 @@
 BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
 BENCH_GB_OBJ := $(BUILD)/bench/gbench.o
 # Not part of cloexec-bench: the exit0 program, the floor's BPF side and loader, cloexec-load.
-BENCH_OWN    := bench/exit0.c bench/floor.c bench/load.c $(wildcard bench/*.bpf.c)
+BENCH_OWN    := bench/exit0.c bench/floor.c $(wildcard bench/load*.c) $(wildcard bench/*.bpf.c)
 BENCH_SRCS   := $(filter-out $(BENCH_OWN),$(wildcard bench/*.c))
 BENCH_OBJS   := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 BENCH_BIN    := $(BUILD)/cloexec-bench
@@ -63,9 +63,11 @@ $(BENCH_FLOOR): $(BUILD)/bench/floor.o $(wildcard $(LIBBPF_A))
 	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBBPF_LIBS) $(LDLIBS)
 
 # The long runs (sustained load, record rate, a traced build, footprint): JSON rows.
-$(BENCH_LOADER): $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o $(LIBLAB)
+BENCH_LOAD_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/load*.c)) \
+	$(BUILD)/bench/tracerctl.o
+$(BENCH_LOADER): $(BENCH_LOAD_OBJS) $(LIBLAB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o -o $@ $(LIBLAB) -lm $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(BENCH_LOAD_OBJS) -o $@ $(LIBLAB) -lm $(LDLIBS)
 
 # Tests of the binding and the smoke run link the binding object and the C++ runtime.
 TEST_CFLAGS_bench_binding := -Ibench
