@@ -309,17 +309,31 @@ static void add_case(const char *group, enum trace_work w, uint64_t it, enum tra
 	c->tracer = tracer;
 }
 
+/*
+ * CLOEXEC_BENCH_TRACE_ITERS=N: N iterations per fd run (10 N for getppid) instead of 20000: a
+ * shorter smoke test (harness/t/bench_smoke.c); a figure wants the default.
+ */
+static uint64_t iterations_of(uint64_t it)
+{
+	const char *e = getenv("CLOEXEC_BENCH_TRACE_ITERS");
+	long long n = e ? atoll(e) : 0;
+
+	if (n < 100 || n > IT_FD)
+		return it;
+	return it == IT_SYSCALL ? (uint64_t)n * 10 : (uint64_t)n;
+}
+
 void bench_register_trace(const char *tracer, const char *before)
 {
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		for (int i = 0; i < groups[g].nmodes; i++) {
 			enum trace_mode m = groups[g].modes[i];
 
-			add_case(groups[g].group, groups[g].work, groups[g].iterations, m, tracer,
-				 "");
+			uint64_t it = iterations_of(groups[g].iterations);
+
+			add_case(groups[g].group, groups[g].work, it, m, tracer, "");
 			if (before && m >= T_FILTERED)
-				add_case(groups[g].group, groups[g].work, groups[g].iterations, m,
-					 before, "@before");
+				add_case(groups[g].group, groups[g].work, it, m, before, "@before");
 		}
 	}
 	for (size_t i = 0; i < ncases; i++) {
