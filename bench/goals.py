@@ -534,11 +534,13 @@ def _sd(xs):
 def build_figure(load):
     rows = _rows(load, "build")
     first = rows[0] if rows else {}
-    f = {"figure": "1", "name": "build", "unit": "% wall time over the untraced build",
-         "what": "a C build (%s in %s%s), traced with the default options vs untraced, "
-                 "interleaved rounds" % (
-                     first.get("command", "?"), first.get("dir", "?"),
-                     ", %s sources" % first["sources"] if first.get("sources") else ""),
+    f = {"figure": "1", "name": "build", "unit": "% time to the end over the untraced build",
+         "what": "a C build (%s), traced with the default options vs untraced, interleaved "
+                 "rounds; the time until the build is reaped and the tracer has written "
+                 "everything" % ("%s in %s%s" % (
+                     first.get("command"), first.get("dir"),
+                     ", %s sources" % first["sources"] if first.get("sources") else "")
+                     if first else "none in this run"),
          "goal": "<= untraced + %g%%, every finding with its stack" % BUILD_GOAL_PCT,
          "goal_pct": BUILD_GOAL_PCT}
     f.update(build_stats(rows, "tracer"))
