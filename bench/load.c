@@ -214,8 +214,8 @@ static const char usage_text[] =
     "      --tracer PATH      the tracer (build/cloexec-trace; env CLOEXEC_BENCH_TRACER)\n"
     "      --before PATH      also run each tracer run with this tracer, config \"before\"\n"
     "                         (main's tracer: a before/after in one run; CLOEXEC_BENCH_BEFORE)\n"
-    "  -q, --quick            short runs: duration 5, short 1, procs 2, 6 rounds of the tools'\n"
-    "                         sources, 200000 fds (options given after it still apply)\n"
+    "  -q, --quick            short runs: duration 5, short 1, procs 2, 6 rounds of 24 of the\n"
+    "                         tools' sources, 200000 fds (options given after it still apply)\n"
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 every run ran (also when a goal is not met, and when BPF cannot run here:\n"
@@ -346,37 +346,39 @@ static void quick(void)
 	opt.procs_s = 2;
 	opt.rounds = 6;
 	opt.build_set = "tools";
+	opt.build_max = 24;
 	opt.fp_fds = 200000;
 }
 
+static const struct option long_opts[] = {
+    {"out", required_argument, NULL, 'o'},
+    {"duration", required_argument, NULL, 'd'},
+    {"short", required_argument, NULL, 's'},
+    {"procs-s", required_argument, NULL, 'p'},
+    {"producers", required_argument, NULL, 'P'},
+    {"rounds", required_argument, NULL, 'r'},
+    {"src", required_argument, NULL, 'S'},
+    {"build-set", required_argument, NULL, 'B'},
+    {"fds", required_argument, NULL, 'F'},
+    {"build-max", required_argument, NULL, 'M'},
+    {"build-dir", required_argument, NULL, 'D'},
+    {"build-cmd", required_argument, NULL, 'C'},
+    {"clean-cmd", required_argument, NULL, 'K'},
+    {"tracer", required_argument, NULL, 'T'},
+    {"before", required_argument, NULL, 'b'},
+    {"quick", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {0},
+};
+
 static void parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"out", required_argument, NULL, 'o'},
-	    {"duration", required_argument, NULL, 'd'},
-	    {"short", required_argument, NULL, 's'},
-	    {"procs-s", required_argument, NULL, 'p'},
-	    {"producers", required_argument, NULL, 'P'},
-	    {"rounds", required_argument, NULL, 'r'},
-	    {"src", required_argument, NULL, 'S'},
-	    {"build-set", required_argument, NULL, 'B'},
-	    {"fds", required_argument, NULL, 'F'},
-	    {"build-max", required_argument, NULL, 'M'},
-	    {"build-dir", required_argument, NULL, 'D'},
-	    {"build-cmd", required_argument, NULL, 'C'},
-	    {"clean-cmd", required_argument, NULL, 'K'},
-	    {"tracer", required_argument, NULL, 'T'},
-	    {"before", required_argument, NULL, 'b'},
-	    {"quick", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
 	const char *tracer = getenv("CLOEXEC_BENCH_TRACER"),
 		   *before = getenv("CLOEXEC_BENCH_BEFORE");
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:s:P:r:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:s:P:r:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opt.out = optarg;

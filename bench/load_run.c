@@ -256,7 +256,12 @@ int run_trial(const struct trial *tr, struct trial_out *o, char *why, size_t len
 			     .json = &json,
 			     .text = tr->text ? &text : NULL,
 			     .extra = targs,
-			     .self_exit_ms = 10000};
+			     /*
+			      * the tracer ends by itself once ROOT is gone, when it has written
+			      * everything: that time is part of the figures (a build's end), so
+			      * it gets as long as the work had, and two minutes more
+			      */
+			     .self_exit_ms = (int)((tr->seconds + 120) * 1000)};
 	struct shared *sh;
 	struct rusage ru;
 	int go[2], nul, st = 0, ret = -1;
