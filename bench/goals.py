@@ -78,9 +78,11 @@ MICRO = [
 # (figure, group, variant, compared with, goal in ns over it, what): the stack's kernel side
 STACK = [
     ("5b", "trace_dup3_plain", "allfds", "allfds_nostack", 1000.0,
-     "the kernel side of a record's stack: --all-fds minus --all-fds --no-stacks (dup3)"),
+     "the kernel side of a record's stack: --all-fds minus --all-fds --no-stacks, CPU time of "
+     "the traced thread (dup3)"),
     ("5b", "trace_socket_plain", "allfds", "allfds_nostack", 1000.0,
-     "the kernel side of a record's stack: --all-fds minus --all-fds --no-stacks (socket)"),
+     "the kernel side of a record's stack: --all-fds minus --all-fds --no-stacks, CPU time of "
+     "the traced thread (socket)"),
 ]
 # reported beside the goals, no verdict: (figure, group, variant, what)
 REPORTED = [
@@ -347,23 +349,29 @@ def _floor_of(benches, by, group, metric):
 
 
 def micro_figures(benches, metric="real_time"):
+    """
+    3-5b, a, c. 5b is judged on CPU time: the kernel side of a stack runs in the traced
+    thread's syscall (its CPU time holds it exactly), while its wall time also holds the
+    tracer's user-space work competing for the machine's cores; the wall figure is beside it.
+    """
     by = _by_variant(benches)
     out = []
-    table = [(fid, g, v, "floor", goal, what) for fid, g, v, goal, what in MICRO]
-    table += [(fid, g, v, against, goal, what) for fid, g, v, against, goal, what in STACK]
-    table += [(fid, g, v, "floor", None, what) for fid, g, v, what in REPORTED]
-    for fid, group, variant, against, goal, what in table:
+    table = [(fid, g, v, "floor", goal, what, metric) for fid, g, v, goal, what in MICRO]
+    table += [(fid, g, v, against, goal, what, "cpu_time")
+              for fid, g, v, against, goal, what in STACK]
+    table += [(fid, g, v, "floor", None, what, metric) for fid, g, v, what in REPORTED]
+    for fid, group, variant, against, goal, what, m in table:
         f = {"figure": fid, "name": "%s/%s" % (group, variant), "what": what,
-             "unit": "ns per iteration", "against": against,
+             "unit": "ns per iteration", "against": against, "metric": m,
              "goal": ("<= %s + %g ns" % (against, goal)) if goal is not None else "reported",
              "goal_ns": goal}
-        f.update(micro_stats(benches, by, group, variant, against, goal, metric))
+        f.update(micro_stats(benches, by, group, variant, against, goal, m))
         if against == "floor":
-            f.update(_floor_of(benches, by, group, metric))
+            f.update(_floor_of(benches, by, group, m))
         if (group, variant + BEFORE) in by:
             # the other tracer, against the same floor (or its own record without a stack)
             base = against if against == "floor" else against + BEFORE
-            f["before"] = micro_stats(benches, by, group, variant + BEFORE, base, goal, metric)
+            f["before"] = micro_stats(benches, by, group, variant + BEFORE, base, goal, m)
         out.append(f)
     return out
 
@@ -783,9 +791,10 @@ def describe(f):
             if isinstance(o, dict):
                 other = "; %s: %s ns [%s, %s]" % (k.replace("_time", ""), _sns(o["over_ns"]),
                                                  _ns(o["ci95_ns"][0]), _ns(o["ci95_ns"][1]))
-        return (base, "%s ns over the %s (%s ns; x%.2f)" % (
+        return (base, "%s ns over the %s (%s ns; x%.2f)%s" % (
                     _sns(f["over_ns"]), f.get("against"), _ns(f["median_ns"]),
-                    f.get("ratio") or 0),
+                    f.get("ratio") or 0, " on CPU time" if f.get("metric") == "cpu_time" and
+                    fid == "5b" else ""),
                 "95%% CI [%s, %s] ns; IQR %s / %s; n=%d+%d%s%s" % (
                     _ns(f["ci95_ns"][0]), _ns(f["ci95_ns"][1]), _ns(f["iqr_ns"]),
                     _ns(f["base_iqr_ns"]), f["n"][0], f["n"][1], other,
