@@ -87,7 +87,7 @@ HELPERS :=
 DOCS    :=
 CLEAN   :=
 
-.PHONY: all deps test test-only test-kernels asan ubsan run bench matrix report compare repro \
+.PHONY: all deps test test-only test-repeat test-kernels asan ubsan run bench matrix report compare repro \
 	clean help format tools install uninstall deb lint
 .DEFAULT_GOAL := all
 
@@ -220,6 +220,14 @@ test:
 test-only:
 	$(Q)bash scripts/run-tests.sh $(BUILD) $(J)
 
+# The whole suite N times beside a CPU load, a busy loop per core (scripts/test-repeat.sh starts
+# and kills them): a test that only passes on an idle machine is flaky.
+N ?= 5
+test-repeat:
+	$(Q)bash scripts/deps.sh --soft
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
+	$(Q)bash scripts/test-repeat.sh $(BUILD) $(N) $(J)
+
 # The BPF tests on other kernels, each booted in a qemu guest (scripts/guest/test_kernels.py):
 # KERNELS= a list of series (6.1, 6.12), Debian kernel packages, vmlinuz paths or "host".
 test-kernels:
@@ -255,6 +263,7 @@ help:
 	@echo "Main job and tests:"
 	@echo "  make run          deps, build, reproduce, runtime matrix, benchmarks, report (QUICK=1: short)"
 	@echo "  make test         deps, build, then every TAP test in harness/t under prove"
+	@echo "  make test-repeat  the whole suite N=5 times beside a busy loop per core (flaky tests)"
 	@echo "  make test-kernels the BPF tests in qemu guests booted with Debian 12's kernels"
 	@echo "                    (6.1, 6.12) and on this kernel; KERNELS=\"6.1 host\" to choose"
 	@echo ""
@@ -283,7 +292,8 @@ help:
 	@echo "  make uninstall    remove what make install installed (same PREFIX, DESTDIR)"
 	@echo "  make deb          Debian package with dpkg-buildpackage + lintian -> $(BUILD)/deb/*.deb"
 	@echo ""
-	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  QUICK=1  SANITIZE=address,undefined"
+	@echo "Switches: V=1 (show commands)  J=2 (parallel tests)  N=5 (test-repeat)  QUICK=1"
+	@echo "          SANITIZE=address,undefined"
 	@echo "          VMLINUX_H=path (instead of the running kernel's BTF)  BUILD=dir"
 	@echo "          PREFIX=/usr/local DESTDIR= (install; also BINDIR, SBINDIR, LIBEXECDIR, MANDIR...)"
 	@echo "          MATRIX_CHECK_GATE=0 (make matrix: report a CI gate other than expected, do not fail)"

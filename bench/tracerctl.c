@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,7 +474,8 @@ fail_errno:
 int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 {
 	struct tc_result local;
-	int st = -1, ret = 0;
+	int st = -1, ret = 0, ok_max;
+	bool stopped = false; /* we ended it with SIGINT */
 
 	if (!r)
 		r = &local;
@@ -488,6 +490,7 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 		    lab_wait4_timeout(t->pid, &st, &r->ru, t->self_exit_ms) == 0)
 			goto ended;
 		kill(t->pid, SIGINT);
+		stopped = true;
 		if (lab_wait4_timeout(t->pid, &st, &r->ru, STOP_TIMEOUT_MS) < 0) {
 			kill(t->pid, SIGKILL);
 			lab_wait4_timeout(t->pid, NULL, &r->ru, STOP_TIMEOUT_MS);
@@ -511,13 +514,17 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 		tc_sink_close(t->text);
 		r->text_bytes = t->text->bytes;
 	}
+	/* the tracer: exit 0 or 1 (findings), or 128+SIGINT when our SIGINT ended the trace; the
+	 * floor: 0 */
+	ok_max = t->kind == TC_TRACER ? 1 : 0;
 	if (why && t->pid > 0) {
-		/* the tracer: exit 0 or 1 (findings); the floor: 0 */
 		if (st < 0) {
 			snprintf(why, len, "%s did not stop within %d ms of SIGINT",
 				 tc_kind_name(t->kind), STOP_TIMEOUT_MS);
 			ret = -1;
-		} else if (!WIFEXITED(st) || WEXITSTATUS(st) > (t->kind == TC_TRACER ? 1 : 0)) {
+		} else if (!WIFEXITED(st) ||
+			   (WEXITSTATUS(st) > ok_max && !(stopped && t->kind == TC_TRACER &&
+							  WEXITSTATUS(st) == 128 + SIGINT))) {
 			snprintf(why, len, "%s ended with %s %d", tc_kind_name(t->kind),
 				 WIFEXITED(st) ? "exit" : "signal",
 				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -42,6 +43,8 @@
 #include "cloexec_trace.skel.h"
 #include "ct_decide.h"
 #include "ct_events.h"
+#include "ct_exit.h"
+#include "ct_junit.h"
 #include "ct_kernel.h"
 #include "ct_opts.h"
 #include "ct_render.h"
@@ -63,6 +66,7 @@ struct run {
 	int sync_pipe[2], err_pipe[2];
 	bool child_done, timed_out;
 	int cmd_status; /* exit code or -signal, once reaped; INT_MIN before */
+	int stop_sig;	/* the signal that ended the trace (SIGINT, SIGTERM); 0: none */
 	uint64_t deadline, linger_until, kill_at, pruned, stack_pruned;
 };
 
@@ -93,6 +97,19 @@ static bool bpf_privileged(void)
 	       ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON)));
 }
 
+/*
+ * Whether we run in a PID namespace other than the kernel's first, whose inode number is fixed
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h): the BPF programs see that namespace's pids,
+ * fork() and -p give ours, and nothing would match (a CI job in a container without
+ * --pid=host). A /proc/self/ns/pid we cannot read says nothing.
+ */
+static bool in_pid_namespace(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != 0xEFFFFFFCU;
+}
+
 /* One sentence on what is missing, exit 3. */
 static int env_check(void)
 {
@@ -100,6 +117,14 @@ static int env_check(void)
 		fprintf(stderr,
 			"%s: needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs; "
 			"run it with sudo\n",
+			TOOL);
+		return -1;
+	}
+	if (in_pid_namespace()) {
+		fprintf(stderr,
+			"%s: runs in a PID namespace (a container): its pids are not the "
+			"kernel's, so nothing would be traced; run it in the host's PID namespace "
+			"(docker --pid=host)\n",
 			TOOL);
 		return -1;
 	}
@@ -192,6 +217,10 @@ static int open_outputs(void)
 		fprintf(stderr, "%s: failed to open %s: %s\n", TOOL, opt.sarif, strerror(errno));
 		return -1;
 	}
+	if (opt.junit && !ct_junit_open(opt.junit)) {
+		fprintf(stderr, "%s: failed to open %s: %s\n", TOOL, opt.junit, strerror(errno));
+		return -1;
+	}
 	ct_out.line_flush = opt.cmd != NULL;
 	if (ct_out.line_flush)
 		setvbuf(stdout, line_buf, _IOLBF, sizeof(line_buf));
@@ -261,6 +290,23 @@ fail:
 	return NULL;
 }
 
+/* What the child tells the parent over the error pipe when CMD could not be started. */
+struct start_error {
+	int stage; /* START_* */
+	int err;   /* errno */
+};
+
+enum { START_EXEC, START_SUDO };
+
+static void __attribute__((noreturn)) child_fail(int err_fd, int stage)
+{
+	struct start_error se = {stage, errno};
+
+	if (write(err_fd, &se, sizeof(se)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 /* Drop sudo's root for CMD: the invoking user (SUDO_UID/SUDO_GID) runs it. */
 static void drop_sudo(int err_fd)
 {
@@ -268,7 +314,6 @@ static void drop_sudo(int err_fd)
 	const char *user = getenv("SUDO_USER");
 	uid_t uid;
 	gid_t gid;
-	int e;
 
 	if (getuid() != 0 || !su || !sg)
 		return;
@@ -276,18 +321,13 @@ static void drop_sudo(int err_fd)
 	gid = (gid_t)strtoul(sg, NULL, 10);
 	if (uid == 0)
 		return;
-	if ((user ? initgroups(user, gid) : setgroups(1, &gid)) || setgid(gid) || setuid(uid)) {
-		e = errno;
-		if (write(err_fd, &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(126);
-	}
+	if ((user ? initgroups(user, gid) : setgroups(1, &gid)) || setgid(gid) || setuid(uid))
+		child_fail(err_fd, START_SUDO);
 }
 
 /* The child: wait until the parent has put us in the traced set, drop sudo, exec CMD. */
 static void run_child(int sync_fd, int err_fd)
 {
-	int e;
 	char c;
 
 	if (read(sync_fd, &c, 1) != 1)
@@ -301,10 +341,7 @@ static void run_child(int sync_fd, int err_fd)
 	if (!opt.keep_fds)
 		syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	execvp(opt.cmd[0], opt.cmd);
-	e = errno;
-	if (write(err_fd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
+	child_fail(err_fd, START_EXEC);
 }
 
 /* Fork CMD, held on a pipe until it is in the traced set. */
@@ -332,20 +369,29 @@ static int fork_command(struct run *r)
 	return 0;
 }
 
-/* Release CMD, then learn whether its exec worked: 0, -1 (environment) or -2 (usage). */
+/*
+ * Release CMD, then learn whether its exec worked: 0, or the exit status: 127 CMD not found,
+ * 126 found but not runnable (as timeout(1) and env(1) say), 3 (environment) when we could not
+ * start it or drop sudo's root for it.
+ */
 static int release_command(struct run *r)
 {
-	int e = 0;
+	struct start_error se;
 
 	if (write(r->sync_pipe[1], "x", 1) != 1) {
 		fprintf(stderr, "%s: failed to start %s: %s\n", TOOL, opt.cmd[0], strerror(errno));
-		return -1;
+		return EX_ENV;
 	}
 	close(r->sync_pipe[1]);
 	r->sync_pipe[1] = -1;
-	if (read(r->err_pipe[0], &e, sizeof(e)) == sizeof(e)) {
-		fprintf(stderr, "%s: failed to run %s: %s\n", TOOL, opt.cmd[0], strerror(e));
-		return -2;
+	if (read(r->err_pipe[0], &se, sizeof(se)) == sizeof(se)) {
+		if (se.stage == START_SUDO) {
+			fprintf(stderr, "%s: failed to run %s as the sudo user: %s\n", TOOL,
+				opt.cmd[0], strerror(se.err));
+			return EX_ENV;
+		}
+		fprintf(stderr, "%s: failed to run %s: %s\n", TOOL, opt.cmd[0], strerror(se.err));
+		return se.err == ENOENT ? EX_NOCMD : EX_NOEXEC;
 	}
 	close(r->err_pipe[0]);
 	r->err_pipe[0] = -1;
@@ -436,8 +482,10 @@ static bool run_over(struct run *r, struct ring_buffer *rb, uint64_t now)
 		}
 		return false;
 	}
-	if (stop_sig)
+	if (stop_sig) {
+		r->stop_sig = stop_sig; /* a signal after this one changes nothing */
 		return true;
+	}
 	if (r->deadline && now >= r->deadline) {
 		r->timed_out = true;
 		if (!r->child_done) {
@@ -519,11 +567,61 @@ static int poll_loop(struct run *r, struct ring_buffer *rb)
 	}
 }
 
-/* The end: every verdict out, lost records, the summary; the exit code. */
+/*
+ * The JUnit and SARIF files, written now (they carry the status): 0, or EX_ENV with one line
+ * naming the file that could not be written.
+ */
+static int write_files(const struct ct_summary *s, const struct run *r)
+{
+	int err;
+
+	if (ct_junit_on()) {
+		struct ct_junit_end end = {
+		    .code = s->code,
+		    .reason = s->reason,
+		    .signal = s->signal,
+		    .cmd_status = opt.cmd ? r->cmd_status : INT_MIN,
+		    .timed_out = r->timed_out,
+		    .lost = ct_stats.lost,
+		    .lost_fails = (s->failed_on & ct_kind_bit("lost")) != 0,
+		    .seconds = (double)(now_ns() - ct_out.t0_ns) / NS_PER_SEC,
+		};
+
+		err = ct_junit_close(&end);
+		if (err) {
+			fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, opt.junit,
+				strerror(err));
+			return EX_ENV;
+		}
+	}
+	if (ct_sarif_on()) {
+		struct ct_sarif_end end = {
+		    .exit_code = s->code,
+		    .lost = ct_stats.lost,
+		    .stack_skipped = ct_stack_stats.skipped,
+		    .timed_out = r->timed_out,
+		    .signal = r->stop_sig,
+		    .complete = s->reason != CT_EXIT_SIGNAL && s->reason != CT_EXIT_TIMEOUT,
+		};
+
+		err = ct_sarif_close(&end);
+		if (err) {
+			fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, opt.sarif,
+				strerror(err));
+			return EX_ENV;
+		}
+	}
+	return 0;
+}
+
+/* The end: every verdict out, lost records, the files, the summary; the exit status. */
 static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 {
 	uint64_t scope_full = read_counter(skel, CT_CNT_SCOPE_FULL);
-	struct ct_summary s = {&ct_stats, EX_OK, r->timed_out, r->cmd_status};
+	struct ct_summary s = {.st = &ct_stats,
+			       .timed_out = r->timed_out,
+			       .cmd_status = r->cmd_status,
+			       .signal = r->stop_sig};
 	int err;
 
 	events_finish(now_ns());
@@ -545,24 +643,27 @@ static int finish(struct cloexec_trace_bpf *skel, const struct run *r)
 			TOOL, ct_stats.lost);
 		render_lost(ct_stats.lost);
 	}
-	s.code = ct_exit_code(&ct_stats, opt.fail_on) ? EX_FINDING : EX_OK;
+	s.failed_on = ct_found_kinds(&ct_stats, opt.fail_on);
+	s.code = ct_exit_status(&(struct ct_exit_in){.cmd = opt.cmd != NULL,
+						     .cmd_status = r->cmd_status,
+						     .stop_sig = r->stop_sig,
+						     .timed_out = r->timed_out,
+						     .found = s.failed_on,
+						     .findings_exit = opt.findings_exit},
+				&s.reason);
+	if (write_files(&s, r)) {
+		s.code = EX_ENV;
+		s.reason = CT_EXIT_OUTPUT;
+	}
 	render_summary(&s);
 	fflush(stdout);
 	/* a full disk or a closed pipe: the results are incomplete, say so (exit 3) */
 	err = out_error();
-	if (ct_sarif_on()) {
-		struct ct_sarif_end end = {s.code, ct_stats.lost, ct_stack_stats.skipped,
-					   r->timed_out};
-		int serr = ct_sarif_close(&end);
-
-		if (serr && !err) {
-			fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, opt.sarif,
-				strerror(serr));
-			return EX_ENV;
-		}
-	}
 	if (err) {
-		fprintf(stderr, "%s: failed to write output: %s\n", TOOL, strerror(err));
+		bool json = ct_out.json && ferror(ct_out.json) && ct_out.json != stdout;
+
+		fprintf(stderr, "%s: failed to write %s: %s\n", TOOL, json ? opt.output : "stdout",
+			strerror(err));
 		return EX_ENV;
 	}
 	return s.code;
@@ -608,7 +709,7 @@ int main(int argc, char **argv)
 	if (opt.cmd && opt.keep_fds)
 		caller_fds_note(opt.ready_fd); /* before we open anything of our own */
 	if (open_outputs())
-		return EX_USAGE;
+		return EX_ENV;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -643,7 +744,7 @@ int main(int argc, char **argv)
 			ct_stack_read_proc(opt.pid);
 	}
 	if (r.child && (rc = release_command(&r))) {
-		code = rc == -2 ? EX_USAGE : EX_ENV;
+		code = rc;
 		goto cleanup;
 	}
 	announce_start(&r);

@@ -234,5 +234,15 @@ void json_summary(struct sbuf *b, const struct ct_summary *s)
 	/* how the command ended: its exit code, or -signal */
 	if (s->cmd_status != INT_MIN)
 		sb_printf(b, "\"cmd_exit\":%d,", s->cmd_status);
-	sb_printf(b, "\"exit_code\":%d}", s->code);
+	/* the --fail-on kinds found, whatever set the exit status */
+	sb_puts(b, "\"failed_on\":[");
+	for (int i = 0, n = 0; i < ct_n_fail_kinds; i++)
+		if (s->failed_on & ct_fail_kinds[i].bit)
+			sb_printf(b, "%s\"%s\"", n++ ? "," : "", ct_fail_kinds[i].name);
+	sb_puts(b, "],");
+	/* the signal that ended the trace */
+	if (s->reason == CT_EXIT_SIGNAL)
+		sb_printf(b, "\"signal\":%d,", s->signal);
+	sb_printf(b, "\"exit_code\":%d,\"exit_reason\":\"%s\"}", s->code,
+		  exit_reason_name(s->reason));
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "ct_names.h"
+#include "ct_render.h"
 
 const char *sc_name(unsigned sc)
 {
@@ -166,6 +167,19 @@ const char *spawn_name(enum ct_spawn s)
 const char *tristate_name(enum ct_tristate t)
 {
 	return t == CT_TRUE ? "true" : t == CT_FALSE ? "false" : "null";
+}
+
+const char *exit_reason_name(int reason)
+{
+	static const char *const n[] = {
+	    [CT_EXIT_CLEAN] = "clean",	       [CT_EXIT_FINDINGS] = "findings",
+	    [CT_EXIT_CMD_EXIT] = "cmd_exit",   [CT_EXIT_CMD_SIGNAL] = "cmd_signal",
+	    [CT_EXIT_SIGNAL] = "signal",       [CT_EXIT_TIMEOUT] = "timeout",
+	    [CT_EXIT_OUTPUT] = "output_error",
+	};
+
+	return reason >= 0 && reason < (int)(sizeof(n) / sizeof(n[0])) && n[reason] ? n[reason]
+										    : "?";
 }
 
 enum ct_fkind creation_fkind(const struct creation *c)

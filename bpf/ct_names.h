@@ -22,6 +22,7 @@ const char *reason_name(enum ct_reason r); /* NULL: none */
 const char *fate_name(enum ct_fate f);
 const char *spawn_name(enum ct_spawn s);       /* NULL: unknown */
 const char *tristate_name(enum ct_tristate t); /* "null", "false", "true" */
+const char *exit_reason_name(int reason);      /* enum ct_exit_reason (ct_render.h) */
 
 /* The kind of a creation, and of an fd record. */
 enum ct_fkind creation_fkind(const struct creation *c);

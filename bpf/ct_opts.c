@@ -23,6 +23,7 @@
 struct opts opt = {.linger_ms = 1000,
 		   .fate_wait_ms = 1000,
 		   .ready_fd = -1,
+		   .findings_exit = EX_FINDING,
 		   .stack_depth = CT_STACK_DEPTH_DEFAULT,
 		   .stack_bytes = CT_STACK_BYTES_DEFAULT};
 
@@ -39,6 +40,8 @@ static const char usage_head[] =
     "  -o, --output FILE      write the JSON Lines to FILE (human lines stay on stdout)\n"
     "      --sarif FILE       also write the findings as a SARIF 2.1.0 log to FILE (code\n"
     "                         scanning: each at the source line of the call that made it)\n"
+    "      --junit FILE       also write the findings as JUnit XML to FILE (CI test reports:\n"
+    "                         a testcase per program that exec'd, a failure per finding)\n"
     "  -p, --pid PID          trace PID and its future descendants\n";
 
 static const char usage_tail[] =
@@ -50,7 +53,7 @@ static const char usage_tail[] =
     "      --fate-wait MS     hold an exec record at most MS for what its program does with\n"
     "                         the fds it inherited (1000); a fate known later is a record of\n"
     "                         its own; output is in time order, so MS bounds its delay\n"
-    "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD)\n"
+    "  -t, --timeout SEC      stop the whole trace after SEC seconds (kills CMD: exit 124)\n"
     "  -r, --ring-kb KB       ring buffer size in KiB, a power of two, 4 to 1048576 (8192)\n"
     "      --keep-fds         CMD inherits the fds >= 3 we were started with (e.g. a make\n"
     "                         jobserver's), reported as passed (reason caller); default:\n"
@@ -72,8 +75,19 @@ static const char usage_tail[] =
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n"
     "\n"
-    "Exit status: 0 clean, 1 findings (per --fail-on), 2 usage, 3 environment (not root,\n"
-    "no kernel BTF, output that could not be written).\n"
+    "Exit status, the first row that applies (the summary's exit_reason says which):\n"
+    "  2        usage: a bad option, a missing command after --\n"
+    "  3        environment: not root, no kernel BTF, an output file that could not be\n"
+    "           opened or written (one line names it)\n"
+    "  127, 126 CMD was not found (127), or found but could not be run (126)\n"
+    "  128+N    signal N ended the trace (130 SIGINT, 143 SIGTERM; CMD got it too)\n"
+    "  124      --timeout ended the trace of -- CMD (CMD was killed)\n"
+    "  N        CMD exited with status N (not 0)\n"
+    "  128+N    CMD was killed by signal N (e.g. 139 for SIGSEGV)\n"
+    "  1        findings of a --fail-on kind (--findings-exit N: N instead)\n"
+    "  0        clean: no such findings, and CMD (if any) exited 0\n"
+    "With -p PID or system-wide, --timeout and PID's end are the planned end: 0 or the\n"
+    "findings status (PID is not our child: its own exit status is not reported).\n"
     "\n"
     "EXAMPLES\n"
     "  sudo " TOOL " -- ./server --port 8080\n"
@@ -81,7 +95,10 @@ static const char usage_tail[] =
     "  sudo " TOOL " --json -- python3 app.py > trace.jsonl\n"
     "      JSON Lines for machines\n"
     "  sudo " TOOL " -o trace.jsonl --fail-on leaked,late -- make test\n"
-    "      CI gate: exit 1 on any leaked fd or late cloexec, JSON kept in a file\n"
+    "      CI gate: make's own status when it fails, else 1 on any leaked fd or late\n"
+    "      cloexec, else 0; JSON kept in a file\n"
+    "  sudo " TOOL " --junit cloexec.xml --sarif cloexec.sarif -- make check\n"
+    "      the findings for a CI server's test report and for code scanning\n"
     "  sudo " TOOL " --allow 3 -- ./supervisor\n"
     "      fd 3 is passed on purpose wherever the supervisor's tree execs\n"
     "  sudo " TOOL " --fail-on leaked,helper,lost -- java -jar app.jar\n"
@@ -117,13 +134,16 @@ static void print_usage(void)
 
 	fail_words(dflt, sizeof(dflt), ct_fail_default());
 	fputs(usage_head, stdout);
-	printf("  -f, --fail-on LIST     findings that make the exit code 1 (default: %s):\n",
+	printf("  -f, --fail-on LIST     findings that fail the run, exit 1 (default: %s):\n",
 	       dflt);
 	for (int i = 0; i < ct_n_fail_kinds; i++)
 		printf("                           %-7s %s\n", ct_fail_kinds[i].name,
 		       ct_fail_kinds[i].help);
 	printf("                           %-7s %s\n", "all", "every kind above");
-	printf("                           %-7s %s\n", "none", "exit 0 whatever was found");
+	printf("                           %-7s %s\n", "none", "no finding fails the run");
+	fputs("      --findings-exit N  the exit status for findings of a --fail-on kind, 1 to\n"
+	      "                         255 (1); CMD's own failure comes first (see below)\n",
+	      stdout);
 	fputs(usage_tail, stdout);
 }
 
@@ -339,6 +359,15 @@ static void parse_one(int c, const char *arg, char **argv)
 			usage_error("empty --sarif file name");
 		opt.sarif = arg;
 		break;
+	case 'U':
+		if (!*arg)
+			usage_error("empty --junit file name");
+		opt.junit = arg;
+		break;
+	case 'E':
+		opt.findings_exit =
+		    (int)parse_num(arg, 1, 255, "--findings-exit status (1 to 255)");
+		break;
 	case 'h':
 		print_usage();
 		exit(EX_OK);
@@ -398,6 +427,8 @@ void parse_args(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {"fate-wait", required_argument, NULL, 'W'},
 	    {"all-fds", no_argument, NULL, 'X'},
+	    {"junit", required_argument, NULL, 'U'},
+	    {"findings-exit", required_argument, NULL, 'E'},
 	    {0},
 	};
 	int c;

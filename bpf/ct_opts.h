@@ -16,6 +16,11 @@
 #define EX_FINDING 1
 #define EX_USAGE   2
 #define EX_ENV	   3
+/* with -- CMD (the conventions of timeout(1), env(1) and shells) */
+#define EX_TIMEOUT 124 /* --timeout ended the trace of CMD */
+#define EX_NOEXEC  126 /* CMD was found but could not be run */
+#define EX_NOCMD   127 /* CMD was not found */
+#define EX_SIGBASE 128 /* + N: signal N ended CMD, or the trace */
 
 #define MAX_ALLOW 64
 
@@ -40,6 +45,8 @@ struct opts {
 	int stack_depth;   /* --stack-depth: frames per stack; 0: --no-stacks */
 	long stack_bytes;  /* --stack-bytes: user stack copied per stack */
 	const char *sarif; /* --sarif FILE: a SARIF 2.1.0 log of the findings */
+	const char *junit; /* --junit FILE: the findings as JUnit XML */
+	int findings_exit; /* --findings-exit N: the exit status for findings (1) */
 	char **cmd;
 };
 

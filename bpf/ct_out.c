@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "ct_opts.h"
 #include "ct_render.h"
+#include "ct_junit_feed.h"
 #include "ct_sarif_feed.h"
 
 #include <errno.h>
@@ -212,6 +213,8 @@ void render_start(const struct ct_start *s)
 	}
 	if (ct_out.human)
 		text_header();
+	if (s->scope == CT_SCOPE_COMMAND)
+		junit_command((uint32_t)s->target, opt.cmd[0]);
 }
 
 void render_fd(const struct creation *c, enum ct_fd_verdict v, uint64_t t)
@@ -225,6 +228,7 @@ void render_fd(const struct creation *c, enum ct_fd_verdict v, uint64_t t)
 	if (ct_out.human)
 		text_fd(c, v, t);
 	sarif_fd(c, v);
+	junit_fd(c, v);
 }
 
 void render_race(const struct creation *c, const struct witness *w, uint64_t t)
@@ -238,6 +242,7 @@ void render_race(const struct creation *c, const struct witness *w, uint64_t t)
 	if (ct_out.human)
 		text_race(c, w, t);
 	sarif_race(c, w);
+	junit_race(c, w);
 }
 
 void render_fate(const struct ct_inherited *it)
@@ -251,6 +256,7 @@ void render_fate(const struct ct_inherited *it)
 	if (ct_out.human)
 		text_fate(it);
 	sarif_fate(it);
+	junit_fate(it);
 }
 
 void render_exec(const struct ct_exec_report *o)
@@ -264,6 +270,7 @@ void render_exec(const struct ct_exec_report *o)
 	if (ct_out.human)
 		text_exec(o);
 	sarif_exec(o);
+	junit_exec(o);
 }
 
 void render_lost(unsigned long lost)

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "ct_decide.h"
+#include "ct_exit.h"
 #include "ct_out.h"
 
 /* Where the output goes. */
@@ -41,6 +42,9 @@ struct ct_start {
 struct ct_summary {
 	const struct ct_stats *st;
 	int code;
+	enum ct_exit_reason reason;
+	int signal;	    /* CT_EXIT_SIGNAL: the signal that ended the trace */
+	unsigned failed_on; /* the --fail-on kinds that were found (bits of ct_fail_kinds[]) */
 	bool timed_out;
 	int cmd_status; /* -- CMD: exit code or -signal; INT_MIN: not reaped */
 };

@@ -316,7 +316,7 @@ static void json_invocation(struct sbuf *b, const struct ct_sarif_end *end)
 	sb_puts(b, "\"invocations\":[{\"commandLine\":");
 	sb_json_str(b, sarif.cmdline);
 	sb_printf(b, ",\"executionSuccessful\":%s,\"exitCode\":%d",
-		  end->exit_code <= 1 ? "true" : "false", end->exit_code);
+		  end->complete ? "true" : "false", end->exit_code);
 	sb_puts(b, ",\"toolExecutionNotifications\":[");
 	if (end->lost) {
 		sb_printf(b,
@@ -333,8 +333,13 @@ static void json_invocation(struct sbuf *b, const struct ct_sarif_end *end)
 		first = 0;
 	}
 	if (end->timed_out)
-		sb_printf(b, "%s{\"level\":\"note\",\"message\":{\"text\":\"ended by --timeout\"}}",
-			  first ? "" : ",");
+		sb_printf(b, "%s{\"level\":\"%s\",\"message\":{\"text\":\"ended by --timeout\"}}",
+			  first ? "" : ",", end->complete ? "note" : "error");
+	else if (end->signal)
+		sb_printf(b,
+			  "%s{\"level\":\"error\",\"message\":{\"text\":\"ended by signal %d: "
+			  "the results cover the trace up to then\"}}",
+			  first ? "" : ",", end->signal);
 	sb_puts(b, "]}]");
 }
 

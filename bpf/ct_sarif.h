@@ -45,6 +45,8 @@ struct ct_sarif_end {
 	unsigned long lost;	     /* records the kernel could not queue */
 	unsigned long stack_skipped; /* stacks the kernel did not take */
 	bool timed_out;
+	int signal;    /* the signal that ended the trace; 0: none */
+	bool complete; /* the trace ran to its planned end (not a signal, not CMD's --timeout) */
 };
 
 /* Open FILE for the log now (an error: false, errno set), with the command line. */

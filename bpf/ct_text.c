@@ -214,9 +214,10 @@ void text_summary(const struct ct_summary *s, FILE *f)
 	errno = 0;
 	fprintf(f,
 		"summary: %lu fds (%lu atomic, %lu late, %lu never), %lu execs, %lu leaked, "
-		"%lu helper, %lu passed, %lu races, %lu lost%s -> exit %d\n",
+		"%lu helper, %lu passed, %lu races, %lu lost%s -> exit %d (%s)\n",
 		st->fds, st->atomic, st->late, st->never, st->execs, st->leaked, st->helper,
-		st->passed, st->races, st->lost, s->timed_out ? ", timed out" : "", s->code);
+		st->passed, st->races, st->lost, s->timed_out ? ", timed out" : "", s->code,
+		exit_reason_name(s->reason));
 	if (ferror(f))
 		out_note_error();
 }

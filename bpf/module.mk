@@ -16,10 +16,12 @@
 #   ct_aspace.c      the traced processes' mapped files, for ct_stack.c (MAP records, /proc)
 #   ct_render_stack.c  stacks in JSON and "created at" in text lines
 #   ct_sarif.c       the SARIF 2.1.0 log (--sarif); ct_sarif_feed.c its findings from the records
+#   ct_junit.c       the JUnit XML report (--junit); ct_junit_feed.c its findings from the records
+#   ct_exit.c        the exit status: the table, first row that applies
 
 CT_SRCS := cloexec_trace ct_events ct_model ct_file ct_decide ct_order ct_out ct_json ct_text \
 	   ct_names ct_opts ct_kernel ct_stack ct_aspace ct_render_stack \
-	   ct_sarif ct_sarif_feed
+	   ct_sarif ct_sarif_feed ct_junit ct_junit_feed ct_exit
 CT_OBJS := $(patsubst %,$(BUILD)/bpf/%.o,$(CT_SRCS))
 
 # -MMD records the headers (and the skeleton) each object includes, for later rebuilds.

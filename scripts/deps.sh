@@ -20,6 +20,9 @@ core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev libdw-d
       # the npm registry (scripts/sarif-schema.sh) checked with python3-jsonschema (+ rfc3987:
       # its uri formats)
       binutils npm python3-jsonschema python3-rfc3987
+      # the --junit reports checked against Jenkins' JUnit schema (scripts/junit-schema.sh, from
+      # the npm registry) with xmllint; the contrib/ci jobs' YAML read by their test
+      libxml2-utils python3-yaml
       # packaging (make install, make deb) and its tests: man pages, completion, the Debian
       # package and lintian, JUnit output of make test
       scdoc debhelper dpkg-dev lintian man-db bash-completion libtap-formatter-junit-perl

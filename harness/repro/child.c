@@ -9,7 +9,8 @@
  *          commands from stdin, one per line:
  *            serve FD   accept connections on FD, write "served by pid N" to
  *                       each and close it (abortively: no TIME_WAIT), until
- *                       "stop" arrives; then print "served K"
+ *                       "stop" arrives; then print "served K P1 P2 ...", the
+ *                       peers' ports
  *            exit       exit 0 (so does EOF on stdin)
  *   list   print "FD TARGET" for every open fd >= 3, then "end", and exit
  *          (the race: which fds did this exec get?)
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,9 +75,21 @@ static int get_line(char *buf, size_t len)
 	return (int)n;
 }
 
+/* The peer's port of an accepted connection (v4 or v6). */
+static int peer_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+#define SERVE_PORTS 64 /* peer ports listed at "stop" (the parent makes at most 32) */
+
 static void serve(int lfd)
 {
-	int served = 0;
+	int served = 0, ports[SERVE_PORTS];
 
 	for (;;) {
 		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
@@ -92,26 +106,38 @@ static void serve(int lfd)
 			return;
 		}
 		if (p[0].revents & POLLIN) {
-			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+			int c;
 
+			memset(&ss, 0, sizeof(ss));
+			c = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (c >= 0) {
 				char msg[64];
 				struct linger lg = {1, 0};
 				int n =
 				    snprintf(msg, sizeof(msg), "served by pid %d\n", (int)getpid());
 
+				if (served < SERVE_PORTS)
+					ports[served] = peer_port(&ss);
+				served++;
 				if (write(c, msg, (size_t)n) != n)
 					say("error write %d\n", errno);
 				setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 				close(c);
-				served++;
 			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			if (get_line(line, sizeof(line)) < 0)
 				exit(0);
 			if (strcmp(line, "stop") == 0) {
-				say("served %d\n", served);
+				char list[SERVE_PORTS * 7 + 1] = "";
+				size_t n = 0;
+
+				for (int i = 0; i < served && i < SERVE_PORTS; i++)
+					n += (size_t)snprintf(list + n, sizeof(list) - n, " %d",
+							      ports[i]);
+				say("served %d%s\n", served, list);
 				return;
 			}
 		}

@@ -93,9 +93,10 @@ const struct repro_strategy repro_strategies[] = {
 };
 
 #define READY_MS    5000
-#define NO_EOF_MS   1000 /* how long the peer waits before calling it "no EOF" */
-#define EOF_MS	    3000 /* an EOF that must come arrives within this */
-#define STEAL_CONNS 32	 /* at most this many connections in the SO_REUSEPORT scenario */
+#define NO_EOF_MS   1000  /* how long the peer waits before calling it "no EOF" */
+#define EOF_MS	    3000  /* an EOF that must come arrives within this */
+#define STEAL_CONNS 32	  /* at most this many connections in the SO_REUSEPORT scenario */
+#define SERVE_MS    10000 /* a connection is served by one of the two within this (busy machine) */
 
 static char child_path[PATH_MAX];
 
@@ -748,15 +749,125 @@ static int connect_to(int family, int port)
 	return fd;
 }
 
+/* The port of a socket address (v4 or v6), 0 if neither. */
+static int sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	return getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 ? sa_port(&ss) : 0;
+}
+
+enum { SERVED_ERROR = -1, SERVED_PARENT = 1, SERVED_CHILD = 2 };
+
 /*
- * SO_REUSEPORT: rebind with a new listener, then connect repeatedly; each
- * connection lands in one listener of the group, the new one (the parent
- * accepts it) or the inherited one (the child, told to serve, answers).
+ * Who served our connection c (from local port port): the new listener nl (accept4 returned a
+ * connection from that port: the parent's), or the child (c got "served by pid CHILD"). A
+ * connection from another port in nl's queue is not ours: accepted, dropped, still waiting.
+ */
+static int served_by(int nl, int c, int port, pid_t child, struct repro_result *r, int i)
+{
+	unsigned long long end = lab_now_ns() + (unsigned long long)SERVE_MS * 1000000ULL;
+	char want[64], b[64];
+
+	repro_fmt(want, sizeof(want), "served by pid %d\n", (int)child);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = nl, .events = POLLIN}, {.fd = c, .events = POLLIN}};
+		long long left = (long long)(end - lab_now_ns()) / 1000000LL;
+		struct sockaddr_storage peer;
+		socklen_t sl = sizeof(peer);
+		int pr, a;
+		ssize_t n;
+
+		pr = left > 0 ? poll(p, 2, (int)left) : 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			repro_fmt(r->detail, sizeof(r->detail),
+				  "failed to see connection %d (port %d) served by anyone", i,
+				  port);
+			return SERVED_ERROR;
+		}
+		if (p[0].revents & POLLIN) {
+			memset(&peer, 0, sizeof(peer));
+			a = accept4(nl, (struct sockaddr *)&peer, &sl, SOCK_CLOEXEC);
+			if (a >= 0)
+				close_abort(a);
+			if (a >= 0 && sa_port(&peer) == port)
+				return SERVED_PARENT;
+			continue; /* not ours */
+		}
+		n = recv(c, b, sizeof(b) - 1, MSG_DONTWAIT);
+		b[n > 0 ? n : 0] = '\0';
+		if (n > 0 && !strcmp(b, want))
+			return SERVED_CHILD;
+		repro_fmt(r->detail, sizeof(r->detail),
+			  "connection %d (port %d) ended without the child's answer (%s)", i, port,
+			  n < 0 ? errname(errno)
+			  : n	? "other data"
+				: "EOF");
+		return SERVED_ERROR;
+	}
+}
+
+/* Whether the child's line "served K P1 P2 ..." names exactly the ports in mine[0..n). */
+static int child_agrees(const char *line, const int *mine, int n, const int *ours, int nours,
+			struct repro_result *r)
+{
+	int k = -1, got = 0, off = 0, port;
+
+	if (sscanf(line, "served %d%n", &k, &off) != 1 || k < 0) {
+		repro_fmt(r->detail, sizeof(r->detail), "the child's answer '%.60s' has no count",
+			  line);
+		return 0;
+	}
+	for (const char *p = line + off; sscanf(p, " %d%n", &port, &off) == 1; p += off) {
+		int in_mine = 0, is_ours = 0;
+
+		for (int i = 0; i < n; i++)
+			in_mine |= mine[i] == port;
+		for (int i = 0; i < nours; i++)
+			is_ours |= ours[i] == port;
+		if (!is_ours)
+			continue; /* someone else's connection to the port: not ours to count */
+		if (!in_mine) {
+			repro_fmt(
+			    r->detail, sizeof(r->detail),
+			    "the child served port %d, which the parent saw served by the new "
+			    "listener",
+			    port);
+			return 0;
+		}
+		got++;
+	}
+	if (got != n)
+		repro_fmt(r->detail, sizeof(r->detail),
+			  "the child names %d of the %d connections it answered (line '%.60s')",
+			  got, n, line);
+	return got == n;
+}
+
+/*
+ * SO_REUSEPORT: rebind with a new listener, then connect repeatedly; each connection lands in
+ * one listener of the group, the new one (the parent accepts it: the peer's port is ours) or
+ * the inherited one (the child, told to serve, answers with its pid). At "stop" the child
+ * lists the peer ports it served: child and parent must agree port by port.
  */
 static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_result *r)
 {
-	char line[128];
-	int nl = try_bind(g->family, g->type, r->port, g->reuseaddr, g->reuseport, 1), other = 0;
+	char line[512];
+	int nl = try_bind(g->family, g->type, r->port, g->reuseaddr, g->reuseport, 1);
+	int ours[STEAL_CONNS], mine[STEAL_CONNS], nours = 0, nmine = 0;
 
 	if (nl < 0) {
 		repro_fmt(r->observed, sizeof(r->observed), "%s", errname(-nl));
@@ -767,8 +878,7 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 		send_line(ctl, line);
 	}
 	for (int i = 0; i < STEAL_CONNS; i++) {
-		int c = connect_to(g->family, r->port);
-		struct pollfd p[2] = {{.fd = nl, .events = POLLIN}, {.fd = c, .events = POLLIN}};
+		int c = connect_to(g->family, r->port), who;
 
 		if (c < 0) {
 			r->error = 1;
@@ -776,40 +886,37 @@ static void reuseport_steal(const struct repro_group *g, int ctl, struct repro_r
 				  strerror(errno));
 			break;
 		}
-		if (poll(p, 2, EOF_MS) <= 0) {
+		ours[nours] = local_port(c);
+		who = served_by(nl, c, ours[nours], r->child, r, i);
+		close_abort(c);
+		if (who == SERVED_ERROR) {
 			r->error = 1;
-			repro_fmt(r->detail, sizeof(r->detail),
-				  "failed to see connection %d served by anyone", i);
-			close_abort(c);
 			break;
 		}
-		if (p[0].revents & POLLIN) {
-			close_abort(accept4(nl, NULL, NULL, SOCK_CLOEXEC));
+		if (who == SERVED_PARENT)
 			r->served_parent++;
-		} else {
-			/* Not in the new listener's queue: the inherited one answered. */
-			other++;
-		}
-		close_abort(c);
-		if (other && r->served_parent && i >= 7)
+		else
+			mine[nmine++] = ours[nours];
+		nours++;
+		if (nmine && r->served_parent && i >= 7)
 			break;
 	}
-	/* The child's own count of what it accepted is the number stolen. */
-	r->stolen = other;
+	r->stolen = nmine;
 	if (r->child_held) {
 		send_line(ctl, "stop\n");
-		if (read_line(ctl, line, sizeof(line), EOF_MS) < 0 ||
-		    sscanf(line, "served %d", &r->stolen) != 1) {
+		if (read_line(ctl, line, sizeof(line), EOF_MS) < 0) {
+			if (!r->error)
+				repro_fmt(r->detail, sizeof(r->detail),
+					  "failed to get the child's list of served connections");
 			r->error = 1;
-			repro_fmt(r->detail, sizeof(r->detail),
-				  "failed to get the child's count of served connections");
-		} else if (r->stolen != other) {
-			/* Someone else in the SO_REUSEPORT group, or a lost connection. */
+		} else if (!r->error && !child_agrees(line, mine, nmine, ours, nours, r)) {
 			r->error = 1;
-			repro_fmt(r->detail, sizeof(r->detail),
-				  "the child served %d connection(s), %d missed the new listener",
-				  r->stolen, other);
 		}
+	} else if (nmine && !r->error) {
+		/* nobody else holds the group: an answer from the child means a copy we missed */
+		r->error = 1;
+		repro_fmt(r->detail, sizeof(r->detail),
+			  "%d connection(s) answered by the child, which holds no listener", nmine);
 	}
 	close(nl);
 	if (!r->error)

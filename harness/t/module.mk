@@ -33,3 +33,4 @@ TEST_CFLAGS_trace_stack := -DSRCDIR='"$(CURDIR)"'
 $(BUILD)/t/trace_stack: $(FX_STACK)_nodebug $(FX_STACK)_stripped
 TEST_CFLAGS_trace_sarif := -DSRCDIR='"$(CURDIR)"'
 $(BUILD)/t/trace_sarif: $(FX_STACK)
+TEST_CFLAGS_trace_exit := -DSRCDIR='"$(CURDIR)"'

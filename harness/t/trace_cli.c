@@ -4,9 +4,10 @@
  * code under --fail-on variations (and the start record's fail_on list), --allow
  * FD and --allow-comm turning a leak into a pass (and only the named fd or
  * program), bad options (malformed --fail-on lists: trailing comma, empty or unknown
- * items; bad --ready-fd) and a missing command exiting 2 with one line, the text
- * output, output that cannot be written (exit 3, one line), and an unprivileged run
- * exiting 3 with one sentence.
+ * items; bad --ready-fd) exiting 2 with one line, a missing command exiting 127 and
+ * one that cannot be run 126 (as timeout(1) and env(1) say), the text output, output
+ * that cannot be opened or written (exit 3, one line naming the file), and an
+ * unprivileged run exiting 3 with one sentence.
  */
 #define _GNU_SOURCE
 #include "trace_lib.h"
@@ -248,45 +249,76 @@ static void test_bad_options(void)
 	}
 }
 
-/* A command that cannot run: exit 2, one line, no fd or exec records. */
+/* A command that cannot run: 127 (not found) or 126 (not runnable), one line, no records. */
 static void test_bad_command(void)
 {
-	struct tl_opts o = {.cmd = "/nonexistent/cloexec-lab-no-such-program", .timeout_ms = 20000};
-	struct tl_run r;
+	static const struct {
+		const char *cmd, *what;
+		int want;
+	} bc[] = {
+	    {"/nonexistent/cloexec-lab-no-such-program", "a missing command", 127},
+	    {"/etc/passwd", "a command that is not executable", 126},
+	};
 
-	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
-		bail("the run of a missing command did not finish");
-	is_int(r.exit_code, 2, "a missing command exits 2");
-	if (!is_int(tlab_count_lines(r.err), 1,
-		    "a missing command prints exactly one line on stderr"))
-		diag("stderr: %s", r.err);
-	ok(strstr(r.err, "cloexec-lab-no-such-program") != NULL,
-	   "the line names the command (%.*s)", (int)strcspn(r.err, "\n"), r.err);
-	is_int(tl_count(&r, "fd") + tl_count(&r, "exec"), 0,
-	       "a missing command gives no fd or exec records");
-	tl_free(&r);
+	for (size_t i = 0; i < sizeof(bc) / sizeof(bc[0]); i++) {
+		struct tl_opts o = {.cmd = bc[i].cmd, .timeout_ms = 20000};
+		struct tl_run r;
+
+		if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+			bail("the run of %s did not finish", bc[i].what);
+		is_int(r.exit_code, bc[i].want, "%s exits %d", bc[i].what, bc[i].want);
+		if (!is_int(tlab_count_lines(r.err), 1, "%s prints exactly one line on stderr",
+			    bc[i].what))
+			diag("stderr: %s", r.err);
+		ok(strstr(r.err, bc[i].cmd) != NULL, "%s: the line names the command (%.*s)",
+		   bc[i].what, (int)strcspn(r.err, "\n"), r.err);
+		is_int(tl_count(&r, "fd") + tl_count(&r, "exec"), 0,
+		       "%s gives no fd or exec records", bc[i].what);
+		tl_free(&r);
+	}
 }
 
-/* Output that cannot be written (a full disk): exit 3, one line, not a silent exit 0/1. */
+/*
+ * Output that cannot be written (a full disk) or opened (no such directory), for each output
+ * file: exit 3, one line naming the file, not a silent exit 0/1.
+ */
 static void test_output_error(void)
 {
-	const char *topts[] = {"--json", "-o", "/dev/full", NULL};
-	struct tl_opts o = {.topts = topts, .no_json = 1, .timeout_ms = 20000};
-	struct tl_run r;
+	static const struct {
+		const char *opt, *file, *verb;
+	} oc[] = {
+	    {"-o", "/dev/full", "write"},
+	    {"--sarif", "/dev/full", "write"},
+	    {"--junit", "/dev/full", "write"},
+	    {"-o", "/nonexistent/cloexec-lab/t.jsonl", "open"},
+	    {"--sarif", "/nonexistent/cloexec-lab/t.sarif", "open"},
+	    {"--junit", "/nonexistent/cloexec-lab/t.xml", "open"},
+	};
 
 	if (access("/dev/full", W_OK) != 0) {
-		skip(3, "no writable /dev/full");
+		skip(3 * (int)(sizeof(oc) / sizeof(oc[0])), "no writable /dev/full");
 		return;
 	}
-	if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
-		bail("the run with -o /dev/full did not finish");
-	is_int(r.exit_code, 3, "-o /dev/full: the tracer exits 3 (output lost)");
-	if (!is_int(tlab_count_lines(r.err), 1, "-o /dev/full: exactly one line on stderr"))
-		diag("stderr: %s", r.err);
-	ok(strncmp(r.err, "cloexec-trace: failed to write output: ", 39) == 0,
-	   "-o /dev/full: the line says the output failed (%.*s)", (int)strcspn(r.err, "\n"),
-	   r.err);
-	tl_free(&r);
+	for (size_t i = 0; i < sizeof(oc) / sizeof(oc[0]); i++) {
+		const char *topts[] = {"--json", oc[i].opt, oc[i].file, NULL};
+		struct tl_opts o = {.topts = topts, .no_json = 1, .timeout_ms = 20000};
+		char want[160];
+		struct tl_run r;
+
+		if (tl_run(&r, &o, "fx_socket_plain", NULL) < 0)
+			bail("the run with %s %s did not finish", oc[i].opt, oc[i].file);
+		is_int(r.exit_code, 3, "%s %s: the tracer exits 3 (output lost)", oc[i].opt,
+		       oc[i].file);
+		if (!is_int(tlab_count_lines(r.err), 1, "%s %s: exactly one line on stderr",
+			    oc[i].opt, oc[i].file))
+			diag("stderr: %s", r.err);
+		snprintf(want, sizeof(want), "cloexec-trace: failed to %s %s: ", oc[i].verb,
+			 oc[i].file);
+		ok(strncmp(r.err, want, strlen(want)) == 0,
+		   "%s %s: the line says the file failed (%.*s)", oc[i].opt, oc[i].file,
+		   (int)strcspn(r.err, "\n"), r.err);
+		tl_free(&r);
+	}
 }
 
 /* The text summary line the JSON summary record s stands for. */
@@ -294,12 +326,12 @@ static void summary_line(const json_t *s, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "summary: %lld fds (%lld atomic, %lld late, %lld never), %lld execs, %lld leaked, "
-		 "%lld helper, %lld passed, %lld races, %lld lost%s -> exit %lld",
+		 "%lld helper, %lld passed, %lld races, %lld lost%s -> exit %lld (%s)",
 		 tj_int(s, "fds", -1), tj_int(s, "atomic", -1), tj_int(s, "late", -1),
 		 tj_int(s, "never", -1), tj_int(s, "execs", -1), tj_int(s, "leaked", -1),
 		 tj_int(s, "helper", -1), tj_int(s, "passed", -1), tj_int(s, "races", -1),
 		 tj_int(s, "lost", -1), tj_bool(s, "timed_out", 0) ? ", timed out" : "",
-		 tj_int(s, "exit_code", -1));
+		 tj_int(s, "exit_code", -1), tj_str(s, "exit_reason", "?"));
 }
 
 /* The last line of s (without its newline) into buf. */

@@ -416,8 +416,9 @@ static void slow_text(void)
 /*
  * A program that still holds what it inherited when the trace ends (SIGINT to the tracer, which
  * ends CMD; fx_child, held on our pipe, lives on): its exec record said "open", the fate record
- * says held_at_end, leaked, and the exit code is 1. fx_child is reparented to us (subreaper) and
- * reaped once released.
+ * says held_at_end, leaked; the exit status is 130 (SIGINT ended the trace: it comes before the
+ * findings), and the summary lists the leak in failed_on. fx_child is reparented to us
+ * (subreaper) and reaped once released.
  */
 static void held_at_end(void)
 {
@@ -448,7 +449,11 @@ static void held_at_end(void)
 		child = (int)tj_int(cx[0], "pid", -1);
 	if (child > 0 && lab_wait_timeout(child, &st, 30000) < 0)
 		lab_kill_reap(child);
-	is_int(code, 1, "%s: the tracer exits 1 (a leak, held to the end)", name);
+	is_int(code, 128 + SIGINT, "%s: the tracer exits 130 (SIGINT ended the trace)", name);
+	is_str(tj_str(tl_last(&r, "summary"), "exit_reason", ""), "signal",
+	       "%s: the summary's exit_reason is signal", name);
+	is_str(tj_vstr(tj_at(json_object_get(tl_last(&r, "summary"), "failed_on"), 0), ""),
+	       "leaked", "%s: and its failed_on lists the leak, held to the end", name);
 	tl_check_order(&r, name);
 	it = child > 0 ? tl_inherited(cx[0], 3) : NULL;
 	is_str(tj_str(it, "fate", ""), "held_at_end", "%s: fd 3's fate is held_at_end", name);
