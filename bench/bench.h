@@ -16,7 +16,12 @@ void bench_register_socket(void);
 void bench_register_accept(void);
 void bench_register_fdops(void);
 void bench_register_spawn(void);
-void bench_register_trace(void);
+/*
+ * The trace_* groups: the tracer is tracer (NULL: build/cloexec-trace); with before set, every
+ * variant that runs a tracer is registered a second time as "<variant>@before", run with that
+ * program (main's tracer, say) in the same interleaved run.
+ */
+void bench_register_trace(const char *tracer, const char *before);
 
 /* Skip the current run as failed: "<what>: <strerror(err)>". */
 void bench_fail(gb_state *s, const char *what, int err);

@@ -10,10 +10,12 @@
 #include "bench.h"
 #include "lab.h"
 #include "lab_version.h" /* CLOEXEC_LAB_VERSION, generated in the build directory */
+#include "tracerctl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,16 +65,22 @@ int bench_is_cloexec(int fd)
 static void usage(FILE *f)
 {
 	fprintf(
-	    f, "Usage: cloexec-bench [--benchmark_* flags]\n"
+	    f, "Usage: cloexec-bench [--tracer PATH] [--before PATH] [--benchmark_* flags]\n"
 	       "\n"
 	       "Benchmarks of close-on-exec strategies through Google Benchmark. Names are\n"
 	       "<group>/<variant>[/args]; bench/pairs.txt names each group's baseline.\n"
 	       "Families: socket_{inet,inet6,unix}, accept_{tcp,unix}, pipe, dup3, dupfd, openat,\n"
 	       "spawn_{fork,posix} (args: fds:N open fds), trace_{getppid,socket,dup3,dup3_plain,\n"
 	       "socket_plain}: untraced, under the floor (build/bench/cloexec-floor), filtered or\n"
-	       "traced by build/cloexec-trace (need root).\n"
+	       "traced by build/cloexec-trace with the options each variant names (need root).\n"
 	       "\n"
 	       "Options (all of Google Benchmark's flags are accepted):\n"
+	       "  --tracer PATH                      the tracer of the trace_* groups (default\n"
+	       "                                     build/cloexec-trace; CLOEXEC_BENCH_TRACER)\n"
+	       "  --before PATH                      also every traced variant with this tracer,\n"
+	       "                                     named <variant>@before, interleaved with the\n"
+	       "                                     rest: before/after in one run (or\n"
+	       "                                     CLOEXEC_BENCH_BEFORE)\n"
 	       "  --benchmark_list_tests=true        list the benchmark names and exit\n"
 	       "  --benchmark_filter=REGEX           run only matching benchmarks\n"
 	       "  --benchmark_min_time=SECONDS       minimum time per repetition (default 0.5)\n"
@@ -84,7 +92,8 @@ static void usage(FILE *f)
 	       "\n"
 	       "Exit status: 0 every run ran or was skipped for the environment (not root, no\n"
 	       "IPv6: named on stderr), 1 a run failed, 2 usage (also: the filter matches no\n"
-	       "benchmark or is not a regex), 3 the --benchmark_out file cannot be written.\n"
+	       "benchmark or is not a regex, a --tracer or --before that is not an executable),\n"
+	       "3 the --benchmark_out file cannot be written.\n"
 	       "\n"
 	       "EXAMPLES\n"
 	       "  cloexec-bench --benchmark_filter='^socket_inet/' --benchmark_min_time=0.2\n"
@@ -92,6 +101,7 @@ static void usage(FILE *f)
 	       "      --benchmark_enable_random_interleaving=true --benchmark_out=spawn.json \\\n"
 	       "      --benchmark_out_format=json\n"
 	       "  /usr/bin/python3 bench/pairs.py --pairs bench/pairs.txt spawn.json\n"
+	       "  cloexec-bench --benchmark_filter='^trace_' --before OLD/cloexec-trace\n"
 	       "  make bench QUICK=1        (the whole set, short; see bench/README.md)\n");
 }
 
@@ -233,14 +243,64 @@ static int count_inherited_fds(void)
 	return n > 125 ? 125 : n;
 }
 
+/*
+ * --tracer PATH / --before PATH (or --tracer=PATH), else the environment: the program, made
+ * absolute, in buf; NULL when none was given. Exits 2 when it is not an executable file. The
+ * option's words are removed from argv (the library sees only its own flags).
+ */
+static const char *tracer_option(int *argc, char **argv, const char *opt, const char *env,
+				 char *buf, size_t len)
+{
+	const char *v = getenv(env);
+	size_t ol = strlen(opt);
+	char why[PATH_MAX + 64];
+
+	for (int i = 1; i < *argc; i++) {
+		int words = 0;
+
+		if (!strcmp(argv[i], opt)) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "cloexec-bench: %s needs a path (try --help)\n",
+					opt);
+				exit(2);
+			}
+			v = argv[i + 1];
+			words = 2;
+		} else if (!strncmp(argv[i], opt, ol) && argv[i][ol] == '=') {
+			v = argv[i] + ol + 1;
+			words = 1;
+		}
+		if (words) {
+			memmove(&argv[i], &argv[i + words],
+				sizeof(char *) * (size_t)(*argc - i - words + 1));
+			*argc -= words;
+			i--;
+		}
+	}
+	if (!v || !*v)
+		return NULL;
+	if (tc_check_program(v, why, sizeof(why)) < 0 || !realpath(v, buf)) {
+		fprintf(stderr, "cloexec-bench: invalid %s: %s\n", opt, why);
+		exit(2);
+	}
+	(void)len;
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
+	static char tracer_buf[PATH_MAX], before_buf[PATH_MAX];
+	const char *tracer, *before;
 	long errors;
 	int rc;
 
 	if (getenv(BENCH_COUNT_FDS_ENV))
 		return count_inherited_fds();
 	lab_clean_fds(0);
+	tracer = tracer_option(&argc, argv, "--tracer", "CLOEXEC_BENCH_TRACER", tracer_buf,
+			       sizeof(tracer_buf));
+	before = tracer_option(&argc, argv, "--before", "CLOEXEC_BENCH_BEFORE", before_buf,
+			       sizeof(before_buf));
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
@@ -262,12 +322,19 @@ int main(int argc, char **argv)
 	raise_nofile();
 	pregrow_fd_table();
 	add_host_context();
+	{
+		char def[PATH_MAX];
+
+		gb_add_context("tracer", tracer ? tracer : tc_path(TC_TRACER, def, sizeof(def)));
+		if (before)
+			gb_add_context("tracer_before", before);
+	}
 
 	bench_register_socket();
 	bench_register_accept();
 	bench_register_fdops();
 	bench_register_spawn();
-	bench_register_trace();
+	bench_register_trace(tracer, before);
 
 	gb_initialize(&argc, argv);
 	if (argc > 1) {

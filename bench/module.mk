@@ -9,11 +9,12 @@
 #   make bench            full run (>= 9 repetitions, random interleaving; 60 s load runs)
 #   make bench QUICK=1    short run (5 repetitions, 5 s load runs)
 #   make bench BENCH_FILTER=socket_ BENCH_LOAD=   only matching benchmarks, no load runs
+#   make bench BENCH_BEFORE=../before/build/cloexec-trace   before/after in one run
 
 BENCH_LIBS   := -lbenchmark -lstdc++ -lpthread -lm
 BENCH_GB_OBJ := $(BUILD)/bench/gbench.o
 # Not part of cloexec-bench: the exit0 program, the floor's BPF side and loader, cloexec-load.
-BENCH_OWN    := bench/exit0.c bench/floor.c bench/load.c $(wildcard bench/*.bpf.c)
+BENCH_OWN    := bench/exit0.c bench/floor.c $(wildcard bench/load*.c) $(wildcard bench/*.bpf.c)
 BENCH_SRCS   := $(filter-out $(BENCH_OWN),$(wildcard bench/*.c))
 BENCH_OBJS   := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_SRCS))
 BENCH_BIN    := $(BUILD)/cloexec-bench
@@ -63,9 +64,11 @@ $(BENCH_FLOOR): $(BUILD)/bench/floor.o $(wildcard $(LIBBPF_A))
 	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBBPF_LIBS) $(LDLIBS)
 
 # The long runs (sustained load, record rate, a traced build, footprint): JSON rows.
-$(BENCH_LOADER): $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o $(LIBLAB)
+BENCH_LOAD_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/load*.c)) \
+	$(BUILD)/bench/tracerctl.o
+$(BENCH_LOADER): $(BENCH_LOAD_OBJS) $(LIBLAB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/load.o $(BUILD)/bench/tracerctl.o -o $@ $(LIBLAB) -lm $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(BENCH_LOAD_OBJS) -o $@ $(LIBLAB) -lm $(LDLIBS)
 
 # Tests of the binding and the smoke run link the binding object and the C++ runtime.
 TEST_CFLAGS_bench_binding := -Ibench
@@ -78,18 +81,32 @@ BENCH_REPS    ?= $(if $(QUICK),5,12)
 BENCH_MINTIME ?= $(if $(QUICK),0.02,0.2)
 BENCH_FILTER  ?= .
 BENCH_OUTDIR  ?= results/bench
-# The long runs of cloexec-load (issue 13's figures d-g; empty: none). QUICK: 5 s instead of 60 s.
-BENCH_LOAD    ?= churn rate build footprint
+# The long runs of cloexec-load (empty: none; rate on request). QUICK: 5 s instead of 60 s.
+BENCH_LOAD    ?= churn procs build footprint
 BENCH_LOAD_ARGS ?= $(if $(QUICK),--quick)
+# The tracer measured (default build/cloexec-trace) and one to compare with in the same run
+# (main's tracer, say: every traced variant again as <variant>@before, each load run's config
+# "before"); the build figure on another tree: BENCH_BUILD_DIR, BENCH_BUILD_CMD (make -j2),
+# BENCH_CLEAN_CMD (make clean).
+BENCH_TRACER  ?=
+BENCH_BEFORE  ?=
+BENCH_BUILD_DIR ?=
+BENCH_BUILD_CMD ?= make -j2
+BENCH_CLEAN_CMD ?= make clean
+BENCH_TRACERS = $(if $(BENCH_TRACER),--tracer '$(BENCH_TRACER)') \
+	$(if $(BENCH_BEFORE),--before '$(BENCH_BEFORE)')
+BENCH_BUILD_ARGS = $(if $(BENCH_BUILD_DIR),--build-dir '$(BENCH_BUILD_DIR)' \
+	--build-cmd '$(BENCH_BUILD_CMD)' --clean-cmd '$(BENCH_CLEAN_CMD)')
 
 bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 	$(Q)$(PYTHON) bench/pairs.py --check-pairs bench/pairs.txt
-	$(Q)mkdir -p $(BENCH_OUTDIR); \
+	$(Q)mkdir -p $(BENCH_OUTDIR); t0=$$(date +%s); \
 	commit=$$(git rev-parse --short HEAD 2>/dev/null || echo nocommit); \
 	stem=$$(date -u +%Y%m%d-%H%M%S)-$$commit-$$(hostname -s); \
 	out=$(BENCH_OUTDIR)/$$stem.json; \
 	echo "bench: writing $$out (repetitions=$(BENCH_REPS), min_time=$(BENCH_MINTIME)s; load: $$(cat /proc/loadavg))"; \
-	CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_BIN) --benchmark_filter='$(BENCH_FILTER)' \
+	CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_BIN) $(BENCH_TRACERS) \
+		--benchmark_filter='$(BENCH_FILTER)' \
 		--benchmark_repetitions=$(BENCH_REPS) --benchmark_min_time=$(BENCH_MINTIME) \
 		--benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=false \
 		--benchmark_display_aggregates_only=true \
@@ -105,7 +122,7 @@ bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 		load=$(BENCH_OUTDIR)/$$stem.load.json; \
 		echo "bench: the long runs ($(BENCH_LOAD)) -> $$load (load: $$(cat /proc/loadavg))"; \
 		CLOEXEC_LAB_BUILD=$(abspath $(BUILD)) $(BENCH_LOADER) $(BENCH_LOAD_ARGS) --src . \
-			-o $$load $(BENCH_LOAD); lrc=$$?; \
+			$(BENCH_TRACERS) $(BENCH_BUILD_ARGS) -o $$load $(BENCH_LOAD); lrc=$$?; \
 		[ $$lrc -eq 0 ] || [ $$lrc -eq 1 ] || exit $$lrc; [ $$rc -ne 0 ] || rc=$$lrc; \
 		ln -sf $$stem.load.json $(BENCH_OUTDIR)/latest.load.json || exit 1; \
 	fi; \
@@ -113,5 +130,9 @@ bench: $(BENCH_BIN) $(BENCH_EXIT0) $(BENCH_FLOOR) $(BENCH_LOADER)
 	$(PYTHON) bench/goals.py $$out $${load:+--load $$load} --out $(BENCH_OUTDIR)/$$stem.goals.json \
 		> $(BENCH_OUTDIR)/$$stem.goals.txt; grc=$$?; cat $(BENCH_OUTDIR)/$$stem.goals.txt; \
 	[ $$grc -eq 0 ] || exit $$grc; \
+	$(PYTHON) bench/goals.py --markdown $$out $${load:+--load $$load} \
+		> $(BENCH_OUTDIR)/$$stem.goals.md || exit $$?; \
 	ln -sf $$stem.goals.json $(BENCH_OUTDIR)/latest.goals.json && \
-	ln -sf $$stem.goals.txt $(BENCH_OUTDIR)/latest.goals.txt && exit $$rc
+	ln -sf $$stem.goals.txt $(BENCH_OUTDIR)/latest.goals.txt && \
+	ln -sf $$stem.goals.md $(BENCH_OUTDIR)/latest.goals.md && \
+	echo "bench: done in $$(( $$(date +%s) - t0 )) s (load: $$(cat /proc/loadavg))" && exit $$rc

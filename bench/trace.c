@@ -2,33 +2,36 @@
 /*
  * trace.c - what tracing costs the programs it runs beside, each next to the floor of any
  * syscall tracer (build/bench/cloexec-floor: an empty tp_btf/sys_exit program) measured in
- * the same run. Variants (the second part of each name):
- *   untraced   no BPF program loaded by us
- *   floor      cloexec-floor attached: every syscall pays the empty program
- *   filtered   cloexec-trace -p <an idle child>: its programs run on our syscalls and filter
- *              them out (we are not in the traced tree)
- *   traced     cloexec-trace -p <our pid>: we are the traced tree (the plain groups: with
- *              --no-stacks, the record alone)
- *   traced_stack  the same with stacks (the default): each record of an fd without the flag
- *              also carries its user stack (8 KiB copied, unwound by the reader); the
- *              difference to traced is the stack's cost (the label counts stacks taken and
- *              skipped: in a burst the kernel copies less or none rather than lose records)
+ * the same run. Variants (the second part of each name) and the tracer's options:
+ *   untraced        no BPF program loaded by us
+ *   floor           cloexec-floor attached: every syscall pays the empty program
+ *   filtered        cloexec-trace -p <an idle child>: its programs run on our syscalls and
+ *                   filter them out (we are not in the traced tree)
+ *   traced          cloexec-trace -p <our pid>, the default options (stacks on): how users run it
+ *   traced_nostack  the same with --no-stacks
+ *   allfds_nostack  --all-fds --no-stacks: every fd a record that reaches user space
+ *   allfds          --all-fds (stacks on): every fd a record with its user stack; the
+ *                   difference to allfds_nostack is the kernel side of taking a stack
+ *   <variant>@before  the same variant run with another tracer binary (--before PATH: main's
+ *                   tracer), interleaved with the rest, against the same floor
  * Groups (the work of one iteration):
- *   trace_getppid       getppid()                          untraced, floor, filtered
- *   trace_socket        socket(SOCK_CLOEXEC) + close       untraced, floor, filtered, traced
- *   trace_dup3          dup3(O_CLOEXEC) + close            untraced, floor, traced
- *   trace_dup3_plain    dup3(0) + close (fd without flag)  untraced, floor, traced, traced_stack
- *   trace_socket_plain  socket() + close (without flag)    untraced, floor, traced, traced_stack
- * The atomic pairs are what the tracer should count in the kernel; the plain ones are the
- * records a verdict needs (an fd without the flag, with its identity: path, socket kind).
+ *   trace_getppid       getppid()                          untraced floor filtered
+ *   trace_socket        socket(SOCK_CLOEXEC) + close       untraced floor filtered traced
+ *   trace_dup3          dup3(O_CLOEXEC) + close            untraced floor traced
+ *   trace_dup3_plain    dup3(0) + close (fd without flag)  untraced floor traced traced_nostack
+ *                                                          allfds_nostack allfds
+ *   trace_socket_plain  socket() + close (without flag)    the same as trace_dup3_plain
+ * The plain fds are closed before any fork or exec could carry them: harmless, so the tracer
+ * may count them in the kernel (traced), unless --all-fds makes each a record.
  * The program writes its JSON to an unlinked temporary file and says "ready" on a pipe once
  * attached (tracerctl.h); timing starts only then. Each run is a fixed number of iterations,
  * so the program starts once per repetition; for the traced groups few enough that the
  * records fit the tracer's ring buffer. After the run the tracer is stopped and its summary
- * gives the label fd_events=N lost=M records=R (summary.fds, .lost, .records): one fd per
- * iteration when traced, 0 when filtered (the smoke test checks it; bench/goals.py does not
- * count a traced figure whose records were lost). Needs root and kernel BTF, else the run is
- * skipped with the reason.
+ * gives the label "fd_events=N lost=M records=R" (summary.fds, .lost, .records), then
+ * "stacks=N skipped=N unwound=N" when it has stacks, then "tracer_cpu_us=N tracer_maxrss_kb=N"
+ * (its CPU from "ready" to its exit, wait4's max RSS): one fd per iteration when traced, 0
+ * when filtered (the smoke test checks it; bench/goals.py does not count a traced figure whose
+ * records were lost). Needs root and kernel BTF, else the run is skipped with the reason.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -48,15 +51,37 @@
 
 #define DUP_TARGET_FD 100 /* dup3 onto this fd (grown table: no expand_files) */
 
-enum trace_mode { T_UNTRACED, T_FLOOR, T_FILTERED, T_TRACED, T_TRACED_NOSTACK };
+enum trace_mode {
+	T_UNTRACED,
+	T_FLOOR,
+	T_FILTERED,
+	T_TRACED,
+	T_TRACED_NOSTACK,
+	T_ALLFDS_NOSTACK,
+	T_ALLFDS
+};
 enum trace_work { W_GETPPID, W_SOCKET, W_SOCKET_PLAIN, W_DUP3, W_DUP3_PLAIN };
 
 struct trace_case {
-	const char *name;
+	char name[80];
 	enum trace_mode mode;
 	enum trace_work work;
 	uint64_t iterations;
+	const char *tracer; /* the tracer binary (NULL: build/cloexec-trace) */
 };
+
+/* The tracer's options per mode (after -o FILE, before -p PID). */
+static const char *const *mode_args(enum trace_mode m)
+{
+	static const char *const nostack[] = {"--no-stacks", NULL};
+	static const char *const allfds[] = {"--all-fds", NULL};
+	static const char *const allfds_nostack[] = {"--all-fds", "--no-stacks", NULL};
+
+	return m == T_TRACED_NOSTACK   ? nostack
+	       : m == T_ALLFDS	       ? allfds
+	       : m == T_ALLFDS_NOSTACK ? allfds_nostack
+				       : NULL;
+}
 
 /* An idle child for the filtered runs: blocked on a pipe until we close its write end. */
 static pid_t idle_start(int *wfd)
@@ -120,6 +145,30 @@ static int check_work(gb_state *s, enum trace_work w, int nul)
 	return 0;
 }
 
+/*
+ * What the tracer recorded of our fds: one each when traced, none when filtered out; and what
+ * it cost itself. A label, not a counter: a counter that is 0 in every repetition gives
+ * cv = NaN in the JSON.
+ */
+static void set_label(gb_state *s, const struct tc_result *res)
+{
+	char label[256];
+	size_t n;
+
+	snprintf(label, sizeof(label), "fd_events=%lld lost=%lld records=%lld", res->sum.fds,
+		 res->sum.lost, res->sum.records);
+	n = strlen(label);
+	if (res->sum.stacks >= 0)
+		snprintf(label + n, sizeof(label) - n, " stacks=%lld skipped=%lld unwound=%lld",
+			 res->sum.stacks, res->sum.stacks_skipped, res->sum.stacks_unwound);
+	n = strlen(label);
+	/* from "ready" to its exit: the traced loop and the drain after it, not its start-up */
+	if (res->cpu_s >= 0 && res->startup_cpu_s >= 0)
+		snprintf(label + n, sizeof(label) - n, " tracer_cpu_us=%.0f tracer_maxrss_kb=%ld",
+			 (res->cpu_s - res->startup_cpu_s) * 1e6, res->ru.ru_maxrss);
+	gb_set_label(s, label);
+}
+
 static void bm_trace(gb_state *s, void *user)
 {
 	const struct trace_case *c = user;
@@ -143,11 +192,10 @@ static void bm_trace(gb_state *s, void *user)
 			bench_env_skip(s, "%s", why);
 			goto out_nul;
 		}
-		static const char *const nostack[] = {"--no-stacks", NULL};
-
 		o.kind = c->mode == T_FLOOR ? TC_FLOOR : TC_TRACER;
-		if (c->mode == T_TRACED_NOSTACK)
-			o.extra = nostack;
+		o.extra = mode_args(c->mode);
+		if (o.kind == TC_TRACER)
+			o.path = c->tracer;
 		/*
 		 * The floor loader lives in the build tree (make install does not install it
 		 * yet): an installed cloexec-bench skips these runs, a build tree has it.
@@ -202,22 +250,8 @@ static void bm_trace(gb_state *s, void *user)
 		gb_skip_with_error(s, why);
 		goto out;
 	}
-	if (o.kind == TC_TRACER) {
-		char label[160];
-		int n;
-
-		/*
-		 * What the tracer recorded of our fds: one each when traced, none when
-		 * filtered out. A label, not a counter: a counter that is 0 in every
-		 * repetition gives cv = NaN in the JSON.
-		 */
-		n = snprintf(label, sizeof(label), "fd_events=%lld lost=%lld records=%lld",
-			     res.sum.fds, res.sum.lost, res.sum.records);
-		if (res.sum.stacks >= 0 && n > 0 && (size_t)n < sizeof(label))
-			snprintf(label + n, sizeof(label) - (size_t)n, " stacks=%lld skipped=%lld",
-				 res.sum.stacks, res.sum.stacks_skipped);
-		gb_set_label(s, label);
-	}
+	if (o.kind == TC_TRACER)
+		set_label(s, &res);
 out:
 	idle_stop(idle, idle_w);
 out_nul:
@@ -225,37 +259,92 @@ out_nul:
 }
 
 /*
- * Iterations per run: enough for tens of ms; for traced fd work at most 20000 (one record
+ * Iterations per run: enough for tens of ms; for fds without the flag at most 20000 (with
+ * --all-fds, or with a tracer that does not count harmless fds in the kernel, one record
  * each, about 7 MiB: the tracer's 8 MiB ring holds a whole run even if its reader stalls).
+ * Atomic fds are counted in the kernel (no record): 100000, so that a run is long enough
+ * (20-170 ms) for an interval that decides 30 ns.
  */
-#define IT_SYSCALL 200000
-#define IT_FD	   20000
+#define IT_SYSCALL   200000
+#define IT_FD	     20000
+#define IT_FD_ATOMIC 100000
 
-static const struct trace_case cases[] = {
-    {"trace_getppid/untraced", T_UNTRACED, W_GETPPID, IT_SYSCALL},
-    {"trace_getppid/floor", T_FLOOR, W_GETPPID, IT_SYSCALL},
-    {"trace_getppid/filtered", T_FILTERED, W_GETPPID, IT_SYSCALL},
-    {"trace_socket/untraced", T_UNTRACED, W_SOCKET, IT_FD},
-    {"trace_socket/floor", T_FLOOR, W_SOCKET, IT_FD},
-    {"trace_socket/filtered", T_FILTERED, W_SOCKET, IT_FD},
-    {"trace_socket/traced", T_TRACED, W_SOCKET, IT_FD},
-    {"trace_dup3/untraced", T_UNTRACED, W_DUP3, IT_FD},
-    {"trace_dup3/floor", T_FLOOR, W_DUP3, IT_FD},
-    {"trace_dup3/traced", T_TRACED, W_DUP3, IT_FD},
-    {"trace_dup3_plain/untraced", T_UNTRACED, W_DUP3_PLAIN, IT_FD},
-    {"trace_dup3_plain/floor", T_FLOOR, W_DUP3_PLAIN, IT_FD},
-    {"trace_dup3_plain/traced", T_TRACED_NOSTACK, W_DUP3_PLAIN, IT_FD},
-    {"trace_dup3_plain/traced_stack", T_TRACED, W_DUP3_PLAIN, IT_FD},
-    {"trace_socket_plain/untraced", T_UNTRACED, W_SOCKET_PLAIN, IT_FD},
-    {"trace_socket_plain/floor", T_FLOOR, W_SOCKET_PLAIN, IT_FD},
-    {"trace_socket_plain/traced", T_TRACED_NOSTACK, W_SOCKET_PLAIN, IT_FD},
-    {"trace_socket_plain/traced_stack", T_TRACED, W_SOCKET_PLAIN, IT_FD},
+/* The groups, the work of one iteration, and their variants. */
+static const struct {
+	const char *group;
+	enum trace_work work;
+	uint64_t iterations;
+	enum trace_mode modes[8];
+	int nmodes;
+} groups[] = {
+    {"trace_getppid", W_GETPPID, IT_SYSCALL, {T_UNTRACED, T_FLOOR, T_FILTERED}, 3},
+    {"trace_socket", W_SOCKET, IT_FD_ATOMIC, {T_UNTRACED, T_FLOOR, T_FILTERED, T_TRACED}, 4},
+    {"trace_dup3", W_DUP3, IT_FD_ATOMIC, {T_UNTRACED, T_FLOOR, T_TRACED}, 3},
+    {"trace_dup3_plain",
+     W_DUP3_PLAIN,
+     IT_FD,
+     {T_UNTRACED, T_FLOOR, T_TRACED, T_TRACED_NOSTACK, T_ALLFDS_NOSTACK, T_ALLFDS},
+     6},
+    {"trace_socket_plain",
+     W_SOCKET_PLAIN,
+     IT_FD,
+     {T_UNTRACED, T_FLOOR, T_TRACED, T_TRACED_NOSTACK, T_ALLFDS_NOSTACK, T_ALLFDS},
+     6},
 };
 
-void bench_register_trace(void)
+static const char *const mode_names[] = {"untraced",	   "floor",	     "filtered", "traced",
+					 "traced_nostack", "allfds_nostack", "allfds"};
+
+static struct trace_case cases[64];
+static size_t ncases;
+
+static void add_case(const char *group, enum trace_work w, uint64_t it, enum trace_mode m,
+		     const char *tracer, const char *suffix)
 {
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		gb_bench *b = gb_register(cases[i].name, bm_trace, (void *)&cases[i]);
+	struct trace_case *c;
+
+	if (ncases >= sizeof(cases) / sizeof(cases[0]))
+		return;
+	c = &cases[ncases++];
+	snprintf(c->name, sizeof(c->name), "%s/%s%s", group, mode_names[m], suffix);
+	c->mode = m;
+	c->work = w;
+	c->iterations = it;
+	c->tracer = tracer;
+}
+
+/*
+ * CLOEXEC_BENCH_TRACE_ITERS=N: N iterations per run of fds without the flag (5 N atomic, 10 N
+ * getppid) instead of 20000: a shorter smoke test (harness/t/bench_smoke.c); a figure wants
+ * the default.
+ */
+static uint64_t iterations_of(uint64_t it)
+{
+	const char *e = getenv("CLOEXEC_BENCH_TRACE_ITERS");
+	long long n = e ? atoll(e) : 0;
+
+	if (n < 100 || n > IT_FD)
+		return it;
+	return it == IT_SYSCALL	    ? (uint64_t)n * 10
+	       : it == IT_FD_ATOMIC ? (uint64_t)n * 5
+				    : (uint64_t)n;
+}
+
+void bench_register_trace(const char *tracer, const char *before)
+{
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		for (int i = 0; i < groups[g].nmodes; i++) {
+			enum trace_mode m = groups[g].modes[i];
+
+			uint64_t it = iterations_of(groups[g].iterations);
+
+			add_case(groups[g].group, groups[g].work, it, m, tracer, "");
+			if (before && m >= T_FILTERED)
+				add_case(groups[g].group, groups[g].work, it, m, before, "@before");
+		}
+	}
+	for (size_t i = 0; i < ncases; i++) {
+		gb_bench *b = gb_register(cases[i].name, bm_trace, &cases[i]);
 
 		if (!b)
 			continue;

@@ -2,14 +2,15 @@
 /*
  * tracerctl.c - start/stop cloexec-trace or cloexec-floor beside a benchmark (tracerctl.h):
  * fork, hand over the ready pipe (fd 3) and the JSON output (fd 4) with every other fd
- * close-on-exec, wait for "ready", and at the end SIGINT, wait4 (rusage), drain the output
- * and read the summary record.
+ * close-on-exec, wait for "ready" (and take the program's CPU time then: its start-up), and
+ * at the end SIGINT, wait4 (rusage), drain the output and read the summary record.
  */
 #define _GNU_SOURCE
 #include "tracerctl.h"
 #include "json.h"
 #include "lab.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -39,6 +40,136 @@ const char *tc_path(enum tc_kind k, char *buf, size_t len)
 	return lab_build_path(k == TC_FLOOR ? "bench/cloexec-floor" : "cloexec-trace", buf, len);
 }
 
+int tc_check_program(const char *path, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0) {
+		snprintf(why, len, "%s is not an executable file", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* One thread's CPU time: the first field of /proc/PID/task/TID/schedstat, in ns. */
+static double task_cpu_s(int dirfd_task, const char *tid)
+{
+	char path[300], buf[128];
+	unsigned long long ns;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/schedstat", tid);
+	fd = openat(dirfd_task, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return sscanf(buf, "%llu", &ns) == 1 ? (double)ns / 1e9 : -1;
+}
+
+double tc_proc_cpu_s(pid_t pid)
+{
+	char path[64];
+	double sum = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		double c;
+
+		if (e->d_name[0] == '.')
+			continue;
+		c = task_cpu_s(dirfd(d), e->d_name);
+		if (c > 0)
+			sum += c;
+	}
+	closedir(d);
+	return sum;
+}
+
+/* A record's type: the value of the "type" key near the start of the line. */
+static int line_type(const char *l, const char *type)
+{
+	const char *k = strstr(l, "\"type\":\"");
+	size_t n = strlen(type);
+
+	return k && k - l < 48 && !strncmp(k + 8, type, n) && k[8 + n] == '"';
+}
+
+/* A finding and what it carries (tc_scan). The line ends in a NUL. */
+static void scan_line(struct tc_scan *f, const char *l)
+{
+	const char *ln;
+	int finding;
+
+	f->lines++;
+	if (line_type(l, "fd"))
+		finding = strstr(l, "\"verdict\":\"never\"") || strstr(l, "\"verdict\":\"late\"");
+	else if (line_type(l, "exec"))
+		finding = strstr(l, "\"verdict\":\"leaked\"") != NULL;
+	else
+		finding = line_type(l, "site") || line_type(l, "race");
+	if (!finding)
+		return;
+	f->findings++;
+	if (strstr(l, "\"frames\":[{"))
+		f->with_stack++;
+	for (ln = strstr(l, "\"line\":"); ln; ln = strstr(ln + 7, "\"line\":")) {
+		if (ln[7] >= '0' && ln[7] <= '9') {
+			f->with_line++;
+			break;
+		}
+	}
+}
+
+#define SCAN_LINE_MAX (4u << 20) /* longer lines are judged by their first 4 MiB */
+
+static void scan_bytes(struct tc_sink *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
+
+		if (s->line_len + take + 1 > s->line_cap && s->line_len < SCAN_LINE_MAX) {
+			size_t cap = (s->line_len + take + 1) * 2;
+			char *l =
+			    realloc(s->line, cap < SCAN_LINE_MAX + 1 ? cap : SCAN_LINE_MAX + 1);
+
+			if (l) {
+				s->line = l;
+				s->line_cap = cap < SCAN_LINE_MAX + 1 ? cap : SCAN_LINE_MAX + 1;
+			}
+		}
+		if (s->line_len + 1 < s->line_cap) {
+			size_t room = s->line_cap - s->line_len - 1;
+
+			memcpy(s->line + s->line_len, p, take < room ? take : room);
+			s->line_len += take < room ? take : room;
+		}
+		if (!nl)
+			return;
+		if (s->line) {
+			s->line[s->line_len] = 0;
+			scan_line(&s->found, s->line);
+		}
+		s->line_len = 0;
+		p = nl + 1;
+		n -= take + 1;
+	}
+}
+
 static void *sink_main(void *arg)
 {
 	struct tc_sink *s = arg;
@@ -55,6 +186,8 @@ static void *sink_main(void *arg)
 		if (n <= 0)
 			break;
 		__atomic_add_fetch(&s->bytes, (uint64_t)n, __ATOMIC_RELAXED);
+		if (s->scan)
+			scan_bytes(s, buf, (size_t)n);
 		/* keep the last sizeof(tail) bytes */
 		if ((size_t)n >= TC_TAIL) {
 			memcpy(s->tail, buf + n - TC_TAIL, TC_TAIL);
@@ -76,9 +209,10 @@ static void *sink_main(void *arg)
 
 int tc_sink_open(struct tc_sink *s, int *wfd)
 {
-	int p[2];
+	int p[2], scan = s->scan;
 
 	memset(s, 0, sizeof(*s));
+	s->scan = scan;
 	s->rfd = -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
@@ -104,11 +238,38 @@ int tc_sink_close(struct tc_sink *s)
 	if (s->rfd >= 0)
 		close(s->rfd);
 	s->rfd = -1;
+	if (s->line && s->line_len) {
+		s->line[s->line_len] = 0; /* a last line without its newline */
+		scan_line(&s->found, s->line);
+	}
+	free(s->line);
+	s->line = NULL;
+	s->line_len = s->line_cap = 0;
 	return 0;
 }
 
-/* bpf/SCHEMA.md's version, which the summary record must carry ("v"). */
-#define TRACE_SCHEMA 2
+/*
+ * bpf/SCHEMA.md's version, which the summary record must carry ("v"): 2 or later (main's
+ * tracer writes 2; a later one may add records and fields, which are read where present).
+ */
+#define TRACE_SCHEMA_MIN 2
+
+/* "stacks":{"taken":N,"skipped":N,"unwound":N}: one field of the nested object, or -1. */
+static long long stacks_field(const char *line, const char *key)
+{
+	const char *o = strstr(line, "\"stacks\":{"), *end, *k;
+	char pat[32];
+	long long v;
+
+	if (!o)
+		return -1;
+	end = strchr(o, '}');
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	k = strstr(o, pat);
+	if (!k || (end && k > end) || sscanf(k + strlen(pat), "%lld", &v) != 1)
+		return -1;
+	return v;
+}
 
 int tc_parse_summary(const char *line, struct tc_summary *sum)
 {
@@ -118,8 +279,8 @@ int tc_parse_summary(const char *line, struct tc_summary *sum)
 
 	if (!j)
 		return -1;
-	ok = !strcmp(json_get_str(j, "type", ""), "summary") &&
-	     json_get_int(j, "v", -1) == TRACE_SCHEMA;
+	sum->v = json_get_int(j, "v", -1);
+	ok = !strcmp(json_get_str(j, "type", ""), "summary") && sum->v >= TRACE_SCHEMA_MIN;
 	sum->fds = json_get_int(j, "fds", -1);
 	sum->atomic = json_get_int(j, "atomic", -1);
 	sum->late = json_get_int(j, "late", -1);
@@ -127,17 +288,16 @@ int tc_parse_summary(const char *line, struct tc_summary *sum)
 	sum->execs = json_get_int(j, "execs", -1);
 	sum->lost = json_get_int(j, "lost", -1);
 	sum->records = json_get_int(j, "records", -1);
-	/* "stacks":{"taken":N,"skipped":N,...}, nested: read from the line's text */
-	sum->stacks = sum->stacks_skipped = -1;
-	if (strstr(line, "\"stacks\":{"))
-		sscanf(strstr(line, "\"stacks\":{"), "\"stacks\":{\"taken\":%lld,\"skipped\":%lld",
-		       &sum->stacks, &sum->stacks_skipped);
+	/* "stacks":{"taken":N,"skipped":N,"unwound":N}, nested: read from the line's text */
+	sum->stacks = stacks_field(line, "taken");
+	sum->stacks_skipped = stacks_field(line, "skipped");
+	sum->stacks_unwound = stacks_field(line, "unwound");
 	json_free(j);
 	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
 }
 
-/* The last line of a text (the summary); buf is changed. */
-static int summary_of_tail(char *buf, size_t n, struct tc_summary *sum)
+/* The last line of a text (the summary), kept in r->summary; buf is changed. */
+static int summary_of_tail(char *buf, size_t n, struct tc_result *r)
 {
 	char *line;
 
@@ -145,10 +305,14 @@ static int summary_of_tail(char *buf, size_t n, struct tc_summary *sum)
 		n--;
 	buf[n] = 0;
 	line = strrchr(buf, '\n');
-	return tc_parse_summary(line ? line + 1 : buf, sum);
+	line = line ? line + 1 : buf;
+	if (tc_parse_summary(line, &r->sum) < 0)
+		return -1;
+	snprintf(r->summary, sizeof(r->summary), "%s", line);
+	return 0;
 }
 
-static int summary_of_file(int fd, struct tc_summary *sum, uint64_t *bytes)
+static int summary_of_file(int fd, struct tc_result *res, uint64_t *bytes)
 {
 	char buf[8192];
 	struct stat st;
@@ -162,7 +326,7 @@ static int summary_of_file(int fd, struct tc_summary *sum, uint64_t *bytes)
 	r = pread(fd, buf, sizeof(buf) - 1, off);
 	if (r <= 0)
 		return -1;
-	return summary_of_tail(buf, (size_t)r, sum);
+	return summary_of_tail(buf, (size_t)r, res);
 }
 
 /* In the child: fd becomes exactly want (FD_CLOEXEC clear). */
@@ -186,7 +350,10 @@ int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
 	t->self_exit_ms = o->self_exit_ms;
 	if (o->kind == TC_NONE)
 		return 0;
-	tc_path(o->kind, path, sizeof(path));
+	if (o->path)
+		snprintf(path, sizeof(path), "%s", o->path);
+	else
+		tc_path(o->kind, path, sizeof(path));
 	if (access(path, X_OK) < 0) {
 		snprintf(why, len, "failed to find %s: build it with make", path);
 		return -1;
@@ -271,6 +438,7 @@ int tc_start(struct tc *t, const struct tc_opts *o, char *why, size_t len)
 	}
 	close(ready[0]);
 	t->start_s = (double)(lab_now_ns() - t0) / 1e9;
+	t->ready_cpu_s = tc_proc_cpu_s(t->pid);
 	if (pr <= 0 || r != 6 || memcmp(line, "ready\n", 6)) {
 		int st;
 		struct rusage ru;
@@ -313,6 +481,7 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 		r = &local;
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
+	r->cpu_s = r->startup_cpu_s = -1;
 	if (t->kind == TC_NONE)
 		return 0;
 	if (t->pid > 0) {
@@ -329,11 +498,17 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 		}
 	ended:
 		r->status = st;
+		if (st >= 0) {
+			r->cpu_s = (double)r->ru.ru_utime.tv_sec + r->ru.ru_utime.tv_usec / 1e6 +
+				   (double)r->ru.ru_stime.tv_sec + r->ru.ru_stime.tv_usec / 1e6;
+			r->startup_cpu_s = t->ready_cpu_s;
+		}
 	}
 	/* the program's write ends are closed now: the readers see EOF */
 	if (t->json) {
 		tc_sink_close(t->json);
 		r->json_bytes = t->json->bytes;
+		r->found = t->json->found;
 	}
 	if (t->text) {
 		tc_sink_close(t->text);
@@ -358,9 +533,9 @@ int tc_stop(struct tc *t, struct tc_result *r, char *why, size_t len)
 			int got;
 
 			if (t->json) {
-				got = summary_of_tail(t->json->tail, t->json->tail_len, &r->sum);
+				got = summary_of_tail(t->json->tail, t->json->tail_len, r);
 			} else {
-				got = summary_of_file(t->out, &r->sum, &r->json_bytes);
+				got = summary_of_file(t->out, r, &r->json_bytes);
 			}
 			r->have_summary = got == 0;
 			if (got < 0) {

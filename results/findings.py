@@ -292,39 +292,43 @@ def savings_findings(pairs, have_bench, bench_path, top=4):
     return out
 
 
+MICRO_IDS = ("3", "4", "5a", "5b", "a", "c")  # bench/goals.py's per-call figures
+
+
 def goals_findings(figs, why, have_bench, bench_path):
-    """The tracer's cost against its floor: the per-call figures with their intervals and
-    goals, then the load figures' verdicts."""
+    """The tracer's cost against its floor: the per-call goals with their intervals, the load
+    goals' verdicts, then its own CPU and RSS (bench/goals.py's figures; reported ones that
+    carry no goal are left to the section)."""
     if not have_bench:
         return [("Tracer cost", "not measured: no benchmark run (%s); `make bench` produces it" %
                  bench_path, "warn")]
     if figs is None:
         return [("Tracer cost", "not computed: %s" % why, "warn")]
-    micro, load = [], []
+    micro, load, cost = [], [], []
     verdicts = []
     for f in figs:
+        fid, v = f.get("figure"), f.get("verdict")
+        if fid == "6":
+            if f.get("status") == "ok":
+                cost.append("%s %s" % (f.get("name"), _cost(f)))
+            continue
+        if v == "reported":
+            continue
         if f.get("status") != "ok":
-            (micro if f.get("figure") in ("a", "b", "c", "c+") else load).append(
-                "%s %s: not measured (%s)" % (f.get("figure"), f.get("name"),
-                                              f.get("note") or f.get("status")))
+            (micro if fid in MICRO_IDS else load).append(
+                "%s %s: not measured (%s)" % (fid, f.get("name"), f.get("note") or f.get("status")))
             verdicts.append("undecided")
             continue
-        v = f.get("verdict")
         if v in ("met", "not met", "undecided"):
             verdicts.append(v)
-        if f["figure"] in ("a", "b", "c"):
+        if fid in MICRO_IDS:
             ci = f["ci95_ns"]
-            goal = ("<= %s" % fmt_time(f["goal_ns"])) if isinstance(
-                f.get("goal_ns"), (int, float)) else f.get("goal", "-")
+            goal = ("<= %s + %s" % (f.get("against", "floor"), fmt_time(f["goal_ns"]))) \
+                if isinstance(f.get("goal_ns"), (int, float)) else f.get("goal", "-")
             micro.append("%s %s %s %s (goal %s: %s)" % (
-                f["figure"], f["name"], fmt_signed(f["over_floor_ns"]), fmt_interval(*ci), goal,
-                v))
-        elif f["figure"] == "c+":
-            ci = f.get("stack_cost_ci95_ns") or [0, 0]
-            micro.append("%s %s: the stack %s %s" % (
-                f["figure"], f["name"], fmt_signed(f.get("stack_cost_ns")), fmt_interval(*ci)))
+                fid, f["name"], fmt_signed(f["over_ns"]), fmt_interval(*ci), goal, v))
         else:
-            load.append("%s %s: %s: %s" % (f["figure"], f["name"], _load_figure(f), v))
+            load.append("%s %s: %s: %s" % (fid, f["name"], _load_figure(f), v))
     state = "bad" if "not met" in verdicts else ("warn" if "undecided" in verdicts else "ok")
     out = []
     if micro:
@@ -332,28 +336,36 @@ def goals_findings(figs, why, have_bench, bench_path):
                     "same run), 95% CI: " + "; ".join(micro) + ".", state))
     if load:
         out.append(("Tracer under load", "; ".join(load) + ".", state))
+    if cost:
+        out.append(("Tracer's own cost", "CPU seconds per traced second and max RSS: " +
+                    "; ".join(cost) + ".", None))
     if not out:
         out.append(("Tracer cost", "no figure in %s" % bench_path, "warn"))
     return out
 
 
+def _cost(f):
+    cpu, rss = f.get("tracer_cpu_per_s"), f.get("tracer_maxrss_kb")
+    return "%s CPU s/s, %s" % ("%.3g" % cpu if isinstance(cpu, (int, float)) else "-",
+                               "%.0f MB" % (rss / 1024.0) if isinstance(rss, (int, float))
+                               else "-")
+
+
 def _load_figure(f):
     """One load figure in a few words, from the fields goals.py writes."""
-    name = str(f.get("name"))
-    if name == "churn":
-        return "%s of %s records lost at %s fds/s (x%.2f of the rate under the floor)" % (
+    fid = str(f.get("figure"))
+    if fid in ("2a", "2b", "2c"):
+        return "%s of %s records lost at %s fds/s, the summary %s" % (
             _rate(f.get("lost")), _rate(f.get("fds")), _rate(f.get("rate_per_s")),
-            f.get("ratio_to_floor") or 0)
-    if name == "rate":
-        return "%s records/s held with 0 lost (goal %s)" % (_rate(f.get("held_per_s")),
-                                                           f.get("goal"))
-    if name == "build":
+            {True: "exact", False: "not exact", None: "missing"}.get(f.get("exact")))
+    if fid == "1":
         ci = f.get("ci95_pct") or [None, None]
-        return "a build's wall time %s%% over untraced [%s, %s]%%" % (
-            _pct(f.get("over_untraced_pct")), _pct(ci[0]), _pct(ci[1]))
-    if f.get("maxrss_kb") is not None:
-        return "max RSS %s KiB, %sB of JSON per 1M fds" % (
-            f.get("maxrss_kb"), _rate(f.get("json_bytes_per_1m")))
+        return "a build's time to the end %s%% over untraced [%s, %s]%%, %s of %s findings " \
+               "with a stack" % (_pct(f.get("over_untraced_pct")), _pct(ci[0]), _pct(ci[1]),
+                                 f.get("findings_with_stack"), f.get("findings"))
+    if fid == "5c":
+        return "%s stacks unwound for %s fds from one call site" % (f.get("unwound"),
+                                                                    _rate(f.get("fds")))
     return str(f.get("goal", "-"))
 
 

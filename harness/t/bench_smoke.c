@@ -5,9 +5,12 @@
  * random interleaving, then checks of the Google Benchmark JSON it wrote
  * (context, per-repetition and aggregate rows, real_time > 0, names match the
  * pairs file, no failed run; the tracer runs must run as root with BTF) and of
- * bench/pairs.py on it (--validate, the analysis and its pairs JSON, bad input).
+ * bench/pairs.py on it (--validate, the analysis and its pairs JSON, bad input);
+ * the <variant>@before runs once each with --before (the same tracer).
  * Also the tool's CLI: --help with EXAMPLES, exit 2 on an unknown argument, a filter that
- * selects nothing or a bad format, exit 3 on an output file it cannot write.
+ * selects nothing or a bad format, a --before that is not a program, exit 3 on an output
+ * file it cannot write. Then cloexec-load very briefly (every figure, with --before; the
+ * build once more on a tree of its own with --build-dir) and bench/goals.py on it all.
  */
 #define _GNU_SOURCE
 #include "tjson.h"
@@ -27,15 +30,14 @@
 
 #define PYTHON "/usr/bin/python3"
 #define REPS   3
-/* bounds for a hang, not speed tests: the smoke run takes ~50 s of CPU (24 tracer starts and
- * stops), 55 s on an idle machine, past 75 s at load 9 */
+/* bounds for a hang, not speed tests (the smoke run is ~1 min of CPU; more at load 9) */
 #define RUN_TIMEOUT_MS 300000
 #define FILTER                                                                                     \
 	"--benchmark_filter=^(socket_|accept_|pipe/|dup3/|dupfd/|openat/|trace_|"                  \
 	"spawn_(fork|posix)/[^/]+/fds:(16|1024)/)"
 
 #define MAX_GROUPS   64
-#define MAX_VARIANTS 8
+#define MAX_VARIANTS 16
 
 static struct group {
 	char name[64];
@@ -264,11 +266,15 @@ static void check_run_json(const char *path, int bpf_ok)
 				 strstr(rn, "/filtered/"))) {
 			long long ev = -1, lost = -1, iters = tj_int(r, "iterations", 0);
 			int traced = strstr(rn, "/filtered/") == NULL;
+			const char *lbl = tj_str(r, "label", "");
 
-			/* traced: each socket of ours recorded (or lost); filtered: none */
-			if (sscanf(tj_str(r, "label", ""), "fd_events=%lld lost=%lld", &ev,
-				   &lost) != 2 ||
-			    lost < 0 || (traced ? ev + lost < iters : ev != 0)) {
+			/*
+			 * traced: each socket of ours recorded (or lost); filtered: none; and
+			 * the tracer's own CPU and RSS
+			 */
+			if (sscanf(lbl, "fd_events=%lld lost=%lld", &ev, &lost) != 2 || lost < 0 ||
+			    (traced ? ev + lost < iters : ev != 0) ||
+			    !strstr(lbl, "tracer_cpu_us=") || !strstr(lbl, "tracer_maxrss_kb=")) {
 				if (bad_events++ < 5)
 					diag("%s: label '%s', want fd_events %s", rn,
 					     tj_str(r, "label", ""),
@@ -300,18 +306,21 @@ static void check_run_json(const char *path, int bpf_ok)
 
 		for (int g = 0; g < ngroups; g++)
 			for (int v = 0; v < groups[g].nvariants; v++)
-				if (!groups[g].seen[v] && missing++ < 5)
+				if (!groups[g].seen[v] &&
+				    !strstr(groups[g].variant[v], "@before") && missing++ < 5)
 					diag("no rows for %s/%s", groups[g].name,
 					     groups[g].variant[v]);
-		is_int(missing, 0, "the filter covered every group and variant of bench/pairs.txt");
+		is_int(missing, 0,
+		       "the filter covered every group and variant of bench/pairs.txt (those with "
+		       "@before: the --before run)");
 	}
 	cmp_int(trace_rows, ">", 0, "the tracer-overhead runs are in the run");
 	if (bpf_ok) {
 		is_int(trace_errors, 0,
 		       "as root with BTF, the tracer runs ran (cloexec-trace attached)");
-		is_int(
-		    bad_events, 0,
-		    "the tracer recorded each of our sockets when traced and none when filtered");
+		is_int(bad_events, 0,
+		       "the tracer recorded each of our fds when traced and none when filtered; "
+		       "the label has its CPU and RSS");
 	} else {
 		skip(2, "tracer runs cannot run here (not root or no BTF): they were skipped");
 	}
@@ -386,45 +395,229 @@ static const json_t *load_row(const json_t *rows, const char *fig, const char *c
 	return NULL;
 }
 
+/* The tracer counted every fd the producers made or lost it, and wrote its summary. */
+static int counted_all(const json_t *r)
+{
+	const json_t *t = json_object_get(r, "tracer");
+
+	return r && tj_int(r, "fds", 0) > 0 && json_is_object(json_object_get(t, "summary")) &&
+	       tj_int(t, "fds", -1) + tj_int(t, "lost", 0) >= tj_int(r, "fds", 0) &&
+	       tj_num(r, "prog_cpu_per_traced_s", -1) >= 0 && tj_int(r, "maxrss_kb", 0) > 0;
+}
+
 /* cloexec-load's long runs, very short (they cannot rot); no timed checks. */
 static void check_load(const char *path, int bpf_ok)
 {
 	json_t *doc = load_json(path);
-	const json_t *rows = json_object_get(doc, "rows"), *r, *t;
+	const json_t *rows = json_object_get(doc, "rows"), *r;
+	static const char *const ops[] = {"dup3_cloexec", "dup3_plain"};
+	int churn_ok = 1;
 
 	if (!ok(doc && !strcmp(tj_str(doc, "schema", ""), "cloexec-load/1"),
 		"cloexec-load wrote JSON of schema cloexec-load/1")) {
-		skip(5, "no load JSON");
+		skip(7, "no load JSON");
 		json_decref(doc);
 		return;
 	}
 	if (!bpf_ok) {
 		ok(tj_str(doc, "skipped", NULL) != NULL, "without BPF it says why it skipped");
-		skip(4, "the long runs need root and BTF");
+		skip(6, "the long runs need root and BTF");
 		json_decref(doc);
 		return;
 	}
-	r = load_row(rows, "churn", "tracer", NULL);
-	t = json_object_get(r, "tracer");
-	ok(load_row(rows, "churn", "untraced", NULL) && load_row(rows, "churn", "floor", NULL) &&
-	       tj_int(r, "fds", 0) > 0 &&
-	       tj_int(t, "atomic", -1) + tj_int(t, "lost", 0) >= tj_int(r, "fds", 0),
-	   "churn: untraced, floor and tracer rows; the tracer counted every atomic fd (or lost "
-	   "it)");
+	for (int o = 0; o < 2; o++) {
+		int cfgs = 0;
+
+		for (size_t i = 0; i < tj_len(rows); i++) {
+			r = tj_at(rows, i);
+			if (strcmp(tj_str(r, "figure", ""), "churn") ||
+			    strcmp(tj_str(r, "op", ""), ops[o]))
+				continue;
+			cfgs |= !strcmp(tj_str(r, "config", ""), "untraced") ? 1
+				: !strcmp(tj_str(r, "config", ""), "floor")  ? 2
+									     : 0;
+			if (!strcmp(tj_str(r, "phase", ""), "sustained")) {
+				cfgs |= !strcmp(tj_str(r, "config", ""), "tracer") ? 4 : 8;
+				if (!counted_all(r)) {
+					churn_ok = 0;
+					diag("churn %s %s: the tracer's count or summary is wrong",
+					     ops[o], tj_str(r, "config", ""));
+				}
+			}
+		}
+		if (cfgs != 15) {
+			churn_ok = 0;
+			diag("churn %s: configurations seen %#x (want untraced, floor, tracer, "
+			     "before)",
+			     ops[o], cfgs);
+		}
+	}
+	ok(churn_ok,
+	   "churn with and without the flag: untraced, floor, tracer and before rows; the "
+	   "tracers counted every fd (or lost it), with their summary, CPU and RSS");
+	ok(counted_all(load_row(rows, "procs", "tracer", NULL)) &&
+	       counted_all(load_row(rows, "procs", "before", NULL)) &&
+	       tj_int(load_row(rows, "procs", "tracer", NULL), "processes", 0) > 0,
+	   "procs: short processes under both tracers, every fd counted (or lost)");
 	r = load_row(rows, "rate", "tracer", "result");
 	ok(r && json_object_get(r, "held_per_s") && load_row(rows, "rate", "floor", "capacity"),
 	   "rate: the producers' capacity under the floor and a result row");
 	r = load_row(rows, "build", "tracer", NULL);
-	ok(r && load_row(rows, "build", "untraced", NULL) &&
-	       load_row(rows, "build", "floor", NULL) && tj_num(r, "wall_s", 0) > 0 &&
-	       tj_int(json_object_get(r, "tracer"), "fds", 0) > 0,
-	   "build: one build per configuration, the traced one seen by the tracer");
+	{
+		const json_t *found = json_object_get(json_object_get(r, "tracer"), "found");
+
+		ok(r && load_row(rows, "build", "untraced", NULL) &&
+		       load_row(rows, "build", "floor", NULL) &&
+		       load_row(rows, "build", "before", NULL) && tj_num(r, "wall_s", 0) > 0 &&
+		       tj_num(r, "end_s", 0) >= tj_num(r, "wall_s", 0) &&
+		       tj_int(json_object_get(r, "tracer"), "fds", 0) > 0 &&
+		       json_is_object(found) &&
+		       tj_int(found, "with_stack", -1) <= tj_int(found, "findings", -1),
+		   "build: one build per configuration, the traced one seen by the tracer, its "
+		   "findings scanned for their stacks");
+	}
 	r = load_row(rows, "footprint", "tracer", NULL);
-	ok(r && tj_num(r, "json_bytes_per_1m", 0) > 0 && tj_num(r, "text_bytes_per_1m", 0) > 0 &&
-	       tj_int(r, "maxrss_kb", 0) > 0 &&
+	ok(r && tj_num(r, "json_bytes_per_1m", -1) >= 0 && tj_int(r, "maxrss_kb", 0) > 0 &&
+	       load_row(rows, "footprint", "before", NULL) &&
 	       tj_int(load_row(rows, "footprint", "floor", NULL), "maxrss_kb", 0) > 0,
-	   "footprint: the tracer's RSS and output bytes, and the floor loader's RSS");
+	   "footprint: the tracers' RSS and output bytes, and the floor loader's RSS");
+	{
+		int unwound = 0;
+
+		for (size_t i = 0; i < tj_len(rows); i++) {
+			const json_t *x = tj_at(rows, i);
+
+			if (!strcmp(tj_str(x, "figure", ""), "footprint") &&
+			    !strcmp(tj_str(x, "op", ""), "dup3_plain") &&
+			    !strcmp(tj_str(x, "config", ""), "tracer"))
+				unwound = json_is_integer(json_object_get(
+				    json_object_get(
+					json_object_get(json_object_get(x, "tracer"), "summary"),
+					"stacks"),
+				    "unwound"));
+		}
+		ok(unwound, "footprint without the flag: the summary says how many stacks were "
+			    "unwound (figure 5c)");
+	}
 	json_decref(doc);
+}
+
+/* The <variant>@before runs: once each, with the same tracer as --before. */
+static void check_before(const char *bench, const char *dir, int bpf_ok)
+{
+	char tracer[PATH_MAX], js[PATH_MAX + 16], outarg[PATH_MAX + 32], o[PATH_MAX + 8];
+	char e[PATH_MAX + 8];
+	char *argv[] = {(char *)bench,
+			"--before",
+			tracer,
+			"--benchmark_filter=@before",
+			"--benchmark_repetitions=1",
+			"--benchmark_out_format=json",
+			outarg,
+			NULL};
+	json_t *doc;
+	int st, runs = 0, bad = 0, want = 0;
+
+	lab_build_path("cloexec-trace", tracer, sizeof(tracer));
+	snprintf(js, sizeof(js), "%s/before.json", dir);
+	snprintf(o, sizeof(o), "%s/before.out", dir);
+	snprintf(e, sizeof(e), "%s/before.err", dir);
+	snprintf(outarg, sizeof(outarg), "--benchmark_out=%s", js);
+	for (int g = 0; g < ngroups; g++)
+		for (int v = 0; v < groups[g].nvariants; v++)
+			want += strstr(groups[g].variant[v], "@before") != NULL;
+	st = tlab_run(argv, o, e, RUN_TIMEOUT_MS);
+	if (!ok(st == 0, "cloexec-bench --before runs every <variant>@before (exit %d)", st))
+		show_file(e, 10);
+	doc = load_json(js);
+	for (size_t i = 0; doc && i < tj_len(json_object_get(doc, "benchmarks")); i++) {
+		const json_t *r = tj_at(json_object_get(doc, "benchmarks"), i);
+
+		if (strcmp(tj_str(r, "run_type", ""), "iteration"))
+			continue;
+		runs++;
+		if (check_name(tj_str(r, "run_name", ""), NULL, 0, 1) < 0 ||
+		    (bpf_ok && (tj_bool(r, "error_occurred", 0) ||
+				!strstr(tj_str(r, "label", ""), "tracer_cpu_us="))))
+			bad++;
+	}
+	is_int(runs, want, "one row per @before variant of bench/pairs.txt");
+	if (bpf_ok)
+		is_int(bad, 0, "each ran with the other tracer and says what it cost");
+	else
+		skip(1, "the tracer runs need root and BTF");
+	ok(doc && !strcmp(tj_str(json_object_get(doc, "context"), "tracer_before", ""), tracer),
+	   "the context names the tracer compared with");
+	json_decref(doc);
+	unlink(js);
+	unlink(o);
+	unlink(e);
+}
+
+/* An external tree for the build figure: a makefile of two objects and its clean. */
+static void check_external_build(const char *loader, const char *dir, int bpf_ok)
+{
+	char tree[PATH_MAX], mk[PATH_MAX + 16], src[PATH_MAX + 16], lj[PATH_MAX + 16];
+	char o[PATH_MAX + 16], e[PATH_MAX + 16];
+	char *argv[] = {(char *)loader,
+			"-r",
+			"1",
+			"--build-dir",
+			tree,
+			"--build-cmd",
+			"make -s",
+			"--clean-cmd",
+			"rm -f a.o b.o",
+			"-o",
+			lj,
+			"build",
+			NULL};
+	char *bad[] = {(char *)loader, "--build-dir", tree, "build", NULL};
+	json_t *doc;
+	const json_t *r;
+	int st;
+
+	snprintf(tree, sizeof(tree), "%s/tree", dir);
+	snprintf(mk, sizeof(mk), "%s/Makefile", tree);
+	snprintf(src, sizeof(src), "%s/a.c", tree);
+	snprintf(lj, sizeof(lj), "%s/ext.json", dir);
+	snprintf(o, sizeof(o), "%s/ext.out", dir);
+	snprintf(e, sizeof(e), "%s/ext.err", dir);
+	mkdir(tree, 0755);
+	tlab_write_file(mk, "all: a.o b.o\na.o: a.c\n\tcc -O2 -c a.c -o a.o\n"
+			    "b.o: a.c\n\tcc -O2 -c a.c -o b.o\n");
+	tlab_write_file(src, "int f(int x) { return x * 2; }\n");
+	st = tlab_run(argv, o, e, 60000);
+	if (!ok(st == 0, "cloexec-load build --build-dir DIR --build-cmd CMD exits 0 (got %d)", st))
+		show_file(e, 20);
+	doc = load_json(lj);
+	r = load_row(json_object_get(doc, "rows"), "build", "untraced", NULL);
+	if (bpf_ok)
+		ok(r && !strcmp(tj_str(r, "command", ""), "make -s") &&
+		       json_is_null(json_object_get(r, "sources")) &&
+		       load_row(json_object_get(doc, "rows"), "build", "tracer", NULL),
+		   "its rows name the command, have no source count and a traced build");
+	else
+		skip(1, "the build figure needs root and BTF");
+	json_decref(doc);
+	st = tlab_run(bad, o, e, 10000);
+	{
+		char *text = lab_read_file(e, NULL);
+
+		ok(st == 2 && text && tlab_count_lines(text) == 1,
+		   "--build-dir without --build-cmd exits 2 with one line");
+		free(text);
+	}
+	{
+		char rm[PATH_MAX + 32];
+
+		snprintf(rm, sizeof(rm), "rm -rf '%s'", tree);
+		if (system(rm) != 0)
+			diag("failed to remove %s", tree);
+	}
+	unlink(lj);
+	unlink(o);
+	unlink(e);
 }
 
 int main(void)
@@ -436,6 +629,9 @@ int main(void)
 
 	lab_clean_fds(0);
 	tap_timeout(600);
+	/* the trace_* runs: 2000 fds each instead of 20000 (their shape is checked, not their
+	 * figures) */
+	setenv("CLOEXEC_BENCH_TRACE_ITERS", "2000", 1);
 	plan_lazy();
 
 	if (!lab_build_path("cloexec-bench", bench, sizeof(bench)) || access(bench, X_OK) < 0)
@@ -489,6 +685,7 @@ int main(void)
 		    {"--benchmark_out_format=xml", 2, "an unknown --benchmark_out_format"},
 		    {"--benchmark_out=/nonexistent-dir/x.json", 3,
 		     "a --benchmark_out that cannot be written"},
+		    {"--before=/nonexistent/cloexec-trace", 2, "a --before that is not a program"},
 		};
 
 		for (size_t i = 0; i < sizeof(bad_cli) / sizeof(bad_cli[0]); i++) {
@@ -543,6 +740,7 @@ int main(void)
 			show_file(err, 20);
 	}
 	check_run_json(js, bpf_ok);
+	check_before(bench, tmpdir, bpf_ok);
 
 	/* pairs.py on it. */
 	have_py = access(PYTHON, X_OK) == 0;
@@ -617,9 +815,14 @@ int main(void)
 	/* cloexec-load, very briefly, and bench/goals.py on both files. */
 	{
 		char loader[PATH_MAX], lj[PATH_MAX], src[PATH_MAX], goals[PATH_MAX];
-		char *argv[] = {loader,	 "--quick", "-d",	   "0.3", "-s",	   "0.2",
-				"-r",	 "1",	    "--build-max", "2",	  "--fds", "2000",
-				"--src", src,	    "-o",	   lj,	  NULL};
+		char tracer[PATH_MAX];
+		char *argv[] = {loader,	     "--quick", "-d",	    "0.3",   "-s",	    "0.2",
+				"--procs-s", "0.3",	"-r",	    "1",     "--build-max", "2",
+				"--fds",     "2000",	"--before", tracer,  "--src",	    src,
+				"-o",	     lj,	"churn",    "procs", "rate",	    "build",
+				"footprint", NULL};
+
+		lab_build_path("cloexec-trace", tracer, sizeof(tracer));
 
 		/* the tree above bench/pairs.txt: its C sources are what the build compiles */
 		snprintf(src, sizeof(src), "%s", dirname_of(pairs));
@@ -631,6 +834,7 @@ int main(void)
 		if (!ok(st == 0, "cloexec-load's short runs exit 0 (got %d)", st))
 			show_file(err, 60);
 		check_load(lj, bpf_ok);
+		check_external_build(loader, tmpdir, bpf_ok);
 		snprintf(goals, sizeof(goals), "%s/goals.py", dirname_of(pairs));
 		if (have_py) {
 			char *gargv[] = {PYTHON, goals, "--load", lj, js, NULL};
@@ -638,9 +842,12 @@ int main(void)
 
 			st = tlab_run(gargv, out, err, 20000);
 			text = lab_read_file(out, NULL);
-			if (!ok(st == 0 && text && strstr(text, "trace_getppid/filtered") &&
+			if (!ok(st == 0 && text && strstr(text, "trace_dup3_plain/traced") &&
+				    strstr(text, "churn/dup3_plain") && strstr(text, "before:") &&
 				    strstr(text, "goal"),
-				"goals.py reads both files and prints each figure with its goal"))
+				"goals.py reads both files and prints each figure with its goal "
+				"and "
+				"the tracer compared with"))
 				show_file(err, 10);
 			free(text);
 		} else {
