@@ -24,6 +24,7 @@
  * go to stderr. This file: the options, the JSON rows, main.
  */
 #define _GNU_SOURCE
+#include "cli.h"
 #include "lab.h"
 #include "load.h"
 
@@ -50,9 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EX_FAIL	 1
-#define EX_USAGE 2
-#define EX_ENV	 3
+#define EX_FAIL 1
+#define EX_ENV	3
 
 struct load_opts opt = {
     .duration = 60, .short_s = 5, .procs_s = 10, .producers = 2, .rounds = 8, .fp_fds = 1000000};
@@ -229,30 +229,6 @@ static const char usage_text[] =
     "  " TOOL " build --build-dir ~/lua --build-cmd 'make -j2' --before OLD/cloexec-trace\n"
     "  /usr/bin/python3 bench/goals.py --load load.json results/bench/latest.json\n";
 
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", TOOL);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (try --help)\n");
-	exit(EX_USAGE);
-}
-
-static double parse_double(const char *s, double min, double max, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max))
-		usage_error("invalid %s '%s'", what, s);
-	return v;
-}
-
 static void on_signal(int sig)
 {
 	stop_sig = sig;
@@ -316,7 +292,7 @@ static const char *tracer_path(const char *v, const char *what)
 	if (!v || !*v)
 		return NULL;
 	if (tc_check_program(v, why, sizeof(why)) < 0 || !realpath(v, bufs[n & 1]))
-		usage_error("invalid %s: %s", what, why);
+		cli_usage_error("invalid %s: %s", what, why);
 	return bufs[n++ & 1];
 }
 
@@ -334,7 +310,7 @@ static unsigned figure_bit(const char *name)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (!strcmp(name, f[i].name))
 			return f[i].bit;
-	usage_error("unknown figure '%s' (churn, procs, rate, build, footprint)", name);
+	cli_usage_error("unknown figure '%s' (churn, procs, rate, build, footprint)", name);
 	return 0;
 }
 
@@ -377,6 +353,7 @@ static void parse_args(int argc, char **argv)
 		   *before = getenv("CLOEXEC_BENCH_BEFORE");
 	int c;
 
+	cli_init(TOOL, "try --help");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:d:s:P:r:qh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -384,31 +361,31 @@ static void parse_args(int argc, char **argv)
 			opt.out = optarg;
 			break;
 		case 'd':
-			opt.duration = parse_double(optarg, 0.1, 86400, "--duration seconds");
+			opt.duration = cli_parse_double(optarg, 0.1, 86400, "--duration seconds");
 			break;
 		case 's':
-			opt.short_s = parse_double(optarg, 0.1, 3600, "--short seconds");
+			opt.short_s = cli_parse_double(optarg, 0.1, 3600, "--short seconds");
 			break;
 		case 'p':
-			opt.procs_s = parse_double(optarg, 0.1, 86400, "--procs-s seconds");
+			opt.procs_s = cli_parse_double(optarg, 0.1, 86400, "--procs-s seconds");
 			break;
 		case 'P':
-			opt.producers =
-			    (int)parse_double(optarg, 1, MAX_PRODUCERS, "--producers (1 to 16)");
+			opt.producers = (int)cli_parse_double(optarg, 1, MAX_PRODUCERS,
+							      "--producers (1 to 16)");
 			break;
 		case 'r':
-			opt.rounds = (int)parse_double(optarg, 1, 1000, "--rounds");
+			opt.rounds = (int)cli_parse_double(optarg, 1, 1000, "--rounds");
 			break;
 		case 'S':
 			opt.src = optarg;
 			break;
 		case 'B':
 			if (strcmp(optarg, "all") && strcmp(optarg, "tools"))
-				usage_error("invalid --build-set '%s' (all or tools)", optarg);
+				cli_usage_error("invalid --build-set '%s' (all or tools)", optarg);
 			opt.build_set = optarg;
 			break;
 		case 'M':
-			opt.build_max = (int)parse_double(optarg, 1, 1e6, "--build-max");
+			opt.build_max = (int)cli_parse_double(optarg, 1, 1e6, "--build-max");
 			break;
 		case 'D':
 			opt.build_dir = optarg;
@@ -420,7 +397,7 @@ static void parse_args(int argc, char **argv)
 			opt.clean_cmd = optarg;
 			break;
 		case 'F':
-			opt.fp_fds = (long long)parse_double(optarg, 1000, 1e9, "--fds");
+			opt.fp_fds = (long long)cli_parse_double(optarg, 1000, 1e9, "--fds");
 			break;
 		case 'T':
 			tracer = optarg;
@@ -434,19 +411,14 @@ static void parse_args(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
-		case ':':
-			usage_error("option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(c, argv);
 		}
 	}
 	if (!opt.build_dir != !opt.build_cmd)
-		usage_error("--build-dir and --build-cmd go together");
+		cli_usage_error("--build-dir and --build-cmd go together");
 	if (opt.clean_cmd && !opt.build_dir)
-		usage_error("--clean-cmd needs --build-dir and --build-cmd");
+		cli_usage_error("--clean-cmd needs --build-dir and --build-cmd");
 	opt.tracer = tracer_path(tracer, "--tracer");
 	opt.before = tracer_path(before, "--before");
 	for (int i = optind; i < argc; i++)
