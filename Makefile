@@ -96,16 +96,17 @@ LIBLAB := $(BUILD)/harness/liblab.a
 $(BUILD)/harness/%.o: harness/%.c | $(BUILD)/.build-root
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
+# Each archive is written anew (rm first): ar rcs alone keeps the members of removed sources.
 $(LIBLAB): $(patsubst harness/%.c,$(BUILD)/harness/%.o,$(wildcard harness/*.c))
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # The test library (harness/tlib: run a fixture under the tracer, the truth table and its
 # checks, the matrix checks, shared helpers), linked into every test before liblab.
 LIBTLAB := $(BUILD)/harness/tlib/libtlab.a
 $(LIBTLAB): $(patsubst harness/tlib/%.c,$(BUILD)/harness/tlib/%.o,$(wildcard harness/tlib/*.c))
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Marks the build root, so tools find their siblings (lab_build_path).
 $(BUILD)/.build-root:
