@@ -254,7 +254,8 @@ clean:
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
 
-# clang-format clean, and the tracer's user side within its size limits (scripts/lint.sh).
+# clang-format clean, the tracer's user side within its size limits, no include cycle in bench/
+# and harness/ (scripts/lint.sh, scripts/include-graph.py).
 lint:
 	$(Q)bash scripts/lint.sh
 
@@ -281,7 +282,8 @@ help:
 	@echo "                    opening with the findings (leaks, CI gate, savings, tracer cost, kernels)"
 	@echo "  make compare BASE=a.json NEW=b.json [THRESHOLD=0.05]  fail on a significant slowdown"
 	@echo "  make asan|ubsan   build into $(BUILD)/asan|ubsan and run the tests under sanitizers"
-	@echo "  make lint         clang-format check of every source, size limits of bpf/'s user side"
+	@echo "  make lint         clang-format check of every source, size limits of bpf/'s user side,"
+	@echo "                    no include cycle in bench/ and harness/ (scripts/include-graph.py)"
 	@echo "  make format       clang-format every source in place"
 	@echo "  make clean        remove $(BUILD)/"
 	@echo ""
