@@ -255,9 +255,9 @@ format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
 
 # clang-format clean, the tracer's user side within its size limits, no include cycle in bench/
-# and harness/ (scripts/lint.sh, scripts/include-graph.py).
+# and harness/, no cycle of calls in bench/'s objects (scripts/lint.sh, scripts/include-graph.py).
 lint:
-	$(Q)bash scripts/lint.sh
+	$(Q)BUILD='$(BUILD)' bash scripts/lint.sh
 
 help:
 	@echo "cloexec-lab: close-on-exec tests, tracer, benchmarks and report"
@@ -283,7 +283,8 @@ help:
 	@echo "  make compare BASE=a.json NEW=b.json [THRESHOLD=0.05]  fail on a significant slowdown"
 	@echo "  make asan|ubsan   build into $(BUILD)/asan|ubsan and run the tests under sanitizers"
 	@echo "  make lint         clang-format check of every source, size limits of bpf/'s user side,"
-	@echo "                    no include cycle in bench/ and harness/ (scripts/include-graph.py)"
+	@echo "                    no include cycle in bench/ and harness/, none of calls in bench/"
+	@echo "                    (scripts/include-graph.py)"
 	@echo "  make format       clang-format every source in place"
 	@echo "  make clean        remove $(BUILD)/"
 	@echo ""

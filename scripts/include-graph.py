@@ -10,19 +10,26 @@ the Makefile and the module.mk files name). Includes that resolve to no file of 
 (system headers, generated ones: vmlinux.h, *.skel.h, lab_version.h) are no edges; edges to
 files outside the directories checked are followed as far as those files are under them.
 
-Every cycle is printed as a path of units, with the include lines that make each step; one
-cycle for each edge that lies on one (the shortest way back), so every edge of a circle is
-named. Exit 0: no cycle; 1: a cycle (each on stdout); 2: usage (a directory that is not
-there).
+With --objects BUILD the calls are edges too: A -> B when an object built from a file of A
+(found through the .d files that -MMD writes beside the objects: "x.o: its/source.c ...";
+an object older than its source is not read) needs a symbol (nm: U) that exactly one object of B defines. A header with the functions of
+several files hides a circle of calls from the includes; the objects show it.
+
+Every cycle is printed as a path of units, with the include lines (and the names used) that
+make each step; one cycle for each edge that lies on one (the shortest way back), so every
+edge of a circle is named. Exit 0: no cycle; 1: a cycle (each on stdout); 2: usage (a
+directory that is not there).
 
   scripts/include-graph.py bench harness          what `make lint` checks
   scripts/include-graph.py --edges bench          also every edge, "A -> B", one a line
+  scripts/include-graph.py --objects build bench  includes and calls
   scripts/include-graph.py --root /tmp/t -I inc a b
 """
 import argparse
 import collections
 import os
 import re
+import subprocess
 import sys
 
 SRC_EXT = (".c", ".cc")
@@ -93,6 +100,68 @@ def build_graph(root, files, inc_dirs):
                 if a != b:
                     edges[a].setdefault(b, []).append((f, n, line.strip()))
     return units, edges
+
+
+def objects_of(root, build, files):
+    """{source path: object path} from the .d files under build (nested build trees aside)."""
+    wanted = set(files)
+    found = {}
+    top = os.path.join(root, build)
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not
+                             os.path.exists(os.path.join(dirpath, d, ".build-root")))
+        for f in sorted(filenames):
+            if not f.endswith(".d"):
+                continue
+            try:
+                text = open(os.path.join(dirpath, f), encoding="utf-8", errors="replace").read()
+            except OSError:
+                continue
+            m = re.match(r"\s*(\S+\.o)\s*:\s*(\S+)", text.replace("\\\n", " "))
+            if not m:
+                continue
+            obj, src = os.path.join(root, m.group(1)), os.path.normpath(m.group(2))
+            if src not in wanted or src in found or not os.path.isfile(obj):
+                continue
+            # an object older than its source says what the source said before: not read
+            if os.path.getmtime(obj) >= os.path.getmtime(os.path.join(root, src)):
+                found[src] = obj
+    return found
+
+
+def symbols(obj):
+    """(defined, undefined) global symbols of an object (nm -P)."""
+    out = subprocess.run(["nm", "-P", obj], capture_output=True, text=True, check=False).stdout
+    defined, undefined = set(), set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        if parts[1] == "U":
+            undefined.add(parts[0])
+        elif parts[1] in "TDBRCGSVW" and len(parts[1]) == 1:
+            defined.add(parts[0])
+    return defined, undefined
+
+
+def add_calls(objs, edges):
+    """Adds unit A -> B for each symbol A's object needs that only B's object defines."""
+    defined_by = collections.defaultdict(set)
+    needs = {}
+    for src, obj in objs.items():
+        d, u = symbols(obj)
+        needs[src] = u
+        for name in d:
+            defined_by[name].add(unit_of(src))
+    for src, names in sorted(needs.items()):
+        a = unit_of(src)
+        used = collections.defaultdict(list)
+        for name in sorted(names):
+            owners = defined_by.get(name, set())
+            if len(owners) == 1 and a not in owners:
+                used[next(iter(owners))].append(name)
+        for b, names_b in used.items():
+            edges[a].setdefault(b, []).append((src, 0, "uses " + ", ".join(names_b)))
 
 
 def sccs(nodes, edges):
@@ -196,6 +265,8 @@ def main():
     ap.add_argument("-I", dest="inc", action="append", metavar="DIR",
                     help="an include path, relative to --root (default: the Makefile's)")
     ap.add_argument("--edges", action="store_true", help="also print every edge, A -> B")
+    ap.add_argument("--objects", metavar="BUILD",
+                    help="also the calls: the objects under BUILD (relative to --root)")
     a = ap.parse_args()
     root = os.path.abspath(a.root)
     for d in a.dirs:
@@ -206,21 +277,27 @@ def main():
     inc_dirs = a.inc if a.inc is not None else makefile_include_dirs(root)
     files = scan(root, a.dirs)
     units, edges = build_graph(root, files, inc_dirs)
+    what = "includes"
+    if a.objects is not None:
+        objs = objects_of(root, a.objects, files)
+        add_calls(objs, edges)
+        sources = [f for f in files if f.endswith(SRC_EXT)]
+        what = "includes and calls (%d of %d sources built)" % (len(objs), len(sources))
     n_edges = sum(len(v) for v in edges.values())
     if a.edges:
         for u in sorted(edges):
             for v in sorted(edges[u]):
                 print("%s -> %s" % (label(u, units), label(v, units)))
     found = cycles(edges, sccs(units.keys(), edges))
-    where = ", ".join(a.dirs)
+    where = ", ".join(a.dirs) + ": " + what
     for cyc in found:
         print("include-graph: cycle: " + " -> ".join(label(u, units) for u in cyc))
         for u, v in zip(cyc, cyc[1:]):
             for f, n, text in edges[u][v]:
-                print("  %s:%d: %s" % (f, n, text))
+                print("  %s%s: %s" % (f, ":%d" % n if n else "", text))
     if found:
-        print("include-graph: %s: %d cycle(s) among %d units (%d edges): a file's includes "
-              "must say its floor" % (where, len(found), len(units), n_edges))
+        print("include-graph: %s: %d cycle(s) among %d units (%d edges): each unit may use "
+              "only the units below it" % (where, len(found), len(units), n_edges))
         return 1
     print("include-graph: %s: %d units, %d edges, no cycle" % (where, len(units), n_edges))
     return 0

@@ -6,7 +6,9 @@
 #   2. the tracer's user side (bpf/*.c but the BPF programs) keeps to its size limits: no file
 #      over 800 lines, no function over 100 lines (rooms of one job each);
 #   3. the include graph of the checked directories has no cycle (scripts/include-graph.py:
-#      a .c and its .h as one unit; each cycle printed as a path with its include lines).
+#      a .c and its .h as one unit; each cycle printed as a path with its include lines), nor
+#      the graph of includes and calls (the objects of the last build, BUILD=build: a unit
+#      that calls a function of another depends on it) of the directories checked for calls.
 # Exit 0 clean, 1 something to fix (each named on stderr), 3 no clang-format.
 set -u
 cd "$(dirname "$0")/.."
@@ -49,14 +51,19 @@ for f in bpf/*.c; do
 		}
 		END { exit bad }' "$f" || rc=1
 done
-# No include cycle among the units of these directories (a file's includes say its floor).
+# No cycle among the units of these directories: in their includes (a file's includes say its
+# floor), and in includes and calls together, read from the objects of the last build (none
+# built: nothing to read, and the summary says "0 of N sources built").
 graph_dirs="bench harness"
-if ! out=$("${PYTHON:-python3}" scripts/include-graph.py $graph_dirs); then
-	printf '%s\n' "$out" | sed 's/^/lint: /' >&2
-	rc=1
-else
-	echo "lint: $out"
-fi
+call_dirs="bench"
+for args in "$graph_dirs" "--objects ${BUILD:-build} $call_dirs"; do
+	if ! out=$("${PYTHON:-python3}" scripts/include-graph.py $args); then
+		printf '%s\n' "$out" | sed 's/^/lint: /' >&2
+		rc=1
+	else
+		echo "lint: $out"
+	fi
+done
 # The sizes, for the record: the largest user-side file and the longest function.
 big=$(wc -l $(ls bpf/*.c | grep -v '\.bpf\.c$') | grep -v ' total$' | sort -n | tail -1)
 long=$(for f in bpf/*.c; do

@@ -5,8 +5,10 @@
 # trees whose graph is known, then on this tree: a pair of files that include each other fails
 # and names both (with the include lines); a clean pair passes; a .c and its .h are one unit
 # (a cycle through a header and its source counts); quoted includes are resolved along the
-# include paths, the Makefile's by default; a directory that is not there is a usage error
-# (2); and bench/ and harness/ here have no cycle.
+# include paths, the Makefile's by default; with --objects, two files that call each other
+# through one shared header (no include cycle) fail, and an object older than its source is
+# not read; a directory that is not there is a usage error (2); and bench/ and harness/ here
+# have no include cycle.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"
@@ -52,7 +54,7 @@ put clean/x/a.c '#include "a.h"' '#include "b.h"' '#include <stdio.h>'
 put clean/x/b.c '#include "b.h"' '#include "generated.skel.h"'
 run "$scratch/clean" x
 is "$rc" 0 "a clean pair passes (exit 0)"
-like "$out" '^include-graph: x: 2 units, 1 edges, no cycle$' \
+like "$out" '^include-graph: x: includes: 2 units, 1 edges, no cycle$' \
 	"one edge a -> b; system and missing headers are no edges"
 
 # 3. no file includes its own includer, but a.h -> b.h and b.c -> a.h: units a, b in a circle.
@@ -77,15 +79,42 @@ put paths/Makefile 'CFLAGS += -Ip' 'BPF_CFLAGS := -g -Iq -I$(BUILD)'
 run "$scratch/paths" p q
 is "$rc" 1 "by default the include paths are the Makefile's"
 
-# 5. bad input: a directory that is not there.
+# 5. calls: a.c calls b_run, b.c calls a_run, both declared in one header (as bench.h once
+# declared main.c's helpers and the families' registrations): no include cycle, a call cycle.
+put calls/x/both.h 'void a_run(void);' 'void b_run(void);'
+put calls/x/a.c '#include "both.h"' 'void a_run(void) {}' 'void a_go(void) { b_run(); }'
+put calls/x/b.c '#include "both.h"' 'void b_run(void) { a_run(); }'
+put calls/x/main.c '#include "both.h"' 'int main(void) { a_run(); return 0; }'
+run "$scratch/calls" x
+is "$rc" 0 "one shared header: the includes alone see no cycle"
+if command -v "${CC:-cc}" >/dev/null; then
+	mkdir -p "$scratch/calls/build/x"
+	for f in a b main; do
+		(cd "$scratch/calls" && "${CC:-cc}" -MMD -c x/$f.c -o build/x/$f.o) ||
+			diag "failed to compile x/$f.c"
+	done
+	run "$scratch/calls" --objects build x
+	is "$rc" 1 "with --objects the calls a <-> b are a cycle"
+	like "$out" '^include-graph: cycle: x/a\.c -> x/b\.c -> x/a\.c$' "the cycle names both files"
+	like "$out" '  x/a\.c: uses b_run$' "the step a -> b names the function a uses"
+	like "$out" 'includes and calls \(3 of 3 sources built\)' "every source's object was read"
+	touch -d '+1 minute' "$scratch/calls/x/b.c"
+	run "$scratch/calls" --objects build x
+	is "$rc" 0 "an object older than its source is not read"
+	like "$out" '\(2 of 3 sources built\)' "and the summary says so"
+else
+	skip 6 "no C compiler (${CC:-cc})"
+fi
+
+# 6. bad input: a directory that is not there.
 run "$scratch/cyc" nosuchdir
 is "$rc" 2 "a missing directory is a usage error (exit 2)"
 like "$out" 'failed to find directory nosuchdir' "one line names it"
 
-# 6. this tree: what make lint checks.
+# 7. this tree: what make lint checks.
 run "$top" bench harness
 is "$rc" 0 "bench/ and harness/ have no include cycle"
-like "$out" '^include-graph: bench, harness: [0-9]+ units, [0-9]+ edges, no cycle$' \
+like "$out" '^include-graph: bench, harness: includes: [0-9]+ units, [0-9]+ edges, no cycle$' \
 	"the summary line says so"
 [ "$rc" -eq 0 ] || diag "$out"
 
