@@ -96,16 +96,17 @@ LIBLAB := $(BUILD)/harness/liblab.a
 $(BUILD)/harness/%.o: harness/%.c | $(BUILD)/.build-root
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
+# Each archive is written anew (rm first): ar rcs alone keeps the members of removed sources.
 $(LIBLAB): $(patsubst harness/%.c,$(BUILD)/harness/%.o,$(wildcard harness/*.c))
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # The test library (harness/tlib: run a fixture under the tracer, the truth table and its
 # checks, the matrix checks, shared helpers), linked into every test before liblab.
 LIBTLAB := $(BUILD)/harness/tlib/libtlab.a
 $(LIBTLAB): $(patsubst harness/tlib/%.c,$(BUILD)/harness/tlib/%.o,$(wildcard harness/tlib/*.c))
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Marks the build root, so tools find their siblings (lab_build_path).
 $(BUILD)/.build-root:
@@ -253,9 +254,10 @@ clean:
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
 
-# clang-format clean, and the tracer's user side within its size limits (scripts/lint.sh).
+# clang-format clean, the tracer's user side within its size limits, no include cycle in bench/
+# and harness/, no cycle of calls in bench/'s objects (scripts/lint.sh, scripts/include-graph.py).
 lint:
-	$(Q)bash scripts/lint.sh
+	$(Q)BUILD='$(BUILD)' bash scripts/lint.sh
 
 help:
 	@echo "cloexec-lab: close-on-exec tests, tracer, benchmarks and report"
@@ -280,7 +282,9 @@ help:
 	@echo "                    opening with the findings (leaks, CI gate, savings, tracer cost, kernels)"
 	@echo "  make compare BASE=a.json NEW=b.json [THRESHOLD=0.05]  fail on a significant slowdown"
 	@echo "  make asan|ubsan   build into $(BUILD)/asan|ubsan and run the tests under sanitizers"
-	@echo "  make lint         clang-format check of every source, size limits of bpf/'s user side"
+	@echo "  make lint         clang-format check of every source, size limits of bpf/'s user side,"
+	@echo "                    no include cycle in bench/ and harness/, none of calls in bench/"
+	@echo "                    (scripts/include-graph.py)"
 	@echo "  make format       clang-format every source in place"
 	@echo "  make clean        remove $(BUILD)/"
 	@echo ""

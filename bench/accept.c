@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "families.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,27 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.h - what the benchmark files of cloexec-bench share: each file
- * registers its families with the binding (gbench.h), and reports failures
- * through bench_fail (a real failure) or bench_env_skip (the environment lacks
- * something: not root, no IPv6, tracer not built) so main() can pick the exit
- * code.
+ * bench.h - the ground of cloexec-bench, below every benchmark file (bench.c): failures
+ * reported through bench_fail (a real failure) or bench_env_skip (the environment lacks
+ * something: not root, no IPv6, tracer not built) so main() can pick the exit code, the fd
+ * flag read back, and the fd limit main() set. The families' registrations, what main()
+ * wires, are in families.h.
  */
 #ifndef CLOEXEC_LAB_BENCH_H
 #define CLOEXEC_LAB_BENCH_H
 
 #include "gbench.h"
-
-/* Registration, one per file. */
-void bench_register_socket(void);
-void bench_register_accept(void);
-void bench_register_fdops(void);
-void bench_register_spawn(void);
-/*
- * The trace_* groups: the tracer is tracer (NULL: build/cloexec-trace); with before set, every
- * variant that runs a tracer is registered a second time as "<variant>@before", run with that
- * program (main's tracer, say) in the same interleaved run.
- */
-void bench_register_trace(const char *tracer, const char *before);
 
 /* Skip the current run as failed: "<what>: <strerror(err)>". */
 void bench_fail(gb_state *s, const char *what, int err);

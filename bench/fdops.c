@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "families.h"
 #include "create.h"
 
 #include <errno.h>

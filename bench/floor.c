@@ -8,6 +8,7 @@
  * statically, as for the tracer.
  */
 #define _GNU_SOURCE
+#include "cli.h"
 #include "floor.skel.h"
 
 #include <bpf/libbpf.h>
@@ -23,10 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TOOL	 "cloexec-floor"
-#define EX_OK	 0
-#define EX_USAGE 2
-#define EX_ENV	 3
+#define TOOL   "cloexec-floor"
+#define EX_OK  0
+#define EX_ENV 3
 
 static volatile sig_atomic_t stop_sig;
 
@@ -66,30 +66,6 @@ static void on_signal(int sig)
 	stop_sig = sig;
 }
 
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", TOOL);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (try --help)\n");
-	exit(EX_USAGE);
-}
-
-static long parse_num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		usage_error("invalid %s '%s'", what, s);
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -105,17 +81,19 @@ int main(int argc, char **argv)
 	struct timespec deadline;
 	int c, err, code = EX_ENV;
 
+	cli_init(TOOL, "try --help");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'R':
-			ready_fd = parse_num(optarg, 3, INT_MAX, "--ready-fd (an fd >= 3)");
+			ready_fd = cli_parse_num(optarg, 3, INT_MAX, "--ready-fd (an fd >= 3)");
 			if (fcntl((int)ready_fd, F_SETFD, FD_CLOEXEC) < 0)
-				usage_error("invalid --ready-fd %ld (not an open file descriptor)",
-					    ready_fd);
+				cli_usage_error(
+				    "invalid --ready-fd %ld (not an open file descriptor)",
+				    ready_fd);
 			break;
 		case 't':
-			timeout_s = parse_num(optarg, 1, 86400 * 365, "--timeout seconds");
+			timeout_s = cli_parse_num(optarg, 1, 86400 * 365, "--timeout seconds");
 			break;
 		case 'v':
 			verbose++;
@@ -123,17 +101,12 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return EX_OK;
-		case ':':
-			usage_error("option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			cli_bad_option(c, argv);
 		}
 	}
 	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * load.h - what the files of cloexec-load share: the options, the configurations a run is
- * measured under (untraced, the floor, the tracer, the tracer to compare with), one run of a
- * process tree we fork (load_run.c), the JSON rows (load.c) and the figures (load_figs.c:
- * churn, procs, rate, footprint; load_build.c: build).
+ * load.h - the ground of cloexec-load (load.c), what every file of it uses: the options, the
+ * configurations a run is measured under (untraced, the floor, the tracer, the tracer to
+ * compare with), what one run is asked and gives (struct trial, struct trial_out: the run
+ * itself is load_run.h's) and the JSON rows. Above it: load_run.c, the figures (load_figs.h:
+ * churn, procs, rate, footprint; load_build.h: build), and load_main.c, which wires them.
  */
 #ifndef CLOEXEC_LAB_LOAD_H
 #define CLOEXEC_LAB_LOAD_H
@@ -71,12 +72,13 @@ struct trial_out {
 	struct tc_result res;
 };
 
-/* 0, or -1 with why (the run failed: nothing to report). */
-int run_trial(const struct trial *tr, struct trial_out *o, char *why, size_t len);
+/* "<tool>: <what> failed: <why>" on stderr (the caller counts it in errors). */
 void fail(const char *what, const char *why);
 
 /* --- JSON rows ----------------------------------------------------------------------------- */
 
+/* The JSON opens: {"schema":..,"host":{..},"settings":{..} (the options as they were given). */
+void out_host_block(void);
 void out_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_str(const char *s);
 /* Starts a row {"figure":..,"config":..,"loadavg":[..] (the caller adds the rest, then "}"). */
@@ -84,13 +86,8 @@ void row_begin(const char *figure, const char *config);
 /* The program's rusage and, for a tracer, its summary and cost per traced second. */
 void row_tracer(const struct trial_out *o, enum cfg c);
 
-/* --- figures ------------------------------------------------------------------------------ */
-
-void fig_churn(enum op op);
-void fig_procs(void);
-void fig_rate(void);
-void fig_build(void);
-void fig_footprint(void);
+/* The text so far to --out (through FILE.tmp, renamed) or stdout; 0, or -1 said on stderr. */
+int out_write(void);
 
 /* The tracer configurations of this run: tracer, and before when --before was given. */
 int tracer_cfgs(enum cfg out[2]);

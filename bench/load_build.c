@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * load_build.c - cloexec-load's build figure (load.h): a C build, untraced, under the floor
+ * load_build.c - cloexec-load's build figure (load_build.h): a C build, untraced, under the floor
  * and traced (and under the tracer compared with, when given), interleaved in a random order
  * each round, after an untimed warm-up; wall and CPU time per build, and what the tracer
  * found in it (every finding should carry its stack). The default build is the project's own
@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include "lab.h"
 #include "load.h"
+#include "load_build.h"
+#include "load_run.h"
 
 #include <errno.h>
 #include <limits.h>

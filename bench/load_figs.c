@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * load_figs.c - cloexec-load's figures made of producers (load.h): churn (2 producers
+ * load_figs.c - cloexec-load's figures made of producers (load_figs.h): churn (2 producers
  * creating and closing fds with the flag, or without it, as fast as they can, for the whole
  * duration), procs (the same work spread over many short processes: the summary must still
  * add up), rate (the highest paced rate of records held with 0 lost, --no-stacks) and
@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include "lab.h"
 #include "load.h"
+#include "load_figs.h"
+#include "load_run.h"
 
 #include <stdio.h>
 #include <string.h>

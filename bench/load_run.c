@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * load_run.c - one run of cloexec-load (load.h): a process tree we fork (ROOT, blocked on a
+ * load_run.c - one run of cloexec-load (load_run.h): a process tree we fork (ROOT, blocked on a
  * pipe until the program beside it says "ready"), run under nothing, the floor or a tracer
  * (cloexec-trace -p ROOT, its JSON and text into pipes that threads drain: tracerctl.h). ROOT
  * then runs producers that create and close fds (unpaced, or paced in 1 ms batches; or, for a
@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 #include "load.h"
+#include "load_run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,32 +31,6 @@
 
 #define DUP_TARGET_FD 100
 #define TICK_NS	      1000000ULL /* paced producers: one batch per ms */
-
-const char *const op_names[] = {"dup3_cloexec", "dup3_plain"};
-
-const char *cfg_name(enum cfg c)
-{
-	static const char *const n[] = {"untraced", "floor", "tracer", "before"};
-
-	return c < CFG_N ? n[c] : "?";
-}
-
-enum tc_kind cfg_kind(enum cfg c)
-{
-	return c == CFG_FLOOR ? TC_FLOOR : c == CFG_UNTRACED ? TC_NONE : TC_TRACER;
-}
-
-int tracer_cfgs(enum cfg out[2])
-{
-	out[0] = CFG_TRACER;
-	out[1] = CFG_BEFORE;
-	return opt.before ? 2 : 1;
-}
-
-void fail(const char *what, const char *why)
-{
-	fprintf(stderr, "%s: %s failed: %s\n", TOOL, what, why);
-}
 
 struct shared {
 	long long done[MAX_PRODUCERS];

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "families.h"
 #include "lab.h"
 #include "lab_version.h" /* CLOEXEC_LAB_VERSION, generated in the build directory */
 #include "tracerctl.h"
@@ -16,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,42 +25,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-long bench_nofile;
-static long env_skips;
-
 /* The fd table grows to hold this many fds before any benchmark runs. */
 #define BENCH_PREGROW_FDS 32768
-
-void bench_fail(gb_state *s, const char *what, int err)
-{
-	gb_skip_with_errorf(s, "%s: %s", what, strerror(err));
-}
-
-void bench_env_skip(gb_state *s, const char *fmt, ...)
-{
-	char buf[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	__atomic_add_fetch(&env_skips, 1, __ATOMIC_RELAXED);
-	gb_skip_with_errorf(s, "skipped: %s", buf);
-}
-
-long bench_env_skips(void)
-{
-	return __atomic_load_n(&env_skips, __ATOMIC_RELAXED);
-}
-
-int bench_is_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFD);
-
-	if (fl < 0)
-		return -1;
-	return (fl & FD_CLOEXEC) ? 1 : 0;
-}
 
 static void usage(FILE *f)
 {

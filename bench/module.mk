@@ -59,9 +59,10 @@ $(BUILD)/bench/floor.o: $(BUILD)/bench/floor.skel.h
 $(BUILD)/bench/floor.o: CFLAGS += -I$(BUILD)/bench
 
 # libbpf linked statically, as for the tracer (LIBBPF_LIBS, top Makefile); relinked when it changes.
-$(BENCH_FLOOR): $(BUILD)/bench/floor.o $(wildcard $(LIBBPF_A))
+# liblab gives it the command line's usage errors and number parsing (harness/cli.h).
+$(BENCH_FLOOR): $(BUILD)/bench/floor.o $(LIBLAB) $(wildcard $(LIBBPF_A))
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBBPF_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(BUILD)/bench/floor.o -o $@ $(LIBLAB) $(LIBBPF_LIBS) $(LDLIBS)
 
 # The long runs (sustained load, record rate, a traced build, footprint): JSON rows.
 BENCH_LOAD_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/load*.c)) \

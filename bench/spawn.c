@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "families.h"
 #include "lab.h"
 
 #include <errno.h>

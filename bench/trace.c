@@ -35,6 +35,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "families.h"
 #include "lab.h"
 #include "tracerctl.h"
 

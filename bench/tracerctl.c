@@ -7,8 +7,8 @@
  */
 #define _GNU_SOURCE
 #include "tracerctl.h"
-#include "json.h"
 #include "lab.h"
+#include "tjson.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -254,45 +254,29 @@ int tc_sink_close(struct tc_sink *s)
  */
 #define TRACE_SCHEMA_MIN 2
 
-/* "stacks":{"taken":N,"skipped":N,"unwound":N}: one field of the nested object, or -1. */
-static long long stacks_field(const char *line, const char *key)
-{
-	const char *o = strstr(line, "\"stacks\":{"), *end, *k;
-	char pat[32];
-	long long v;
-
-	if (!o)
-		return -1;
-	end = strchr(o, '}');
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	k = strstr(o, pat);
-	if (!k || (end && k > end) || sscanf(k + strlen(pat), "%lld", &v) != 1)
-		return -1;
-	return v;
-}
-
 int tc_parse_summary(const char *line, struct tc_summary *sum)
 {
 	char err[128];
-	struct json *j = json_parse(line, strlen(line), err, sizeof(err));
+	json_t *j = tj_parse(line, strlen(line), err, sizeof(err));
+	json_t *stacks = json_object_get(j, "stacks");
 	int ok;
 
 	if (!j)
 		return -1;
-	sum->v = json_get_int(j, "v", -1);
-	ok = !strcmp(json_get_str(j, "type", ""), "summary") && sum->v >= TRACE_SCHEMA_MIN;
-	sum->fds = json_get_int(j, "fds", -1);
-	sum->atomic = json_get_int(j, "atomic", -1);
-	sum->late = json_get_int(j, "late", -1);
-	sum->never = json_get_int(j, "never", -1);
-	sum->execs = json_get_int(j, "execs", -1);
-	sum->lost = json_get_int(j, "lost", -1);
-	sum->records = json_get_int(j, "records", -1);
-	/* "stacks":{"taken":N,"skipped":N,"unwound":N}, nested: read from the line's text */
-	sum->stacks = stacks_field(line, "taken");
-	sum->stacks_skipped = stacks_field(line, "skipped");
-	sum->stacks_unwound = stacks_field(line, "unwound");
-	json_free(j);
+	sum->v = tj_int(j, "v", -1);
+	ok = !strcmp(tj_str(j, "type", ""), "summary") && sum->v >= TRACE_SCHEMA_MIN;
+	sum->fds = tj_int(j, "fds", -1);
+	sum->atomic = tj_int(j, "atomic", -1);
+	sum->late = tj_int(j, "late", -1);
+	sum->never = tj_int(j, "never", -1);
+	sum->execs = tj_int(j, "execs", -1);
+	sum->lost = tj_int(j, "lost", -1);
+	sum->records = tj_int(j, "records", -1);
+	/* "stacks":{"taken":N,"skipped":N,"unwound":N} */
+	sum->stacks = tj_int(stacks, "taken", -1);
+	sum->stacks_skipped = tj_int(stacks, "skipped", -1);
+	sum->stacks_unwound = tj_int(stacks, "unwound", -1);
+	json_decref(j);
 	return ok && sum->fds >= 0 && sum->lost >= 0 ? 0 : -1;
 }
 

@@ -31,7 +31,7 @@ core=(make gcc g++ clang llvm clang-format libbpf-dev bpftool libelf-dev libdw-d
       chromium chromium-driver python3-selenium)
 # The guest kernel tests (make test-kernels): qemu, the initramfs' busybox, cpio, modprobe/depmod.
 guest=(qemu-system-x86 busybox-static cpio kmod)
-# Runtimes of the fixtures (issue: runtime matrix).
+# Runtimes of the fixtures (the runtime matrix: make matrix, harness/t/matrix_*).
 runtimes=(golang-go crystal ruby php-cli lua5.4 lua-socket tcl nodejs
           openjdk-17-jdk-headless rustc python3)
 

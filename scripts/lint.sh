@@ -4,7 +4,11 @@
 # lint.sh - the checks `make lint` runs (and .ci/run with it):
 #   1. every C/C++ source of the tree is clang-format clean under the repo's .clang-format;
 #   2. the tracer's user side (bpf/*.c but the BPF programs) keeps to its size limits: no file
-#      over 800 lines, no function over 100 lines (issue 11: rooms of one job each).
+#      over 800 lines, no function over 100 lines (rooms of one job each);
+#   3. the include graph of the checked directories has no cycle (scripts/include-graph.py:
+#      a .c and its .h as one unit; each cycle printed as a path with its include lines), nor
+#      the graph of includes and calls (the objects of the last build, BUILD=build: a unit
+#      that calls a function of another depends on it) of the directories checked for calls.
 # Exit 0 clean, 1 something to fix (each named on stderr), 3 no clang-format.
 set -u
 cd "$(dirname "$0")/.."
@@ -46,6 +50,19 @@ for f in bpf/*.c; do
 			start = 0
 		}
 		END { exit bad }' "$f" || rc=1
+done
+# No cycle among the units of these directories: in their includes (a file's includes say its
+# floor), and in includes and calls together, read from the objects of the last build (none
+# built: nothing to read, and the summary says "0 of N sources built").
+graph_dirs="bench harness"
+call_dirs="bench"
+for args in "$graph_dirs" "--objects ${BUILD:-build} $call_dirs"; do
+	if ! out=$("${PYTHON:-python3}" scripts/include-graph.py $args); then
+		printf '%s\n' "$out" | sed 's/^/lint: /' >&2
+		rc=1
+	else
+		echo "lint: $out"
+	fi
 done
 # The sizes, for the record: the largest user-side file and the longest function.
 big=$(wc -l $(ls bpf/*.c | grep -v '\.bpf\.c$') | grep -v ' total$' | sort -n | tail -1)

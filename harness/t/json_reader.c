@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * json_reader - reading JSON in C, as the tests and tools do it: jansson (libjansson-dev) with
- * the flags of harness/tlib/tjson.c (any value, \u0000 allowed), and the getters that take a
+ * the flags of harness/tjson.c (any value, \u0000 allowed), and the getters that take a
  * missing value and a default. Valid texts are parsed and written back in a canonical form (the
  * whole tree compared), escapes decode byte for byte, bad input (invalid UTF-8 included: the
  * tracer writes such bytes as \u00XX) is refused with an offset and no crash, truncated and
- * mutated inputs never crash (run it under make asan), and harness/json.h's shim for
- * bench/trace.c reads what jansson reads.
+ * mutated inputs never crash (run it under make asan), and a whole file reads as its text.
  */
 #define _GNU_SOURCE
-#include "json.h"
 #include "lab.h"
 #include "tap.h"
 #include "tjson.h"
@@ -309,12 +307,11 @@ static void test_getters(void)
 	json_decref(j);
 }
 
-/* tj_load_file, and json.h, the shim bench/trace.c reads the tracer's summary with. */
-static void test_file_and_shim(void)
+/* tj_load_file: a file's text, and a file that cannot be read. */
+static void test_file(void)
 {
 	char dir[] = "/tmp/json_reader.XXXXXX", path[64], err[128];
 	const char *sum = "{\"v\":1,\"type\":\"summary\",\"fds\":3,\"lost\":0}";
-	struct json *s;
 	json_t *j;
 
 	if (!mkdtemp(dir))
@@ -327,14 +324,6 @@ static void test_file_and_shim(void)
 	tlab_rm_rf(dir);
 	j = tj_load_file(path, err, sizeof(err));
 	ok(j == NULL && strstr(err, "cannot read"), "a missing file is an error (%s)", err);
-	s = json_parse(sum, strlen(sum), err, sizeof(err));
-	is_str(json_get_str(s, "type", ""), "summary", "json.h: json_get_str reads the type");
-	is_int(json_get_int(s, "fds", -1), 3, "json.h: json_get_int reads the count");
-	is_int(json_get_int(s, "type", -1), -1, "json.h: a string is not an integer");
-	json_free(s);
-	s = json_parse("{\"fds\":", 7, err, sizeof(err));
-	ok(s == NULL && !strncmp(err, "offset ", 7), "json.h: bad input gives NULL and an offset");
-	json_free(s);
 }
 
 int main(void)
@@ -347,6 +336,6 @@ int main(void)
 	test_edges();
 	test_mutations();
 	test_getters();
-	test_file_and_shim();
+	test_file();
 	return done_testing();
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# kernel_accept.sh - TAP: cloexec-trace's acceptance commands on the running kernel (issue 10),
-# run by scripts/guest/test_kernels.py in every guest and on the host, under the same prove:
+# kernel_accept.sh - TAP: cloexec-trace's acceptance commands on the running kernel, run by
+# scripts/guest/test_kernels.py in every guest and on the host, under the same prove:
 #   cloexec-trace --json -- sh -c 'exec 7</etc/passwd; /bin/true'   fd 7 leaked, exit 1
 #   cloexec-trace -- /bin/true                                      nothing leaked, exit 0
 # and neither says anything on stderr (no libbpf noise from the load-time feature probes).

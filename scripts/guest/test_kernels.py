@@ -13,7 +13,7 @@ tests under prove's engine (scripts/guest/run-suite.sh); results come back over 
 writable 9p share. `host` runs the same tests on the running kernel, the same way.
 
 The tests: BUILD/t/trace_* and BUILD/t/matrix_* (the tests of the tracer and of the runtimes
-traced by it) and scripts/guest/kernel_accept.sh (the issue's acceptance commands);
+traced by it) and scripts/guest/kernel_accept.sh (the tracer's acceptance commands);
 GUEST_TESTS=NAME,... names others instead (any test of BUILD/t). bench_smoke is not in the
 default set: it exercises the benchmarks, whose timings mean nothing under TCG, and takes ~50 s
 of its 85 s bound there; its tracer runs are what trace_* checks.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tjson.h - reading JSON in the tests: jansson (libjansson-dev), plus getters that take a
- * missing value (NULL) and a default, so lookups chain without checks:
+ * tjson.h - reading JSON in the tests and tools (liblab): jansson (libjansson-dev), plus getters
+ * that take a missing value (NULL) and a default, so lookups chain without checks:
  *
  *   char err[128];
  *   json_t *j = tj_parse(line, strlen(line), err, sizeof(err));   NULL + "offset N: why"

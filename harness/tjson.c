@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tjson.c - the tests' JSON getters over jansson (see tjson.h).
+ * tjson.c - the JSON getters of the tests and tools over jansson (see tjson.h).
  */
 #include <math.h>
 #include <stdio.h>
